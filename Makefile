@@ -1,0 +1,64 @@
+# The two commands: `make demo` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# Debian packages the test suite drives for real: a browser, an SMTP client
+# nobody here wrote, and GNU gettext's msgfmt for the catalog check.
+SYSTEM_PACKAGES := chromium swaks gettext
+
+.PHONY: help venv sysdeps lint test demo bench messages wheel clean
+
+help:
+	@echo "make demo      run the demo on embedded defaults (SQLite, devsmtp)"
+	@echo "make test      lint, type-check and run the whole suite"
+	@echo "make bench     run the benchmarks (ratios against in-run baselines)"
+	@echo "make messages  extract strings and update the fi/sv/en catalogs"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+sysdeps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v swaks >/dev/null || missing="$$missing swaks"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing; run: sudo apt-get install$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check invitations devsmtp tests bench
+	$(BIN)/mypy
+
+test: venv sysdeps lint
+	$(BIN)/python -m pytest
+
+demo: venv
+	$(BIN)/invitations demo
+
+bench: venv
+	$(BIN)/python -m bench
+
+messages: venv
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o locales/messages.pot --project invitations --version 0.1.0 invitations templates
+	for lang in fi sv en; do \
+	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$lang; \
+	done
+
+wheel: venv
+	$(BIN)/python -m build --wheel --outdir dist .
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,50 @@
+"""What the renderer needs to know, and nothing more.
+
+The service turns an invitation record into one of these; the renderer turns
+it into an :class:`~invitations.transports.OutgoingMessage`. Keeping this
+boundary small lets translators and QA preview mail with sample data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class InvitationEmail:
+    """Everything an invitation e-mail shows."""
+
+    invitation_id: str
+    to_email: str
+    to_name: str | None
+    company_name: str
+    inviter_name: str
+    #: ``"user"`` or ``"main_user"``: decides whom to contact after expiry.
+    invited_role: str
+    link: str
+    expires_at: datetime
+    validity: timedelta
+    languages: tuple[str, ...]
+    #: Complete Message-ID header value, ``<...@sender-domain>``.
+    message_id: str
+    #: From header, e.g. ``Posti <noreply@posti.fi>``.
+    sender: str
+    #: Date header (the service clock's "now").
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class ConfirmationEmail:
+    """The mail that confirms an e-mail address changed at registration."""
+
+    invitation_id: str
+    to_email: str
+    to_name: str | None
+    link: str
+    expires_at: datetime
+    validity: timedelta
+    languages: tuple[str, ...]
+    message_id: str
+    sender: str
+    sent_at: datetime
