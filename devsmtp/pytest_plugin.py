@@ -1,1 +1,269 @@
-"""pytest plugin (entry point ``pytest11``); fixtures arrive with the harness issue."""
+"""pytest plugin: real SMTP capture and invitation fixtures (entry point ``pytest11``).
+
+Loaded in every pytest run where the package is installed, so it imports only
+pytest here; the server, httpx and :mod:`invitations` are imported inside the
+fixtures that need them.
+
+Fixtures: ``smtp_capture`` (session server, private recipient domain per
+test), ``smtp_capture_isolated`` (a server of its own), ``smtp_faults``,
+``mail_outbox``, ``clock``, ``invitation_keys``, ``invitation_service`` and
+``devsmtp_server``. Options: ``--devsmtp-url`` and ``--devsmtp-artifacts``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from invitations.clock import FrozenClock
+    from invitations.service import InvitationService
+    from invitations.transports.memory import MemoryTransport
+
+    from .testing import Capture, DevSMTPClient
+
+#: Keys the ``invitation_service`` fixture signs with (test use only; >= 32 bytes).
+TEST_SECRET_KEYS = ("devsmtp-pytest-plugin-test-key-0001-not-secret",)
+TEST_BASE_URL = "http://localhost"
+
+
+@dataclass
+class DevSMTPServer:
+    """Where the capture server listens, and how to stop it if we started it."""
+
+    api_url: str
+    smtp_host: str
+    smtp_port: int
+    stop: Callable[[], None] | None = None
+    clients: list[DevSMTPClient] = field(default_factory=list)
+
+    def client(self) -> DevSMTPClient:
+        from .testing import DevSMTPClient
+
+        client = DevSMTPClient(self.api_url)
+        self.clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+        if self.stop is not None:
+            self.stop()
+
+
+_CAPTURES = pytest.StashKey[list[tuple["Capture", Path]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("devsmtp", "devsmtp mail capture")
+    group.addoption(
+        "--devsmtp-url",
+        default=os.environ.get("DEVSMTP_URL"),
+        metavar="URL",
+        help="use the devsmtp already running at URL (its HTTP address, e.g. "
+        "http://127.0.0.1:8025) instead of starting one in-process; env DEVSMTP_URL",
+    )
+    group.addoption(
+        "--devsmtp-smtp",
+        default=os.environ.get("DEVSMTP_SMTP"),
+        metavar="HOST:PORT",
+        help="SMTP address of the server given by --devsmtp-url "
+        "(default: asked from its API, else its host and port 1025); env DEVSMTP_SMTP",
+    )
+    group.addoption(
+        "--devsmtp-artifacts",
+        default=None,
+        metavar="DIR",
+        help="write the mail captured by a failing test as .eml files under DIR "
+        "(default: the test's tmp_path)",
+    )
+
+
+def _start_in_process(data_dir: Path) -> DevSMTPServer:
+    from .server import DevSMTP
+
+    server = DevSMTP(data_dir, smtp_host="127.0.0.1", smtp_port=0,
+                     http_host="127.0.0.1", http_port=0)
+    server.start()
+    return DevSMTPServer(server.api_url, "127.0.0.1", int(server.smtp_port), server.stop)
+
+
+def _remote(api_url: str, smtp: str | None) -> DevSMTPServer:
+    import httpx
+
+    if not smtp:
+        try:
+            info = httpx.get(api_url.rstrip("/") + "/api/info", timeout=5, trust_env=False)
+            smtp = str(info.json()["smtp"]) if info.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            smtp = None
+    host = httpx.URL(api_url).host or "127.0.0.1"
+    host, _, port = (smtp or f"{host}:1025").rpartition(":")
+    return DevSMTPServer(api_url.rstrip("/"), host.strip("[]"), int(port))
+
+
+@pytest.fixture(scope="session")
+def devsmtp_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DevSMTPServer]:
+    """The session's devsmtp: in-process on free loopback ports, or ``--devsmtp-url``."""
+    url = request.config.getoption("devsmtp_url")
+    if url:
+        server = _remote(url, request.config.getoption("devsmtp_smtp"))
+    else:
+        server = _start_in_process(tmp_path_factory.mktemp("devsmtp"))
+    yield server
+    server.close()
+
+
+def _register(request: pytest.FixtureRequest, capture: Capture, tmp_path: Path) -> Capture:
+    request.node.stash.setdefault(_CAPTURES, []).append((capture, tmp_path))
+    return capture
+
+
+@pytest.fixture
+def smtp_capture(
+    request: pytest.FixtureRequest, devsmtp_server: DevSMTPServer, tmp_path: Path
+) -> Capture:
+    """This test's inbox: ``capture.address("alice")`` is ``alice@t-<uuid>.example``.
+
+    The server is shared by the session; the private domain keeps tests (also
+    under pytest-xdist or against a shared ``--devsmtp-url``) apart.
+    """
+    from .testing import Capture
+
+    client = devsmtp_server.clients[0] if devsmtp_server.clients else devsmtp_server.client()
+    capture = Capture(client, devsmtp_server.smtp_host, devsmtp_server.smtp_port)
+    return _register(request, capture, tmp_path)
+
+
+@pytest.fixture
+def smtp_capture_isolated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Capture]:
+    """Like ``smtp_capture`` but with a devsmtp server of its own, stopped afterwards."""
+    from .testing import Capture
+
+    server = _start_in_process(tmp_path / "devsmtp")
+    try:
+        capture = Capture(server.client(), server.smtp_host, server.smtp_port)
+        yield _register(request, capture, tmp_path)
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def smtp_faults(smtp_capture: Capture) -> Iterator[Faults]:
+    """Install devsmtp fault rules for this test; they are removed afterwards."""
+    faults = Faults(smtp_capture)
+    yield faults
+    faults.clear()
+
+
+class Faults:
+    """Fault rules installed through ``PUT /api/faults`` and removed at teardown.
+
+    A rule without a recipient applies only to this test's domain, so it never
+    hits another test's mail on a shared server.
+    """
+
+    def __init__(self, capture: Capture) -> None:
+        self.capture = capture
+        self.ids: list[str] = []
+
+    def add(self, **rule: Any) -> dict[str, Any]:
+        """Install one rule, e.g. ``add(stage="rcpt", code=451, times=2)``."""
+        if not any(k in rule for k in ("recipient", "rcpt", "to", "sender", "mail_from")):
+            rule["recipient"] = "@" + self.capture.domain
+        [stored] = self.capture.client.add_faults([rule])
+        self.ids.append(str(stored["id"]))
+        return stored
+
+    def clear(self) -> None:
+        ids, self.ids = self.ids, []
+        self.capture.client.clear_faults(ids)
+
+
+@pytest.fixture
+def mail_outbox() -> Iterator[MemoryTransport]:
+    """A ``memory://`` transport with an outbox of its own (``.outbox``, ``.wire``).
+
+    Read a message with ``CapturedMail.from_outgoing(mail_outbox.outbox[0])``.
+    """
+    from invitations.transports.memory import MemoryTransport
+
+    with MemoryTransport() as transport:
+        yield transport
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A frozen clock the test moves: ``clock.advance(days=7, seconds=1)``."""
+    from invitations.clock import FrozenClock
+
+    return FrozenClock()
+
+
+@pytest.fixture
+def invitation_keys() -> list[str]:
+    """Secret keys for ``invitation_service``, newest first (override to test rotation)."""
+    return list(TEST_SECRET_KEYS)
+
+
+@pytest.fixture
+def invitation_service(
+    smtp_capture: Capture, clock: FrozenClock, invitation_keys: list[str], tmp_path: Path
+) -> Iterator[InvitationService]:
+    """An ``InvitationService`` sending through real SMTP to ``smtp_capture``.
+
+    SQLite store in ``tmp_path``, test keys, the ``clock`` fixture, links on
+    ``http://localhost`` (``/register?token=...``).
+    """
+    from invitations.service import InvitationService
+    from invitations.store import SQLiteInvitationStore
+
+    store = SQLiteInvitationStore(tmp_path / "invitations.sqlite3")
+    service = InvitationService(
+        invitation_keys, TEST_BASE_URL, smtp_capture.smtp_url, store=store, clock=clock
+    )
+    yield service
+    for closer in (getattr(service, "close", None), getattr(store, "close", None)):
+        if callable(closer):
+            closer()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    captures = item.stash.get(_CAPTURES, [])
+    if report.failed and captures and report.when in ("call", "setup"):
+        lines = _write_artifacts(item, captures)
+        if lines:
+            report.sections.append(("devsmtp: mail captured by this test", "\n".join(lines)))
+    return report
+
+
+def _write_artifacts(item: pytest.Item, captures: list[tuple[Capture, Path]]) -> list[str]:
+    option = item.config.getoption("devsmtp_artifacts")
+    lines = []
+    for capture, tmp_path in captures:
+        if option:
+            slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)[-120:]
+            directory = Path(option).resolve() / slug
+        else:
+            directory = tmp_path / "devsmtp-mail"
+        try:
+            paths = capture.write_eml(directory)
+        except Exception as exc:  # the report must survive a dead server
+            lines.append(f"could not save mail of {capture.domain}: {exc}")
+            continue
+        lines.append(f"{len(paths)} mail(s) to *@{capture.domain}"
+                     + (f" saved in {directory}:" if paths else ""))
+        lines.extend(f"  {path}" for path in paths)
+    return lines

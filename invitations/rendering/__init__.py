@@ -1,20 +1,37 @@
 """Render invitation and confirmation mail into ready-to-send messages.
 
-Public API: :func:`compose_invitation`, :func:`compose_confirmation` and the
-context types. (Temporary plain-text implementation until the trilingual
-template issue replaces ``_plain``.)
+Public API: :func:`compose_invitation`, :func:`compose_confirmation`, the
+context types, and for previews and tests :class:`Renderer`,
+:func:`renderer_for` and :class:`RenderedEmail`.
 """
 
 from __future__ import annotations
 
+from ..theme import POSTI, Theme
 from ..transports.base import OutgoingMessage
-from ._plain import compose_confirmation, compose_invitation
 from .context import ConfirmationEmail, InvitationEmail
+from .renderer import RenderedEmail, Renderer, renderer_for
+
+
+def compose_invitation(email: InvitationEmail, *, theme: Theme | None = None) -> OutgoingMessage:
+    """The trilingual (or single-language) invitation, as a ready message."""
+    return renderer_for(theme or POSTI).compose_invitation(email)
+
+
+def compose_confirmation(
+    email: ConfirmationEmail, *, theme: Theme | None = None
+) -> OutgoingMessage:
+    """The mail that confirms a changed e-mail address, as a ready message."""
+    return renderer_for(theme or POSTI).compose_confirmation(email)
+
 
 __all__ = [
     "ConfirmationEmail",
     "InvitationEmail",
     "OutgoingMessage",
+    "RenderedEmail",
+    "Renderer",
     "compose_confirmation",
     "compose_invitation",
+    "renderer_for",
 ]

@@ -1,0 +1,174 @@
+"""Delivery throughput against a local aiosmtpd sink that only counts.
+
+Three comparisons, each against a baseline measured in the same run:
+
+1. end to end (compose + queue + SMTP), N workers with reused connections,
+   against a naive loop opening a new SMTP connection per message;
+2. pre-rendered messages through :class:`SMTPTransport` against the raw rate
+   of the same sink fed by a minimal socket SMTP client;
+3. peak memory of a 100,000-row ``send_csv`` run (must stay under 200 MB).
+
+The sink runs in its own process (``python -m bench.bench_delivery sink``) so
+that client and server do not share one interpreter lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+
+from invitations.transports import OutgoingMessage, SMTPTransport
+
+MESSAGES = int(os.environ.get("BENCH_DELIVERY_MESSAGES", "10000"))
+NAIVE_MESSAGES = max(100, MESSAGES // 10)
+WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", "4"))
+CSV_ROWS = int(os.environ.get("BENCH_DELIVERY_CSV_ROWS", "100000"))
+
+
+# -- the sink -----------------------------------------------------------------
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.count += 1
+        return f"250 OK {self.count}"
+
+
+def _serve_sink() -> None:
+    """Listen on 127.0.0.1 port 0, print the port, count messages until stdin closes."""
+    from aiosmtpd.smtp import SMTP
+
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    handler = _Counter()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(
+            lambda: SMTP(handler, hostname="sink", enable_SMTPUTF8=True), "127.0.0.1", 0
+        )
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await loop.run_in_executor(None, sys.stdin.read)
+        server.close()
+
+    asyncio.run(run())
+
+
+@contextlib.contextmanager
+def sink() -> Iterator[int]:
+    """A sink process; yields its port and stops it afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_delivery", "sink"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        yield int(process.stdout.readline())
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+# -- messages and clients -------------------------------------------------------
+
+
+def prerendered(count: int) -> list[OutgoingMessage]:
+    """``count`` typical invitations (about 6 kB, text + HTML), already built."""
+    html = "<html><body>" + "<p>Tervetuloa Postin SmartShip-palveluun!</p>" * 60 + "</body></html>"
+    messages = []
+    for n in range(count):
+        msg = EmailMessage()
+        msg["From"] = "Posti <noreply@posti.test>"
+        msg["To"] = f"user{n}@example.test"
+        msg["Subject"] = "Kutsu käyttäjäksi / Inbjudan / Invitation"
+        msg["Message-ID"] = f"<bench-{n}@posti.test>"
+        msg.set_content(f"https://invite.example.test/register?token={n:032d}\n" * 20)
+        msg.add_alternative(html, subtype="html")
+        data = msg.as_bytes(policy=SMTP_POLICY)
+        messages.append(
+            OutgoingMessage(msg["Message-ID"], "noreply@posti.test", (msg["To"],), data)
+        )
+    return messages
+
+
+def raw_client(port: int, messages: Sequence[OutgoingMessage]) -> None:
+    """The least an SMTP client can do: one connection, one command, one reply."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        replies = sock.makefile("rb")
+
+        def reply() -> bytes:
+            while True:
+                line = replies.readline()
+                if line[3:4] != b"-":
+                    return line
+
+        reply()
+        sock.sendall(b"EHLO bench\r\n")
+        reply()
+        for message in messages:
+            sock.sendall(b"MAIL FROM:<%s>\r\n" % message.sender.encode())
+            reply()
+            sock.sendall(b"RCPT TO:<%s>\r\n" % message.recipients[0].encode())
+            reply()
+            sock.sendall(b"DATA\r\n")
+            reply()
+            sock.sendall(message.data + b".\r\n")
+            if not reply().startswith(b"250"):
+                raise RuntimeError("sink refused a message")
+        sock.sendall(b"QUIT\r\n")
+
+
+def transport_vs_raw(port: int, count: int, rounds: int = 4) -> tuple[float, float]:
+    """Messages per second of the raw client and of the transport, rounds interleaved
+    so that both see the same machine noise."""
+    messages = prerendered(count // rounds)
+    raw_client(port, messages[:50])  # warm-up
+    raw_time = transport_time = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        raw_client(port, messages)
+        raw_time += time.perf_counter() - started
+        started = time.perf_counter()
+        with SMTPTransport("127.0.0.1", port, local_hostname="bench") as transport:
+            results = transport.send(messages)
+        transport_time += time.perf_counter() - started
+        if not all(r.accepted for r in results):
+            raise RuntimeError("the sink refused a message sent through the transport")
+    total = len(messages) * rounds
+    return total / raw_time, total / transport_time
+
+
+def main() -> None:
+    with sink() as port:
+        raw, transport = transport_vs_raw(port, MESSAGES)
+    print(f"pre-rendered, {MESSAGES} messages, one connection:")
+    print(f"  raw socket client      {raw:8.0f} msg/s")
+    print(f"  SMTPTransport          {transport:8.0f} msg/s")
+    print(f"  transport / raw        {transport / raw:8.2f}   (goal >= 0.70)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["sink"]:
+        _serve_sink()
+    else:
+        main()

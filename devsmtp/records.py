@@ -1,0 +1,156 @@
+"""What the store keeps per message: the envelope, the summary, and filters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from .parse import Summary
+
+__all__ = ["Envelope", "Query", "StoredMessage", "domain_of", "fold", "iso_time"]
+
+
+def fold(text: str) -> str:
+    """Unicode-aware case folding used by every filter (``ß`` matches ``SS``)."""
+    return text.casefold()
+
+
+def domain_of(address: str) -> str:
+    """The folded domain of ``address`` (after the last ``@``), or ``""``."""
+    return fold(address.rpartition("@")[2]) if "@" in address else ""
+
+
+def iso_time(timestamp: float) -> str:
+    """``timestamp`` as ISO 8601 UTC with milliseconds and ``Z``."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The SMTP transaction around the bytes: never part of the stored message."""
+
+    mail_from: str
+    rcpt_to: tuple[str, ...]
+    received_at: float
+    mail_options: tuple[str, ...] = ()
+    peer: str = ""
+    helo: str | None = None
+    auth_user: str | None = None
+    tls: bool = False
+    smtputf8: bool = False
+    session_id: str = ""
+    #: The session's log up to DATA (fired fault rules, TLS, AUTH).
+    session_log: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["rcpt_to"] = list(self.rcpt_to)
+        data["mail_options"] = list(self.mail_options)
+        data["session_log"] = list(self.session_log)
+        data["received_at"] = iso_time(self.received_at)
+        return data
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Envelope:
+        data = json.loads(text)
+        for key in ("rcpt_to", "mail_options", "session_log"):
+            data[key] = tuple(data.get(key) or ())
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class StoredMessage:
+    """One captured message as listed: sequence number, envelope, summary, size."""
+
+    id: int
+    envelope: Envelope
+    summary: Summary
+    size: int
+
+    def to_dict(self) -> dict[str, object]:
+        """The list/API shape: ``to`` is the envelope recipients, ``subject`` decoded."""
+        summary = self.summary
+        return {
+            "id": self.id,
+            "from": summary.sender or self.envelope.mail_from,
+            "mail_from": self.envelope.mail_from,
+            "to": list(self.envelope.rcpt_to),
+            "subject": summary.subject,
+            "received_at": iso_time(self.envelope.received_at),
+            "size": self.size,
+            "date": summary.date,
+            "message_id": summary.message_id,
+            "has_text": summary.has_text,
+            "has_html": summary.has_html,
+            "attachments": [asdict(a) for a in summary.attachments],
+            "languages": list(summary.languages),
+            "malformed": summary.malformed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A filter shared by listing, waiting and deleting.
+
+    ``to`` is an envelope recipient (exact, case-insensitive) or ``@domain``;
+    ``sender``, ``subject`` and ``q`` are case-folded substrings (``q`` searches
+    sender, recipients, subject and body text). ``after``/``before`` bound the id.
+    """
+
+    to: str | None = None
+    sender: str | None = None
+    subject: str | None = None
+    q: str | None = None
+    after: int | None = None
+    before: int | None = None
+    _folded: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("to", "sender", "subject", "q"):
+            value = getattr(self, name)
+            if value:
+                self._folded[name] = fold(value.strip())
+
+    def folded(self, name: str) -> str | None:
+        return self._folded.get(name)
+
+    def matches(self, message: StoredMessage) -> bool:
+        """Whether ``message`` passes (the in-memory twin of the SQL filter)."""
+        if self.after is not None and message.id <= self.after:
+            return False
+        if self.before is not None and message.id >= self.before:
+            return False
+        to = self.folded("to")
+        if to is not None:
+            if to.startswith("@"):
+                if to[1:] not in {domain_of(r) for r in message.envelope.rcpt_to}:
+                    return False
+            elif to not in {fold(r) for r in message.envelope.rcpt_to}:
+                return False
+        sender = self.folded("sender")
+        if sender is not None and sender not in sender_text(message):
+            return False
+        subject = self.folded("subject")
+        if subject is not None and subject not in fold(message.summary.subject):
+            return False
+        q = self.folded("q")
+        return q is None or q in search_text(message)
+
+
+def sender_text(message: StoredMessage) -> str:
+    """Folded text the ``from`` filter searches: envelope sender and From header."""
+    return fold(f"{message.envelope.mail_from} {message.summary.sender}")
+
+
+def search_text(message: StoredMessage) -> str:
+    """Folded text ``q`` searches: envelope addresses plus the summary's text."""
+    envelope = message.envelope
+    return fold(" ".join([envelope.mail_from, *envelope.rcpt_to])) + " " + (
+        message.summary.search_text
+    )

@@ -1,0 +1,299 @@
+"""The invitation panel: what a captured invitation mail says and whether it holds.
+
+The token is decoded without a key (anyone can read its payload and signing
+time). With the service's secret keys the signature is checked; with the
+service's invitation store the invitation's state is looked up. The language
+sections are compared: all configured languages present, in order, each with
+the same link and the same expiry instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from itsdangerous.exc import BadData
+
+from invitations.clock import Clock, SystemClock
+from invitations.errors import InvitationError, InvitationInvalid, TokenMalformed
+from invitations.i18n import TIMEZONE, Language
+from invitations.models import InvitationStatus
+from invitations.store import SQLiteInvitationStore
+from invitations.tokens import TokenExpired, TokenSigner, hash_nonce
+
+from .._testing_html import Section, expiry_instants
+from .._testing_mail import CapturedMail, InvitationToken, MailAssertionError, decode_token
+
+#: The states the panel can show; ``None`` means "not checked" (no keys, no store).
+STATES = ("valid", "expired", "used", "revoked", "tampered", "superseded", "unknown")
+
+
+@dataclass(frozen=True)
+class SectionCheck:
+    """One language section as the panel shows it."""
+
+    lang: str
+    name: str
+    text: str
+    link: str | None
+    link_ok: bool
+    expires: datetime | None
+    expiry_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.link_ok and self.expiry_ok
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The invitation's state according to the keys and/or the store."""
+
+    state: str
+    detail: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Everything the invitation panel template shows."""
+
+    link: str
+    decoded: InvitationToken | None
+    expires_at: datetime | None
+    time_left: str
+    state: str | None
+    state_label: str
+    state_detail: str | None
+    expected: tuple[str, ...]
+    sections: list[SectionCheck]
+    problems: list[str]
+
+    @property
+    def sections_ok(self) -> bool:
+        return not self.problems
+
+
+class InvitationChecker:
+    """Checks tokens against the service's keys and/or its invitation store."""
+
+    def __init__(
+        self,
+        secret_keys: Sequence[str] = (),
+        invitations_db: str | Path | None = None,
+        *,
+        validity: timedelta = timedelta(days=7),
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self.validity = validity
+        self._signer = (
+            TokenSigner(list(secret_keys), max_age=validity, clock=self.clock)
+            if secret_keys else None
+        )
+        self._db = Path(invitations_db) if invitations_db else None
+
+    @property
+    def enabled(self) -> bool:
+        return self._signer is not None or self._db is not None
+
+    def check(self, token: str, decoded: InvitationToken | None, lang: str) -> Verdict | None:
+        """The token's state, or None when there is nothing to check it with."""
+        if self._signer is not None:
+            try:
+                self._signer.load(token)
+            except TokenExpired as expired:
+                return self._with_store(decoded, lang, Verdict("expired", None,
+                                                              expired.expires_at))
+            except InvitationInvalid as error:
+                return Verdict("tampered", error.message(lang))
+        if self._db is None:
+            return Verdict("valid") if self._signer is not None else None
+        return self._with_store(decoded, lang, Verdict("valid"))
+
+    def _with_store(self, decoded: InvitationToken | None, lang: str,
+                    verdict: Verdict) -> Verdict:
+        if self._db is None:
+            return verdict
+        if decoded is None:
+            return Verdict("tampered", TokenMalformed().message(lang))
+        store = SQLiteInvitationStore(self._db)
+        try:
+            stored = store.get(decoded.id, now=self.clock.now())
+        finally:
+            store.close()
+        if stored is None:
+            return Verdict("unknown")
+        invitation = stored.invitation
+        nonce = _nonce(decoded)
+        if nonce is not None and hash_nonce(nonce) != stored.nonce_hash:
+            return Verdict("superseded", expires_at=invitation.expires_at)
+        state = {
+            InvitationStatus.ACCEPTED: "used",
+            InvitationStatus.AWAITING_CONFIRMATION: "used",
+            InvitationStatus.REVOKED: "revoked",
+            InvitationStatus.EXPIRED: "expired",
+        }.get(invitation.status, verdict.state)
+        return Verdict(state, verdict.detail, invitation.expires_at)
+
+
+def _nonce(decoded: InvitationToken) -> str | None:
+    payload = decoded.payload
+    if isinstance(payload, list) and len(payload) > 1 and isinstance(payload[1], str):
+        return payload[1]
+    return None
+
+
+def time_left(expires_at: datetime, now: datetime, language: Language) -> str:
+    """``6 vrk 23 h`` / ``6 dygn 23 h`` / ``6 d 23 h``; hours and minutes under a day."""
+    left = expires_at - now
+    if left <= timedelta(0):
+        return language.gettext("expired")
+    minutes = int(left.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return language.gettext("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    return language.gettext("%(hours)s h %(minutes)s min") % {"hours": hours,
+                                                                "minutes": minutes}
+
+
+def _instant(value: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # Mail text states Finnish time ("4.12.2026 klo 23.09 (Suomen aikaa)").
+    return when if when.tzinfo else when.replace(tzinfo=TIMEZONE)
+
+
+def _section_expiry(section: Section) -> datetime | None:
+    instants = {_instant(value) for value in expiry_instants(section)} - {None}
+    return next(iter(instants)) if len(instants) == 1 else None
+
+
+#: Mail text states the expiry to the minute; the token knows it to the second.
+_EXPIRY_SLACK = timedelta(minutes=1)
+
+
+def check_sections(
+    sections: Sequence[Section], link: str, expected: Sequence[str], language: Language,
+    expires_at: datetime | None = None,
+) -> tuple[list[SectionCheck], list[str]]:
+    """Per-section results and the problems found, worded for a QA reader.
+
+    Each section must carry ``link`` and state one expiry instant; all
+    sections the same one, and (when known) the token's within a minute.
+    """
+    gettext = language.gettext
+    found = [section.lang for section in sections]
+    problems: list[str] = []
+    if found != list(expected):
+        problems.append(gettext("Sections found: %(found)s; expected: %(expected)s.") % {
+            "found": ", ".join(found) or "—", "expected": ", ".join(expected)})
+    checks: list[SectionCheck] = []
+    expiries: set[datetime] = set()
+    for section in sections:
+        urls = [item.url for item in section.links]
+        expires = _section_expiry(section)
+        if expires is not None:
+            expiries.add(expires)
+        checks.append(SectionCheck(
+            lang=section.lang,
+            name=_language_name(section.lang, language),
+            text=section.text,
+            link=link if link in urls else None,
+            link_ok=link in urls,
+            expires=expires,
+            expiry_ok=expires is not None,
+        ))
+    if expires_at is not None:
+        late = [check for check in checks if check.expires is not None
+                and abs(check.expires - expires_at) >= _EXPIRY_SLACK]
+        for check in late:
+            assert check.expires is not None
+            problems.append(gettext(
+                "[%(lang)s] states %(stated)s but the link expires at %(expires)s.") % {
+                "lang": check.lang, "stated": language.format_datetime(check.expires),
+                "expires": language.format_datetime(expires_at)})
+        checks = [_mark_expiry(check) if check in late else check for check in checks]
+    for check in checks:
+        if not check.link_ok:
+            problems.append(gettext("[%(lang)s] lacks the invitation link.") % {
+                "lang": check.lang})
+        if not check.expiry_ok:
+            problems.append(gettext("[%(lang)s] states no single expiry instant.") % {
+                "lang": check.lang})
+    if len(expiries) > 1:
+        problems.append(gettext("The sections state different expiry instants."))
+        checks = [_mark_expiry(check) for check in checks]
+    return checks, problems
+
+
+def _mark_expiry(check: SectionCheck) -> SectionCheck:
+    return SectionCheck(check.lang, check.name, check.text, check.link, check.link_ok,
+                        check.expires, False)
+
+
+def _language_name(code: str, language: Language) -> str:
+    try:
+        return str(language.locale.languages.get(code, code))
+    except (AttributeError, KeyError):
+        return code
+
+
+def build_panel(
+    mail: CapturedMail,
+    *,
+    expected: Sequence[str],
+    checker: InvitationChecker,
+    language: Language,
+) -> Panel | None:
+    """The panel for ``mail``, or None when it holds no invitation link."""
+    try:
+        link = mail.invitation_link
+        token = mail.token
+    except MailAssertionError:
+        return None
+    if "/register" not in link:
+        return None
+    try:
+        decoded: InvitationToken | None = decode_token(
+            token, validity_days=checker.validity.total_seconds() / 86400)
+    except (MailAssertionError, BadData, TypeError, ValueError):
+        decoded = None
+    try:
+        verdict = checker.check(token, decoded, language.code)
+    except InvitationError as error:
+        verdict = Verdict("unknown", error.message(language.code))
+    expires_at = (verdict.expires_at if verdict and verdict.expires_at
+                  else decoded.expires_at if decoded else None)
+    sections, problems = check_sections(mail.sections, link, expected, language, expires_at)
+    return Panel(
+        link=link,
+        decoded=decoded,
+        expires_at=expires_at,
+        time_left=time_left(expires_at, checker.clock.now(), language) if expires_at else "—",
+        state=verdict.state if verdict else None,
+        state_label=state_label(verdict.state, language) if verdict else "",
+        state_detail=verdict.detail if verdict else None,
+        expected=tuple(expected),
+        sections=sections,
+        problems=problems,
+    )
+
+
+def state_label(state: str, language: Language) -> str:
+    gettext = language.gettext
+    labels = {
+        "valid": gettext("valid"),
+        "expired": gettext("expired"),
+        "used": gettext("used"),
+        "revoked": gettext("revoked"),
+        "tampered": gettext("tampered"),
+        "superseded": gettext("replaced by a newer link"),
+        "unknown": gettext("not in the invitation store"),
+    }
+    return labels.get(state, state)

@@ -1,0 +1,262 @@
+"""The inbox's HTML pages and downloads (Starlette endpoints).
+
+Every page is served with a CSP that allows only our own scripts and styles;
+the mail's HTML is served by :meth:`InboxPages.preview` alone, under a CSP
+that allows no script at all, into an iframe sandboxed without scripts/forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from invitations.i18n import TIMEZONE, Language
+
+from .._testing_mail import CapturedMail
+from .i18n import COOKIE, LANGUAGES, NAMES, choose_language, language
+from .invitation import InvitationChecker, build_panel
+from .view import Loaded, build_view, part_payload, preview_html
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+UI_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+_PREVIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data: cid:{remote}; "
+    "form-action 'none'; frame-ancestors 'self'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox"
+)
+_COMMON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+#: Strings the browser scripts show, translated per page.
+JS_STRINGS = {
+    "request_failed": N_("The server answered HTTP %(status)s."),
+    "load_failed": N_("Could not load the messages; is devsmtp still running?"),
+    "has_attachments": N_("Has attachments"),
+    "show_inbox": N_("Show only the inbox of %(address)s"),
+    "no_subject": N_("(no subject)"),
+    "delete_one": N_("Delete message"),
+    "confirm_one": N_("Delete the message “%(subject)s”?"),
+    "confirm_all": N_("Delete all messages of every inbox?"),
+    "confirm_inbox": N_("Delete every message in the inbox %(address)s?"),
+    "shown": N_("%(count)s shown"),
+    "live": N_("Live: new mail appears by itself"),
+    "offline": N_("Offline: reconnecting…"),
+}
+
+
+def preview_csp(remote_images: bool) -> str:
+    return _PREVIEW_CSP.format(remote=" https: http:" if remote_images else "")
+
+
+def secure(response: Response, csp: str) -> Response:
+    response.headers["Content-Security-Policy"] = csp
+    response.headers.update(_COMMON_HEADERS)
+    return response
+
+
+@pass_context
+def _datetime_filter(context: Context, when: datetime | None) -> str:
+    """Date and time to the second in Helsinki time, with the zone (EET/EEST)."""
+    if when is None:
+        return "—"
+    lang: Language = context["language"]
+    local = when.astimezone(TIMEZONE)
+    return f"{format_datetime(local, 'medium', locale=lang.locale)} {local.strftime('%Z')}"
+
+
+@pass_context
+def _filesize_filter(context: Context, size: int) -> str:
+    lang: Language = context["language"]
+    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
+        if size >= scale:
+            return f"{format_decimal(size / scale, '#,##0.#', locale=lang.locale)} {unit}"
+    return f"{size} B"
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat() if when else ""
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["datetime"] = _datetime_filter
+    env.filters["filesize"] = _filesize_filter
+    env.filters["iso"] = _iso
+    return env
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the pages need besides the store."""
+
+    checker: InvitationChecker
+    #: The languages an invitation must carry, in order.
+    invitation_languages: tuple[str, ...] = ("fi", "sv", "en")
+    api_path: str = "/api"
+    page_size: int = 50
+
+
+class InboxPages:
+    """The endpoints; ``load`` fetches one message (blocking, run in a thread)."""
+
+    def __init__(self, load: Callable[[str], Loaded | None], config: WebConfig) -> None:
+        self.load = load
+        self.config = config
+        self.env = environment()
+
+    # -- helpers
+
+    def _language(self, request: Request) -> tuple[Language, bool]:
+        switch = request.query_params.get("lang")
+        code = choose_language(switch, request.cookies.get(COOKIE),
+                               request.headers.get("accept-language"))
+        return language(code), switch in LANGUAGES
+
+    def _render(self, request: Request, name: str, status: int = 200,
+                **context: Any) -> Response:
+        lang, switched = self._language(request)
+        root = request.scope.get("root_path", "")
+
+        def gettext(message: str, **values: object) -> str:
+            text = lang.gettext(message)
+            return text % values if values else text
+
+        def ngettext(singular: str, plural: str, num: int) -> str:
+            return lang.ngettext(singular, plural, num) % {"num": num}
+
+        def url(route: str, **params: Any) -> str:
+            return str(request.url_for(route, **params).path)
+
+        def switch_url(code: str) -> str:
+            target = request.url.include_query_params(lang=code)
+            return f"{target.path}?{target.query}"
+
+        page_data: Mapping[str, object] = {
+            "lang": lang.code,
+            "timezone": str(TIMEZONE),
+            "api": root + self.config.api_path,
+            "page_size": self.config.page_size,
+            "message_url": url("message", message_id="__ID__"),
+            "inbox_url": url("inbox"),
+            "message_id": getattr(context.get("m"), "id", None),
+            "strings": {key: lang.gettext(text) for key, text in JS_STRINGS.items()},
+            "event_types": ["message", "new", "created", "stored", "deleted", "delete",
+                            "cleared", "pruned"],
+        }
+        html = self.env.get_template(name).render(
+            lang=lang.code, language=lang, _=gettext, gettext=gettext, ngettext=ngettext,
+            url=url, switch_url=switch_url, static_url=lambda path: url("inbox_static", path=path),
+            languages=[(code, NAMES[code]) for code in LANGUAGES], page_data=page_data,
+            **context,
+        )
+        response = secure(HTMLResponse(html, status_code=status), UI_CSP)
+        if switched:
+            response.set_cookie(COOKIE, lang.code, max_age=365 * 86400, samesite="lax",
+                                httponly=True)
+        return response
+
+    async def _stored(self, request: Request) -> Loaded | None:
+        return await run_in_threadpool(self.load, str(request.path_params["message_id"]))
+
+    def _not_found(self, request: Request) -> Response:
+        return self._render(request, "not_found.html", status=404)
+
+    # -- endpoints
+
+    async def inbox(self, request: Request) -> Response:
+        return self._render(request, "inbox.html", q=request.query_params.get("q", ""),
+                            to=request.query_params.get("to", ""))
+
+    async def message(self, request: Request) -> Response:
+        stored = await self._stored(request)
+        if stored is None:
+            return self._not_found(request)
+        lang, _ = self._language(request)
+        mail = CapturedMail(stored.raw, id=str(stored.record.id))
+
+        def group_title(part: str, section: str) -> str:
+            title = lang.gettext("HTML part") if part == "html" else lang.gettext("Text part")
+            return f"{title} · {section}" if section else title
+
+        view = build_view(
+            stored, mail,
+            attachment_url=lambda index: str(request.url_for(
+                "message_attachment", message_id=stored.record.id, index=index).path),
+            group_title=group_title,
+        )
+        panel = await run_in_threadpool(
+            build_panel, mail, expected=self.config.invitation_languages,
+            checker=self.config.checker, language=lang)
+        tabs = [(key, lang.gettext(label)) for key, label in (
+            ("html", N_("HTML")), ("text", N_("Text")), ("headers", N_("Headers")),
+            ("raw", N_("Raw source")), ("envelope", N_("Envelope")),
+            ("attachments", N_("Attachments")), ("links", N_("Links")),
+        ) if key != "html" or view.has_html]
+        return self._render(request, "message.html", m=view, panel=panel, tabs=tabs,
+                            remote=request.query_params.get("remote") == "1")
+
+    async def preview(self, request: Request) -> Response:
+        stored = await self._stored(request)
+        html = CapturedMail(stored.raw).html if stored else None
+        if stored is None or html is None:
+            return secure(Response("no HTML part", 404, media_type="text/plain"),
+                          preview_csp(False))
+        remote = request.query_params.get("remote") == "1"
+        return secure(HTMLResponse(preview_html(html, stored.raw)), preview_csp(remote))
+
+    async def eml(self, request: Request) -> Response:
+        stored = await self._stored(request)
+        if stored is None:
+            return self._not_found(request)
+        return _download(stored.raw, "message/rfc822", f"message-{stored.record.id}.eml")
+
+    async def attachment(self, request: Request) -> Response:
+        stored = await self._stored(request)
+        found = part_payload(stored.raw, int(request.path_params["index"])) if stored else None
+        if found is None:
+            return self._not_found(request)
+        part, data = found
+        name = part.get_filename() or f"part-{request.path_params['index']}"
+        return _download(data, part.get_content_type(), name)
+
+
+def _download(data: bytes, content_type: str, filename: str) -> Response:
+    # RFC 6266: an ASCII fallback plus the exact UTF-8 name.
+    fallback = filename.encode("ascii", "replace").decode("ascii").replace('"', "_")
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    response = Response(data, media_type=content_type,
+                        headers={"Content-Disposition": disposition})
+    # A download is never rendered by us, but keep browsers from sniffing it into HTML.
+    return secure(response, "default-src 'none'; sandbox")

@@ -1,0 +1,88 @@
+// Shared by every inbox page: page data, theme toggle, confirmation dialog.
+// Mail content never reaches the DOM through innerHTML here: text only.
+"use strict";
+
+var devsmtp = (function () {
+  var page = JSON.parse(document.getElementById("page-data").textContent);
+  document.documentElement.classList.add("js");
+
+  function t(key, values) {
+    var text = page.strings[key] || key;
+    if (values) {
+      Object.keys(values).forEach(function (name) {
+        text = text.split("%(" + name + ")s").join(String(values[name]));
+      });
+    }
+    return text;
+  }
+
+  function effectiveTheme() {
+    var root = document.documentElement;
+    var chosen = root.getAttribute("data-theme");
+    if (chosen === "light" || chosen === "dark") return chosen;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  function labelThemeToggle() {
+    var button = document.getElementById("theme-toggle");
+    if (!button) return;
+    var current = effectiveTheme();
+    button.textContent = current === "dark"
+      ? button.getAttribute("data-label-light")
+      : button.getAttribute("data-label-dark");
+    button.setAttribute("data-current", current);
+  }
+
+  var toggle = document.getElementById("theme-toggle");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var next = effectiveTheme() === "dark" ? "light" : "dark";
+      document.documentElement.setAttribute("data-theme", next);
+      try { window.localStorage.setItem("devsmtp-theme", next); } catch (e) { /* ignore */ }
+      labelThemeToggle();
+    });
+    labelThemeToggle();
+  }
+
+  // A <dialog> rather than window.confirm(): styled, translated, and testable.
+  function confirmAction(text) {
+    var dialog = document.getElementById("confirm");
+    document.getElementById("confirm-text").textContent = text;
+    return new Promise(function (resolve) {
+      dialog.addEventListener("close", function onClose() {
+        dialog.removeEventListener("close", onClose);
+        resolve(dialog.returnValue === "ok");
+      });
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
+  }
+
+  function api(method, path) {
+    return fetch(page.api + path, { method: method, headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(t("request_failed", { status: response.status }));
+        return response.status === 204 ? null : response.json();
+      });
+  }
+
+  function formatDate(value) {
+    var date = new Date(value);
+    if (isNaN(date.getTime())) return String(value);
+    return new Intl.DateTimeFormat(page.lang, {
+      dateStyle: "short", timeStyle: "medium", timeZone: page.timezone
+    }).format(date);
+  }
+
+  function formatSize(bytes) {
+    var units = [["byte", 1], ["kilobyte", 1024], ["megabyte", 1048576]];
+    var unit = units[0];
+    units.forEach(function (candidate) { if (bytes >= candidate[1]) unit = candidate; });
+    return new Intl.NumberFormat(page.lang, {
+      style: "unit", unit: unit[0], unitDisplay: "short",
+      maximumFractionDigits: unit[1] === 1 ? 0 : 1
+    }).format(bytes / unit[1]);
+  }
+
+  return { page: page, t: t, confirm: confirmAction, api: api, formatDate: formatDate, formatSize: formatSize };
+})();

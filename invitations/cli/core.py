@@ -1,0 +1,261 @@
+"""Core commands: send, verify, redeem, confirm-email, resend, revoke, list, check-password.
+
+Configuration comes from the same ``INVITATIONS_*`` environment variables as
+the module-level API. Errors print their message and exit 1; ``--json``
+prints the error's ``to_dict()`` (with its stable ``code``) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+
+from ..config import service_from_env
+from ..errors import LANGUAGES, InvitationError, RegistrationRejected
+from ..models import Company, Invitation, InvitationStatus, Inviter, Registration, Role
+from ..password import PasswordPolicy, check_password
+from ..service import InvitationService
+from . import main
+
+_json_option = click.option("--json", "as_json", is_flag=True,
+                            help="Print machine-readable JSON instead of text.")
+_lang_option = click.option(
+    "--lang", type=click.Choice(LANGUAGES), default=None,
+    help="Language of messages (default: INVITATIONS_LANG, else LANG, else en).",
+)
+
+
+def _language(lang: str | None) -> str:
+    if lang:
+        return lang
+    for variable in ("INVITATIONS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        prefix = os.environ.get(variable, "")[:2].lower()
+        if prefix in LANGUAGES:
+            return prefix
+    return "en"
+
+
+def _emit(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _fail(error: InvitationError, as_json: bool, lang: str) -> NoReturn:
+    if as_json:
+        _emit({"ok": False, **error.to_dict()})
+    else:
+        click.echo(f"error [{error.code}]: {error.message(lang)}", err=True)
+        if isinstance(error, RegistrationRejected):
+            for problem in error.errors:
+                click.echo(f"  {problem.field}: {problem.message(lang)}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _service(as_json: bool, lang: str) -> Iterator[InvitationService]:
+    """A service from the environment; any toolkit error ends the command cleanly."""
+    try:
+        with service_from_env() as service:
+            yield service
+    except InvitationError as error:
+        _fail(error, as_json, lang)
+
+
+def _show(invitation: Invitation, as_json: bool) -> None:
+    if as_json:
+        _emit({"ok": True, "invitation": invitation.to_dict()})
+        return
+    lines = [
+        f"id:         {invitation.id}",
+        f"email:      {invitation.email}",
+        f"company:    {invitation.company.name} ({invitation.company.business_id})",
+        f"role:       {invitation.role}",
+        f"status:     {invitation.status}",
+        f"expires at: {invitation.expires_at.isoformat()}",
+        f"delivery:   {invitation.delivery_state or '-'}"
+        + (f" ({invitation.last_error})" if invitation.last_error else ""),
+    ]
+    if invitation.registered_email:
+        lines.append(f"registered: {invitation.registered_email} "
+                     f"as {invitation.registered_username}")
+    if invitation.link:
+        lines.append(f"link:       {invitation.link}")
+    click.echo("\n".join(lines))
+
+
+def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--by-company-id", default=None,
+                        help="The actor's company business id (main users).")(func)
+    func = click.option("--by-role", type=click.Choice(["main_user", "operator"]),
+                        default="main_user", show_default=True)(func)
+    return click.option("--by", "by_id", required=True,
+                        help="Who acts: id or e-mail of a main user or operator.")(func)
+
+
+@main.command()
+@click.argument("email")
+@click.option("--company-id", required=True, help="Business id (Y-tunnus), e.g. 0112038-9.")
+@click.option("--company-name", required=True)
+@click.option("--contract-number", default=None, help="Logistics contract number.")
+@click.option("--invited-by", required=True, help="Inviter's id or e-mail.")
+@click.option("--inviter-name", default=None)
+@click.option("--inviter-role", type=click.Choice(["main_user", "operator"]),
+              default="main_user", show_default=True)
+@click.option("--role", type=click.Choice(["user", "main_user"]), default="user",
+              show_default=True, help="Role the invitation grants.")
+@click.option("--service", "services", multiple=True, default=("smartship",),
+              show_default=True, help="Granted service (repeatable).")
+@click.option("--first-name", default=None)
+@click.option("--last-name", default=None)
+@click.option("--languages", default=None, help="Language order, e.g. fi,sv,en.")
+@_lang_option
+@_json_option
+def send(email: str, company_id: str, company_name: str, contract_number: str | None,
+         invited_by: str, inviter_name: str | None, inviter_role: str, role: str,
+         services: tuple[str, ...], first_name: str | None, last_name: str | None,
+         languages: str | None, lang: str | None, as_json: bool) -> None:
+    """Invite EMAIL. A main user invites users of their own company; an operator
+    (customer service) invites main users."""
+    lang = _language(lang)
+    inviter_company = company_id if inviter_role == "main_user" else None
+    with _service(as_json, lang) as service:
+        invitation = service.send_invite(
+            email, company=Company(company_id, company_name, contract_number),
+            invited_by=Inviter(invited_by, inviter_name, Role(inviter_role), inviter_company),
+            role=role, services=services, languages=languages,
+            first_name=first_name, last_name=last_name,
+        )
+        _show(invitation, as_json)
+
+
+@main.command()
+@click.argument("token")
+@_lang_option
+@_json_option
+def verify(token: str, lang: str | None, as_json: bool) -> None:
+    """Check TOKEN without changing anything; exit 0 only for a valid, pending invitation."""
+    lang = _language(lang)
+    with _service(as_json, lang) as service:
+        invitation = service.verify(token)
+        if as_json:
+            _emit({"ok": True, "valid": True, "invitation": invitation.to_dict()})
+        else:
+            click.echo(f"valid: invitation {invitation.id} for {invitation.email}, "
+                       f"expires {invitation.expires_at.isoformat()}")
+
+
+@main.command()
+@click.argument("token")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--email", default=None, help="Defaults to the invited address.")
+@click.option("--username", default="", help="Defaults to the e-mail address.")
+@_lang_option
+@_json_option
+def redeem(token: str, first_name: str, last_name: str, email: str | None, username: str,
+           lang: str | None, as_json: bool) -> None:
+    """Register with TOKEN; the password is read from standard input."""
+    lang = _language(lang)
+    password = sys.stdin.readline().rstrip("\r\n")
+    with _service(as_json, lang) as service:
+        address = email or service.verify(token).email
+        invitation = service.redeem(token, Registration(first_name, last_name, address,
+                                                        username, password))
+        _show(invitation, as_json)
+
+
+@main.command("confirm-email")
+@click.argument("token")
+@_lang_option
+@_json_option
+def confirm_email(token: str, lang: str | None, as_json: bool) -> None:
+    """Confirm a changed e-mail address with the TOKEN from the confirmation mail."""
+    lang = _language(lang)
+    with _service(as_json, lang) as service:
+        _show(service.confirm_email(token), as_json)
+
+
+@main.command()
+@click.argument("invitation_id")
+@_actor_options
+@_lang_option
+@_json_option
+def resend(invitation_id: str, by_id: str, by_role: str, by_company_id: str | None,
+           lang: str | None, as_json: bool) -> None:
+    """Send INVITATION_ID again with a new link and a new validity; the old link dies."""
+    lang = _language(lang)
+    with _service(as_json, lang) as service:
+        by = Inviter(by_id, None, Role(by_role), by_company_id)
+        _show(service.resend(invitation_id, by=by), as_json)
+
+
+@main.command()
+@click.argument("invitation_id")
+@_actor_options
+@_lang_option
+@_json_option
+def revoke(invitation_id: str, by_id: str, by_role: str, by_company_id: str | None,
+           lang: str | None, as_json: bool) -> None:
+    """Withdraw INVITATION_ID; its link stops working."""
+    lang = _language(lang)
+    with _service(as_json, lang) as service:
+        by = Inviter(by_id, None, Role(by_role), by_company_id)
+        _show(service.revoke(invitation_id, by=by), as_json)
+
+
+@main.command("list")
+@click.option("--company-id", default=None, help="Only this company's invitations.")
+@click.option("--status", type=click.Choice([str(s) for s in InvitationStatus]), default=None)
+@_lang_option
+@_json_option
+def list_(company_id: str | None, status: str | None, lang: str | None, as_json: bool) -> None:
+    """List invitations with their status and delivery state."""
+    lang = _language(lang)
+    with _service(as_json, lang) as service:
+        found = service.list(company=company_id, status=status)
+        if as_json:
+            _emit({"ok": True, "invitations": [i.to_dict() for i in found]})
+            return
+        for inv in found:
+            delivery = f"{inv.delivery_state or '-'}"
+            if inv.last_error:
+                delivery += f" ({inv.last_error})"
+            click.echo(f"{inv.id}  {inv.status:<21} {inv.company.business_id}  "
+                       f"{inv.email}  expires {inv.expires_at:%Y-%m-%d %H:%M}  {delivery}")
+        if not found:
+            click.echo("no invitations")
+
+
+@main.command("check-password")
+@click.option("--first-name", required=True)
+@click.option("--last-name", required=True)
+@click.option("--policy", type=click.Choice(["document", "nist"]), default=None,
+              help="Default: INVITATIONS_PASSWORD_POLICY, else document.")
+@_lang_option
+@_json_option
+def check_password_command(first_name: str, last_name: str, policy: str | None,
+                           lang: str | None, as_json: bool) -> None:
+    """Check the password on standard input; exit 0 when accepted, 1 with the reasons."""
+    lang = _language(lang)
+    name = policy or os.environ.get("INVITATIONS_PASSWORD_POLICY", "document") or "document"
+    try:
+        rules = PasswordPolicy.named(name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="INVITATIONS_PASSWORD_POLICY") from None
+    password = sys.stdin.readline().rstrip("\r\n")
+    violations = check_password(password, first_name=first_name, last_name=last_name,
+                                policy=rules)
+    if as_json:
+        _emit({"ok": not violations, "violations": [v.to_dict() for v in violations]})
+    elif violations:
+        for violation in violations:
+            click.echo(f"- {violation.message(lang)}", err=True)
+    else:
+        click.echo({"fi": "Salasana kelpaa.", "sv": "Lösenordet godkänns.",
+                    "en": "The password is accepted."}[lang])
+    sys.exit(1 if violations else 0)

@@ -1,0 +1,191 @@
+"""``invitations demo``: devsmtp, the registration page and one invitation, on loopback.
+
+Everything runs in this process on 127.0.0.1 with embedded defaults: the
+SQLite store and devsmtp's messages live in a demo data directory (``.demo``
+in the current directory), and a secret key is generated there once. The
+invitation goes through real SMTP into devsmtp, whose web inbox shows it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from ..models import Company, DeliveryState, Inviter, Role
+from ..service import InvitationService
+from ..store import SQLiteInvitationStore
+from ..web import create_app
+from ..web.server import BackgroundServer
+from . import main
+
+SAMPLE_COMPANY = Company("0112038-9", "Esimerkki Oy", contract_number="LOG-123456")
+SAMPLE_MAIN_USER = Inviter(
+    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9"
+)
+SAMPLE_INVITEE = "uusi.kayttaja@example.com"
+KEY_FILE = "secret-key"
+
+
+def demo_secret_key(data_dir: Path) -> str:
+    """The demo's signing key: generated into ``data_dir`` once, then reused."""
+    path = data_dir / KEY_FILE
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        click.secho(f"Using the demo secret key in {path}.", fg="yellow")
+        return key
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n", encoding="utf-8")
+    click.secho(
+        f"NOTICE: generated a new secret key for the demo in {path}. It signs the demo's "
+        "links only: never use it in production (set INVITATIONS_SECRET_KEYS there).",
+        fg="yellow",
+        bold=True,
+    )
+    return key
+
+
+@contextmanager
+def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterator[Any]:
+    try:
+        from devsmtp.server import DevSMTP
+    except ImportError as exc:  # pragma: no cover - devsmtp ships in the same wheel
+        raise click.ClickException(f"devsmtp cannot be imported ({exc}); reinstall") from exc
+    server = DevSMTP(
+        data_dir / "devsmtp",
+        smtp_port=smtp_port,
+        http_port=http_port,
+        # The inbox's invitation panel shows each link's state from these.
+        secret_keys=[key],
+        invitations_db=str(data_dir / "invitations.sqlite3"),
+    )
+    try:
+        server.start()
+    except OSError as exc:
+        raise click.ClickException(
+            f"devsmtp could not listen ({exc.strerror}); choose other ports with "
+            "--smtp-port/--inbox-port, or 0 for free ones"
+        ) from exc
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@main.command()
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Send one invitation, print the captured mail's summary and link, stop and exit.",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".demo"),
+    show_default=True,
+    help="Where the demo keeps its SQLite store, captured mail and secret key.",
+)
+@click.option("--to", "email", default=SAMPLE_INVITEE, show_default=True, help="Whom to invite.")
+@click.option("--smtp-port", type=int, default=0, help="devsmtp's SMTP port (0: any free one).")
+@click.option("--inbox-port", type=int, default=0, help="devsmtp's inbox port (0: any free one).")
+@click.option("--web-port", type=int, default=0, help="Registration page port (0: any free one).")
+def demo(
+    once: bool, data_dir: Path, email: str, smtp_port: int, inbox_port: int, web_port: int
+) -> None:
+    """Run devsmtp and the registration page on 127.0.0.1 and send one invitation.
+
+    Prints the inbox URL and the registration URL; Ctrl-C stops everything.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = demo_secret_key(data_dir)
+    with ExitStack() as stack:
+        smtp = stack.enter_context(_devsmtp(data_dir, smtp_port, inbox_port, key))
+        try:
+            web = stack.enter_context(BackgroundServer(port=web_port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"the registration page could not listen on port {web_port} ({exc.strerror}); "
+                "choose another with --web-port, or 0 for a free one"
+            ) from exc
+        store = SQLiteInvitationStore(data_dir / "invitations.sqlite3")
+        stack.callback(store.close)
+        service = InvitationService(
+            [key], web.url, f"smtp://127.0.0.1:{smtp.smtp_port}", store=store
+        )
+        web.start(create_app(service, session_keys=[key]))
+        inbox_url = f"http://127.0.0.1:{smtp.http_port}/"
+        mail = _send_and_capture(service, smtp.api_url, email)
+        click.echo("")
+        click.secho("Captured invitation", bold=True)
+        for label, value in mail.items():
+            if label != "link":
+                click.echo(f"  {label + ':':<10} {value}")
+        click.echo("")
+        click.echo(f"Inbox:        {inbox_url}")
+        click.echo(f"Registration: {mail['link']}")
+        if once:
+            status = _check_page(mail["link"])
+            click.echo(f"The registration page answers {status} (the form is shown).")
+            return
+        click.echo("")
+        click.secho("Press Ctrl-C to stop.", bold=True)
+        _wait_for_ctrl_c()
+    click.echo("Stopped devsmtp and the registration page.")
+
+
+def _send_and_capture(service: InvitationService, api_url: str, email: str) -> dict[str, str]:
+    from devsmtp.testing import DevSMTPClient
+
+    with DevSMTPClient(api_url) as inbox:
+        after = inbox.last_seq()
+        invitation = service.send_invite(
+            email,
+            company=SAMPLE_COMPANY,
+            invited_by=SAMPLE_MAIN_USER,
+            first_name="Matti",
+            last_name="Virtanen",
+        )
+        if invitation.delivery_state is not DeliveryState.SENT:
+            raise click.ClickException(
+                f"the invitation to {email} was not delivered to devsmtp: "
+                f"{invitation.last_error or invitation.delivery_state}"
+            )
+        summary = inbox.wait(to=invitation.email, after=after, timeout=10)
+        if summary is None:
+            raise click.ClickException(f"devsmtp did not capture the mail to {email} in 10 s")
+        mail = inbox.fetch(summary)
+        return {
+            "From": mail.sender,
+            "To": ", ".join(mail.to),
+            "Subject": mail.subject,
+            "Languages": ", ".join(mail.languages),
+            "Expires": invitation.expires_at.isoformat(),
+            "link": mail.invitation_link,
+        }
+
+
+def _check_page(link: str) -> int:
+    # A GET changes nothing: the link still works for the person afterwards.
+    with httpx.Client(follow_redirects=True, timeout=10, trust_env=False) as client:
+        response = client.get(link)
+    if response.status_code != 200 or 'data-testid="page-register"' not in response.text:
+        raise click.ClickException(
+            f"the registration page answered {response.status_code} for {link}"
+        )
+    return response.status_code
+
+
+def _wait_for_ctrl_c() -> None:
+    stop = threading.Event()
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        click.echo("")

@@ -1,0 +1,96 @@
+"""Configuration from environment variables, for the CLI and the module-level API.
+
+============================== ==========================================================
+``INVITATIONS_SECRET_KEYS``    comma-separated keys, newest first (each >= 32 bytes);
+                               the first signs, all verify (rotation)
+``INVITATIONS_BASE_URL``       where the registration page lives, e.g. https://portal.fi
+``INVITATIONS_TRANSPORT``      transport URL, e.g. ``smtp://127.0.0.1:1025``
+                               (default ``console://``)
+``INVITATIONS_DB``             SQLite file (default ``invitations.db``; ``:memory:`` ok)
+``INVITATIONS_SENDER``         From header (default ``Posti <noreply@posti.fi>``)
+``INVITATIONS_LANGUAGES``      default language order (default ``fi,sv,en``)
+``INVITATIONS_PASSWORD_POLICY`` ``document`` (default) or ``nist``
+============================== ==========================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .clock import Clock
+from .errors import LANGUAGES, ConfigurationError
+from .password import PasswordPolicy
+from .service import DEFAULT_SENDER, InvitationService
+from .store import SQLiteInvitationStore
+from .tokens import check_secret_keys
+
+DEFAULT_DB = "invitations.db"
+DEFAULT_TRANSPORT = "console://"
+
+
+def parse_secret_keys(value: str) -> tuple[str, ...]:
+    """``"new,old"`` -> ``("new", "old")``; blanks around commas are ignored."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_keys: tuple[str, ...]
+    base_url: str
+    transport: str = DEFAULT_TRANSPORT
+    db: str = DEFAULT_DB
+    sender: str = DEFAULT_SENDER
+    languages: tuple[str, ...] = LANGUAGES
+    password_policy: str = "document"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        keys = parse_secret_keys(env.get("INVITATIONS_SECRET_KEYS", ""))
+        check_secret_keys(keys)
+        base_url = env.get("INVITATIONS_BASE_URL", "").strip()
+        if not base_url:
+            raise ConfigurationError(
+                "INVITATIONS_BASE_URL is not set; set it to the address of the registration "
+                "page's site, e.g. https://portal.example.fi"
+            )
+        policy = env.get("INVITATIONS_PASSWORD_POLICY", "document").strip() or "document"
+        try:
+            PasswordPolicy.named(policy)
+        except ValueError as exc:
+            raise ConfigurationError(f"INVITATIONS_PASSWORD_POLICY: {exc}") from None
+        languages = tuple(
+            lang.strip() for lang in env.get("INVITATIONS_LANGUAGES", "").split(",")
+            if lang.strip()
+        ) or LANGUAGES
+        return cls(
+            secret_keys=keys,
+            base_url=base_url,
+            transport=env.get("INVITATIONS_TRANSPORT", "").strip() or DEFAULT_TRANSPORT,
+            db=env.get("INVITATIONS_DB", "").strip() or DEFAULT_DB,
+            sender=env.get("INVITATIONS_SENDER", "").strip() or DEFAULT_SENDER,
+            languages=languages,
+            password_policy=policy,
+        )
+
+    def service(self, *, clock: Clock | None = None) -> InvitationService:
+        """A service wired from these settings (it owns and closes its store)."""
+        store = SQLiteInvitationStore(self.db)
+        try:
+            service = InvitationService(
+                self.secret_keys, self.base_url, self.transport, store=store, clock=clock,
+                sender=self.sender, languages=self.languages,
+                password_policy=PasswordPolicy.named(self.password_policy), close_store=True,
+            )
+        except BaseException:
+            store.close()
+            raise
+        return service
+
+
+def service_from_env(environ: Mapping[str, str] | None = None, *,
+                     clock: Clock | None = None) -> InvitationService:
+    """The one-liner for integrators and the CLI."""
+    return Settings.from_env(environ).service(clock=clock)

@@ -1,0 +1,162 @@
+"""The records the toolkit deals in: companies, inviters, invitations, outbox rows."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .transports.base import OutgoingMessage
+
+
+class Role(enum.StrEnum):
+    """Who someone is in the business customer portal."""
+
+    USER = "user"
+    MAIN_USER = "main_user"
+    #: Posti customer service, acting on the credential order form.
+    OPERATOR = "operator"
+
+
+#: Roles an invitation can grant (an operator is never invited).
+GRANTABLE_ROLES = (Role.USER, Role.MAIN_USER)
+
+
+class InvitationStatus(enum.StrEnum):
+    PENDING = "pending"
+    #: Redeemed with a changed e-mail address that still has to be confirmed.
+    AWAITING_CONFIRMATION = "awaiting_confirmation"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    #: Never stored: derived from ``expires_at`` and the clock for pending invitations.
+    EXPIRED = "expired"
+
+
+class DeliveryState(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class MessageKind(enum.StrEnum):
+    INVITATION = "invitation"
+    CONFIRMATION = "confirmation"
+
+
+@dataclass(frozen=True)
+class Company:
+    """A business customer; ``business_id`` is the Finnish Y-tunnus (``1234567-8``)."""
+
+    business_id: str
+    name: str
+    #: The logistics contract number; SmartShip needs one.
+    contract_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Inviter:
+    """Who sends (or resends, or revokes) an invitation."""
+
+    #: A stable id or the inviter's e-mail address.
+    id: str
+    name: str | None = None
+    role: Role | str = Role.MAIN_USER
+    #: Business id of the inviter's company; required for a main user.
+    company_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the invited person submits in the "Käyttäjärekisteröinti" form."""
+
+    first_name: str
+    last_name: str
+    email: str
+    #: Empty means "the same as the e-mail address", the document's usual choice.
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One invitation and where it stands. Never holds a token or a password."""
+
+    id: str
+    email: str
+    company: Company
+    inviter: Inviter
+    role: Role
+    services: tuple[str, ...]
+    languages: tuple[str, ...]
+    created_at: datetime
+    #: When the current link was issued (creation or the latest resend).
+    issued_at: datetime
+    expires_at: datetime
+    #: Effective status: ``expired`` is derived for a pending invitation past expiry.
+    status: InvitationStatus
+    first_name: str | None = None
+    last_name: str | None = None
+    resend_count: int = 0
+    accepted_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    #: What the registration form submitted (never the password).
+    registered_first_name: str | None = None
+    registered_last_name: str | None = None
+    registered_email: str | None = None
+    registered_username: str | None = None
+    email_confirmed_at: datetime | None = None
+    #: Delivery of the latest invitation e-mail.
+    message_id: str | None = None
+    delivery_state: DeliveryState | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    #: The registration link; known only right after issuing or from a presented token.
+    link: str | None = field(default=None, compare=False)
+
+    @property
+    def company_id(self) -> str:
+        return self.company.business_id
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view (times as ISO 8601)."""
+        out: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, Company | Inviter):
+                value = {k: str(v) if v is not None else None for k, v in vars(value).items()}
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
+        return out
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A stored message waiting for (or done with) delivery."""
+
+    id: int
+    invitation_id: str
+    kind: MessageKind
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes = field(repr=False)
+    smtputf8: bool
+    state: DeliveryState
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    lease_owner: str | None
+    lease_until: datetime | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    def to_message(self) -> OutgoingMessage:
+        """The exact bytes stored at issue time; ``key`` is the row id."""
+        return OutgoingMessage(
+            self.message_id, self.sender, self.recipients, self.data, self.smtputf8,
+            key=str(self.id),
+        )

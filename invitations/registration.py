@@ -1,0 +1,119 @@
+"""The registration form's rules ("Käyttäjärekisteröinti"): names, e-mail, username, password.
+
+:func:`validate_registration` collects every problem before raising, so a form
+can show each message beside its field in one round trip.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+from .errors import LANGUAGES, FieldError, InvalidInput, RegistrationRejected
+from .models import Registration
+from .password import PasswordPolicy, check_password
+from .store import SubmittedDetails
+from .validation import MAX_NAME, check_text, normalize_email
+
+MIN_USERNAME = 3
+MAX_USERNAME = 100
+_NAME_PUNCTUATION = frozenset(" -'’")
+
+_NAME_MESSAGES = {
+    "fi": "{label} saa sisältää vain kirjaimia, välilyöntejä, yhdysviivoja ja heittomerkkejä.",
+    "sv": "{label} får bara innehålla bokstäver, mellanslag, bindestreck och apostrofer.",
+    "en": "The {label} may contain only letters, spaces, hyphens and apostrophes.",
+}
+_USERNAME_MESSAGES = {
+    "short": {
+        "fi": "Käyttäjätunnuksessa pitää olla vähintään {limit} merkkiä.",
+        "sv": "Användarnamnet måste ha minst {limit} tecken.",
+        "en": "The username must have at least {limit} characters.",
+    },
+    "space": {
+        "fi": "Käyttäjätunnuksessa ei saa olla välilyöntejä.",
+        "sv": "Användarnamnet får inte innehålla mellanslag.",
+        "en": "The username must not contain spaces.",
+    },
+}
+_NAME_LABELS = {
+    "first_name": {"fi": "Etunimi", "sv": "Förnamnet", "en": "first name"},
+    "last_name": {"fi": "Sukunimi", "sv": "Efternamnet", "en": "last name"},
+}
+
+
+def _is_name_char(ch: str) -> bool:
+    return ch.isalpha() or ch in _NAME_PUNCTUATION or unicodedata.category(ch).startswith("M")
+
+
+def check_name(field: str, value: str) -> str | FieldError:
+    """The cleaned name, or the problem with it."""
+    try:
+        text = " ".join(check_text(field, value, limit=MAX_NAME).split())
+    except InvalidInput as exc:
+        return FieldError.from_error(exc, field)
+    if all(_is_name_char(ch) for ch in text) and any(ch.isalpha() for ch in text):
+        return text
+    labels = _NAME_LABELS[field]
+    return FieldError(field, "invalid_name",
+                      {lang: _NAME_MESSAGES[lang].format(label=labels[lang])
+                       for lang in LANGUAGES})
+
+
+def check_username(value: str) -> str | FieldError:
+    try:
+        text = check_text("username", value, limit=MAX_USERNAME)
+    except InvalidInput as exc:
+        return FieldError.from_error(exc, "username")
+    problem = None
+    if len(text) < MIN_USERNAME:
+        problem = "short"
+    elif any(ch.isspace() for ch in text):
+        problem = "space"
+    if problem is None:
+        return text
+    table = _USERNAME_MESSAGES[problem]
+    code = "username_too_short" if problem == "short" else "username_has_spaces"
+    return FieldError("username", code,
+                      {lang: table[lang].format(limit=MIN_USERNAME) for lang in LANGUAGES})
+
+
+def _guard(field: str, check: Callable[[str], str]) -> Callable[[str], str | FieldError]:
+    def run(value: str) -> str | FieldError:
+        try:
+            return check(value)
+        except InvalidInput as exc:
+            return FieldError.from_error(exc, field)
+    return run
+
+
+def validate_registration(
+    registration: Registration, *, policy: PasswordPolicy | None = None
+) -> SubmittedDetails:
+    """Cleaned details to store, or :class:`RegistrationRejected` with every field error."""
+    errors: list[FieldError] = []
+    first = check_name("first_name", registration.first_name)
+    last = check_name("last_name", registration.last_name)
+    email = _guard("email", normalize_email)(registration.email)
+    raw_username = registration.username
+    if not (raw_username or "").strip():
+        # The document's usual choice: the username is the e-mail address.
+        raw_username = email if isinstance(email, str) else registration.email
+    username = check_username(raw_username)
+    for value in (first, last, email, username):
+        if isinstance(value, FieldError):
+            errors.append(value)
+    password = registration.password
+    if not isinstance(password, str):
+        password = ""
+    for violation in check_password(
+        password, first_name=registration.first_name or "",
+        last_name=registration.last_name or "", policy=policy,
+    ):
+        errors.append(FieldError("password", violation.code,
+                                 {lang: violation.message(lang) for lang in LANGUAGES}))
+    if errors:
+        raise RegistrationRejected(errors)
+    assert isinstance(first, str) and isinstance(last, str)
+    assert isinstance(email, str) and isinstance(username, str)
+    return SubmittedDetails(first, last, email, username)

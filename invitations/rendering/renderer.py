@@ -1,0 +1,182 @@
+"""The renderer: per-language sections from Jinja2 templates and Babel catalogs.
+
+Each language has its own environment with its catalog installed (newstyle
+gettext, trimmed). A message renders every configured language's section and
+joins them in the shared layout: one subject joined with " / ", one HTML
+document and one text document. Environments, compiled templates, catalogs
+and Babel locales are built once per renderer; a renderer is built once per
+theme (:func:`renderer_for`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from jinja2 import Environment, Template
+from markupsafe import Markup
+
+from .. import i18n
+from ..theme import POSTI, Theme
+from ..transports.base import OutgoingMessage
+from .context import ConfirmationEmail, InvitationEmail
+from .environment import InliningLoader, make_environment
+from .mime import build_message
+
+KINDS = ("invitation", "confirmation")
+DEFAULT_LANGUAGES = ("fi", "sv", "en")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The three texts of one message, before MIME."""
+
+    subject: str
+    text: str
+    html: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Templates:
+    subject: Template
+    messages: Template
+    html: Template
+    text: Template
+
+
+class _LanguageTemplates:
+    """One language's environment and its compiled templates."""
+
+    def __init__(self, lang: str, loader: InliningLoader) -> None:
+        self.language = i18n.language(lang)
+        env: Environment = make_environment(loader)
+        env.install_gettext_translations(self.language.translations, newstyle=True)  # type: ignore[attr-defined]
+        self.kinds = {
+            kind: _Templates(
+                env.get_template(f"{kind}/subject.txt"),
+                env.get_template(f"{kind}/_messages.txt"),
+                env.get_template(f"{kind}/body.html"),
+                env.get_template(f"{kind}/body.txt"),
+            )
+            for kind in KINDS
+        }
+
+
+def _validity(validity: timedelta) -> dict[str, int]:
+    whole_days, rest = divmod(validity, timedelta(days=1))
+    if whole_days and not rest:
+        return {"validity_days": whole_days, "validity_hours": 0}
+    return {"validity_days": 0, "validity_hours": math.ceil(validity / timedelta(hours=1))}
+
+
+class Renderer:
+    """Render and compose mail for one :class:`~invitations.theme.Theme`.
+
+    ``languages`` are loaded at construction, so a missing or broken catalog
+    fails here (start-up) with a :class:`~invitations.i18n.CatalogError`;
+    other languages load on first use.
+    """
+
+    def __init__(self, theme: Theme = POSTI, languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
+        self.theme = theme
+        plain = make_environment()
+        self.css = plain.get_template("email.css").render(theme=theme)
+        self._loader = InliningLoader(self.css)
+        layouts = make_environment(self._loader)
+        self._html_layout = layouts.get_template("_layout.html")
+        self._text_layout = layouts.get_template("_layout.txt")
+        self._languages: dict[str, _LanguageTemplates] = {}
+        self._lock = threading.Lock()
+        for lang in languages:
+            self._templates(lang)
+
+    def _templates(self, lang: str) -> _LanguageTemplates:
+        found = self._languages.get(lang)
+        if found is None:
+            with self._lock:
+                found = self._languages.get(lang)
+                if found is None:
+                    found = self._languages[lang] = _LanguageTemplates(lang, self._loader)
+        return found
+
+    def _render(
+        self, kind: str, languages: Sequence[str], values: Mapping[str, object],
+        expires_at: datetime,
+    ) -> RenderedEmail:
+        if not languages:
+            raise ValueError("at least one language is needed")
+        expires_iso = expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        subjects: list[str] = []
+        preheaders: list[str] = []
+        html_sections: list[Markup] = []
+        text_sections: list[str] = []
+        for lang in languages:
+            pack = self._templates(lang)
+            templates = pack.kinds[kind]
+            context = dict(values, lang=lang, theme=self.theme, expires_iso=expires_iso,
+                           expires_at=pack.language.format_datetime(expires_at))
+            # One line whatever the translator typed: a subject cannot span headers.
+            title = " ".join(templates.subject.render(context).split())
+            context["title"] = title
+            context["m"] = messages = templates.messages.make_module(context)
+            subjects.append(title)
+            preheaders.append(str(messages.preheader))  # type: ignore[attr-defined]
+            html_sections.append(Markup(templates.html.render(context)))
+            text_sections.append(templates.text.render(context))
+        subject = " / ".join(subjects)
+        html = self._html_layout.render(
+            lang=languages[0], subject=subject, preheader=" / ".join(preheaders),
+            sections=html_sections, theme=self.theme,
+        )
+        text = self._text_layout.render(sections=text_sections) + "\n"
+        return RenderedEmail(subject, text, html + "\n", tuple(languages))
+
+    def render_invitation(self, email: InvitationEmail) -> RenderedEmail:
+        """Subject, text and HTML of an invitation, in ``email.languages`` order."""
+        values = {
+            "to_name": email.to_name,
+            "inviter_name": email.inviter_name,
+            "company_name": email.company_name,
+            "invited_role": email.invited_role,
+            "link": email.link,
+            **_validity(email.validity),
+        }
+        return self._render("invitation", email.languages, values, email.expires_at)
+
+    def render_confirmation(self, email: ConfirmationEmail) -> RenderedEmail:
+        """Subject, text and HTML of an e-mail address confirmation."""
+        values = {"to_name": email.to_name, "link": email.link, **_validity(email.validity)}
+        return self._render("confirmation", email.languages, values, email.expires_at)
+
+    def _compose(
+        self, email: InvitationEmail | ConfirmationEmail, rendered: RenderedEmail
+    ) -> OutgoingMessage:
+        return build_message(
+            sender=email.sender,
+            sender_name=self.theme.sender_name,
+            to_email=email.to_email,
+            to_name=email.to_name,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            languages=rendered.languages,
+            message_id=email.message_id,
+            sent_at=email.sent_at,
+        )
+
+    def compose_invitation(self, email: InvitationEmail) -> OutgoingMessage:
+        return self._compose(email, self.render_invitation(email))
+
+    def compose_confirmation(self, email: ConfirmationEmail) -> OutgoingMessage:
+        return self._compose(email, self.render_confirmation(email))
+
+
+@cache
+def renderer_for(theme: Theme = POSTI) -> Renderer:
+    """The process-wide renderer of ``theme`` (built on first use)."""
+    return Renderer(theme)

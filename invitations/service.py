@@ -1,0 +1,409 @@
+"""The invitation lifecycle: issue, verify, redeem, confirm, resend, revoke.
+
+:class:`InvitationService` enforces the source document's rules and ties the
+parts together: tokens (signed links), the store (records and outbox), the
+renderer (the mail) and a transport (delivery right after the commit).
+"""
+
+from __future__ import annotations
+
+import builtins
+import hmac
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from email.utils import make_msgid, parseaddr
+from types import TracebackType
+
+from .clock import Clock, SystemClock
+from .delivery import deliver, worker_id
+from .errors import (
+    LANGUAGES,
+    ConfigurationError,
+    ConfirmationExpired,
+    ContractNumberRequired,
+    DeliveryFailed,
+    InvitationError,
+    InvitationExpired,
+    InvitationInvalid,
+    InvitationNotFound,
+    InvitationRevoked,
+    InvitationSuperseded,
+    InvitationUsed,
+    NotAuthorized,
+)
+from .models import (
+    Company,
+    DeliveryState,
+    Invitation,
+    InvitationStatus,
+    Inviter,
+    Registration,
+    Role,
+)
+from .password import PasswordPolicy
+from .registration import validate_registration
+from .rendering import ConfirmationEmail, InvitationEmail, compose_confirmation, compose_invitation
+from .store import InvitationStore, SQLiteInvitationStore, StoredInvitation
+from .tokens import (
+    CONFIRMATION_SALT,
+    INVITATION_SALT,
+    TokenExpired,
+    TokenPayload,
+    TokenSigner,
+    hash_nonce,
+    new_nonce,
+)
+from .transports.base import OutgoingMessage, Transport
+from .validation import (
+    MAX_NAME,
+    check_text,
+    normalize_business_id,
+    normalize_company,
+    normalize_email,
+    normalize_inviter,
+    normalize_languages,
+    normalize_role,
+    normalize_services,
+    optional_text,
+)
+
+#: The document: "Rekisteröitymislinkki on voimassa 7 vuorokautta."
+DEFAULT_VALIDITY = timedelta(days=7)
+DEFAULT_CONFIRMATION_VALIDITY = timedelta(hours=24)
+DEFAULT_SENDER = "Posti <noreply@posti.fi>"
+_USED = (InvitationStatus.ACCEPTED, InvitationStatus.AWAITING_CONFIRMATION)
+
+
+def _transport(transport: Transport | str | None) -> Transport | None:
+    if transport is None or not isinstance(transport, str):
+        return transport
+    try:
+        from .transports import transport_from_url  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        raise ConfigurationError(
+            f"transport URL {transport!r} given, but this installation has no "
+            "transport_from_url; pass a Transport object instead"
+        ) from None
+    result: Transport = transport_from_url(transport)
+    return result
+
+
+class InvitationService:
+    """Issues and manages invitations. Thread-safe; share one per process."""
+
+    def __init__(
+        self,
+        secret_keys: str | bytes | Sequence[str | bytes],
+        base_url: str,
+        transport: Transport | str | None,
+        store: InvitationStore | None = None,
+        clock: Clock | None = None,
+        validity: timedelta = DEFAULT_VALIDITY,
+        sender: str = DEFAULT_SENDER,
+        languages: Sequence[str] = LANGUAGES,
+        *,
+        confirmation_validity: timedelta = DEFAULT_CONFIRMATION_VALIDITY,
+        password_policy: PasswordPolicy | None = None,
+        raise_on_delivery_failure: bool = False,
+        close_store: bool | None = None,
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.validity = validity
+        self.confirmation_validity = confirmation_validity
+        self.base_url = _check_base_url(base_url)
+        self.sender, self._msgid_domain = _check_sender(sender)
+        self.languages = normalize_languages(languages, LANGUAGES)
+        self.password_policy = password_policy or PasswordPolicy()
+        self.raise_on_delivery_failure = raise_on_delivery_failure
+        self._signer = TokenSigner(secret_keys, salt=INVITATION_SALT, max_age=validity,
+                                   clock=self.clock)
+        self._confirm_signer = TokenSigner(secret_keys, salt=CONFIRMATION_SALT,
+                                           max_age=confirmation_validity, clock=self.clock)
+        # close() closes the store we made, or the one we were told to own.
+        self._owns_store = store is None if close_store is None else close_store
+        self.store: InvitationStore = store if store is not None else SQLiteInvitationStore()
+        self.transport = _transport(transport)
+        self._owner = worker_id()
+        # One transport object is not safe for concurrent batches; serialize them.
+        self._transport_lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def send_invite(
+        self,
+        email: str,
+        *,
+        company: Company,
+        invited_by: Inviter,
+        role: Role | str = Role.USER,
+        services: Sequence[str] = ("smartship",),
+        languages: Sequence[str] | str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+    ) -> Invitation:
+        """Issue an invitation (or resend the open one for this address and company)."""
+        address = normalize_email(email)
+        company = normalize_company(company)
+        inviter = normalize_inviter(invited_by)
+        granted = normalize_role(role)
+        wanted = normalize_services(services)
+        langs = self.languages if languages is None else normalize_languages(
+            languages, LANGUAGES)
+        first = optional_text("first_name", first_name, limit=MAX_NAME)
+        last = optional_text("last_name", last_name, limit=MAX_NAME)
+        _authorize_issue(inviter, company.business_id, granted)
+        if "smartship" in wanted and not company.contract_number:
+            raise ContractNumberRequired("contract_number")
+        now = self._now()
+        existing = self.store.find_open(company.business_id, address, now=now)
+        if existing is not None:
+            return self._reissue(existing.invitation, now)
+        issued = now.replace(microsecond=0)  # tokens carry whole seconds
+        invitation = Invitation(
+            id=uuid.uuid4().hex, email=address, company=company, inviter=inviter,
+            role=granted, services=wanted, languages=langs, created_at=now,
+            issued_at=issued, expires_at=issued + self.validity,
+            status=InvitationStatus.PENDING, first_name=first, last_name=last,
+        )
+        nonce = new_nonce()
+        link = self._link("register", self._signer.sign(invitation.id, nonce))
+        message = self._invitation_message(invitation, link, now)
+        self.store.add(invitation, nonce_hash=hash_nonce(nonce), message=message, now=now)
+        return self._delivered(invitation.id, message, link)
+
+    def verify(self, token: str) -> Invitation:
+        """The invitation behind a link, if it can be redeemed now. Changes nothing."""
+        stored, _ = self._resolve(token)
+        return replace(stored.invitation, link=self._link("register", token))
+
+    def redeem(self, token: str, registration: Registration) -> Invitation:
+        """Accept the registration; single use. A changed e-mail waits for confirmation."""
+        stored, payload = self._resolve(token)
+        details = validate_registration(registration, policy=self.password_policy)
+        invitation = stored.invitation
+        now = self._now()
+        message: OutgoingMessage | None = None
+        confirm_hash: str | None = None
+        if details.email.casefold() != invitation.email.casefold():
+            # The invitation proved control of the invited address only.
+            nonce = new_nonce()
+            confirm_hash = hash_nonce(nonce)
+            link = self._link("confirm-email", self._confirm_signer.sign(invitation.id, nonce))
+            message = compose_confirmation(ConfirmationEmail(
+                invitation_id=invitation.id, to_email=details.email,
+                to_name=f"{details.first_name} {details.last_name}", link=link,
+                expires_at=now + self.confirmation_validity,
+                validity=self.confirmation_validity, languages=invitation.languages,
+                message_id=self._message_id(), sender=self.sender, sent_at=now,
+            ))
+        if not self.store.redeem(invitation.id, nonce_hash=hash_nonce(payload.nonce), now=now,
+                                 details=details, confirm_nonce_hash=confirm_hash,
+                                 message=message):
+            self._resolve(token)  # raises the precise reason (used, revoked, expired ...)
+            raise InvitationUsed()
+        if message is not None:
+            self._send([message.message_id])
+        return self._get(invitation.id)
+
+    def confirm_email(self, token: str) -> Invitation:
+        """Complete a registration whose e-mail address was changed in the form."""
+        try:
+            payload = self._confirm_signer.load(token)
+        except TokenExpired as exc:
+            raise ConfirmationExpired(signed_at=exc.payload.signed_at,
+                                      expires_at=exc.expires_at) from None
+        stored = self.store.get(payload.invitation_id, now=self._now())
+        if stored is None:
+            raise InvitationInvalid("no such invitation")
+        status = stored.invitation.status
+        if status is InvitationStatus.ACCEPTED:
+            raise InvitationUsed()
+        if status is InvitationStatus.REVOKED:
+            raise InvitationRevoked()
+        if status is not InvitationStatus.AWAITING_CONFIRMATION:
+            raise InvitationInvalid("nothing waits for confirmation")
+        if not _same(stored.confirm_nonce_hash, payload.nonce):
+            raise InvitationSuperseded()
+        if not self.store.confirm(stored.invitation.id, confirm_nonce_hash=hash_nonce(
+                payload.nonce), now=self._now()):
+            raise InvitationUsed()
+        return self._get(stored.invitation.id)
+
+    def resend(self, invitation_id: str, *, by: Inviter) -> Invitation:
+        """New nonce and a new validity window; the previous link stops working."""
+        invitation = self._get(invitation_id)
+        _authorize_manage(normalize_inviter(by), invitation)
+        _raise_if_closed(invitation)
+        return self._reissue(invitation, self._now())
+
+    def revoke(self, invitation_id: str, *, by: Inviter) -> Invitation:
+        """Withdraw an open invitation; its link and any confirmation link stop working."""
+        invitation = self._get(invitation_id)
+        inviter = normalize_inviter(by)
+        _authorize_manage(inviter, invitation)
+        if invitation.status is InvitationStatus.REVOKED:
+            return invitation
+        if invitation.status is InvitationStatus.ACCEPTED:
+            raise InvitationUsed()
+        if not self.store.revoke(invitation.id, by=inviter.id, now=self._now()):
+            _raise_if_closed(self._get(invitation_id))
+        return self._get(invitation_id)
+
+    def get(self, invitation_id: str) -> Invitation:
+        return self._get(invitation_id)
+
+    def list(self, company: Company | str | None = None,
+             status: InvitationStatus | str | None = None) -> builtins.list[Invitation]:
+        """Invitations, oldest first; ``status`` may be ``expired`` (derived from time)."""
+        company_id = None
+        if company is not None:
+            raw = company.business_id if isinstance(company, Company) else company
+            company_id = normalize_business_id(raw)
+        wanted = None if status is None else InvitationStatus(status)
+        return self.store.list_invitations(company_id=company_id, status=wanted,
+                                           now=self._now())
+
+    def deliver_queued(self, limit: int = 100) -> int:
+        """Try every due queued message once; return how many were sent."""
+        if self.transport is None:
+            return 0
+        with self._transport_lock:
+            return deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
+                           limit=limit).sent
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> InvitationService:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- internals ----------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    def _link(self, path: str, token: str) -> str:
+        return f"{self.base_url}/{path}?token={token}"
+
+    def _message_id(self) -> str:
+        return make_msgid(domain=self._msgid_domain)
+
+    def _get(self, invitation_id: str) -> Invitation:
+        check_text("invitation_id", invitation_id, limit=64)
+        stored = self.store.get(invitation_id, now=self._now())
+        if stored is None:
+            raise InvitationNotFound(invitation_id=invitation_id)
+        return stored.invitation
+
+    def _resolve(self, token: str) -> tuple[StoredInvitation, TokenPayload]:
+        expired: TokenExpired | None = None
+        try:
+            payload = self._signer.load(token)
+        except TokenExpired as exc:
+            payload, expired = exc.payload, exc
+        stored = self.store.get(payload.invitation_id, now=self._now())
+        if stored is None:
+            raise InvitationInvalid("no such invitation")
+        invitation = stored.invitation
+        _raise_if_closed(invitation)
+        if not _same(stored.nonce_hash, payload.nonce):
+            raise InvitationSuperseded()
+        if expired is not None or invitation.status is InvitationStatus.EXPIRED:
+            raise InvitationExpired(signed_at=payload.signed_at,
+                                    expires_at=invitation.expires_at,
+                                    role=str(invitation.role), invitation_id=invitation.id)
+        return stored, payload
+
+    def _invitation_message(self, invitation: Invitation, link: str, now: datetime
+                            ) -> OutgoingMessage:
+        names = " ".join(n for n in (invitation.first_name, invitation.last_name) if n)
+        return compose_invitation(InvitationEmail(
+            invitation_id=invitation.id, to_email=invitation.email, to_name=names or None,
+            company_name=invitation.company.name,
+            inviter_name=invitation.inviter.name or invitation.inviter.id,
+            invited_role=str(invitation.role), link=link, expires_at=invitation.expires_at,
+            validity=self.validity, languages=invitation.languages,
+            message_id=self._message_id(), sender=self.sender, sent_at=now,
+        ))
+
+    def _reissue(self, invitation: Invitation, now: datetime) -> Invitation:
+        issued = now.replace(microsecond=0)
+        fresh = replace(invitation, issued_at=issued, expires_at=issued + self.validity)
+        nonce = new_nonce()
+        link = self._link("register", self._signer.sign(invitation.id, nonce))
+        message = self._invitation_message(fresh, link, now)
+        if not self.store.reissue(invitation.id, nonce_hash=hash_nonce(nonce), issued_at=issued,
+                                  expires_at=fresh.expires_at, message=message):
+            _raise_if_closed(self._get(invitation.id))
+            raise InvitationInvalid("the invitation changed meanwhile; try again")
+        return self._delivered(invitation.id, message, link)
+
+    def _delivered(self, invitation_id: str, message: OutgoingMessage, link: str) -> Invitation:
+        self._send([message.message_id])
+        invitation = replace(self._get(invitation_id), link=link)
+        if self.raise_on_delivery_failure and invitation.delivery_state is not DeliveryState.SENT:
+            raise DeliveryFailed(recipient=invitation.email,
+                                 reply=invitation.last_error or "not sent")
+        return invitation
+
+    def _send(self, message_ids: builtins.list[str]) -> None:
+        if self.transport is None:
+            return  # queue only: a worker (``invitations deliver``) sends later
+        with self._transport_lock:
+            deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
+                    message_ids=message_ids)
+
+
+def _same(stored_hash: str | None, nonce: str) -> bool:
+    return stored_hash is not None and hmac.compare_digest(stored_hash, hash_nonce(nonce))
+
+
+def _raise_if_closed(invitation: Invitation) -> None:
+    if invitation.status in _USED:
+        raise InvitationUsed()
+    if invitation.status is InvitationStatus.REVOKED:
+        raise InvitationRevoked()
+
+
+def _authorize_issue(inviter: Inviter, company_id: str, role: Role) -> None:
+    """The document: main users invite users of their own company; customer service
+    (an operator, acting on the credential order form) invites main users."""
+    if role is Role.MAIN_USER:
+        if inviter.role != Role.OPERATOR:
+            raise NotAuthorized("operator_required", company_id=company_id)
+    elif inviter.role != Role.MAIN_USER or inviter.company_id != company_id:
+        raise NotAuthorized("main_user_required", company_id=company_id)
+
+
+def _authorize_manage(inviter: Inviter, invitation: Invitation) -> None:
+    """Resend/revoke: whoever may issue it, or customer service for any invitation."""
+    if inviter.role == Role.OPERATOR:
+        return
+    _authorize_issue(inviter, invitation.company.business_id, invitation.role)
+
+
+def _check_base_url(base_url: str) -> str:
+    url = (base_url or "").strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+        raise ConfigurationError(
+            f"base URL {base_url!r} must start with http:// or https:// (set "
+            "INVITATIONS_BASE_URL to the registration site, e.g. https://portal.example.fi)"
+        )
+    return url
+
+
+def _check_sender(sender: str) -> tuple[str, str]:
+    try:
+        text = check_text("sender", sender, limit=200)
+        address = normalize_email(parseaddr(text)[1], field="sender")
+    except InvitationError as exc:
+        raise ConfigurationError(f"sender {sender!r}: {exc}") from None
+    return text, address.rpartition("@")[2]

@@ -1,0 +1,323 @@
+"""SMTP and SMTPS: one reused connection, TLS verified, replies mapped per message.
+
+``smtp://[user:pass@]host[:port]?starttls=required|opportunistic|off&timeout=10``
+``smtps://[user:pass@]host[:port]`` (implicit TLS). Other options: ``cafile``
+(a CA bundle for a relay with a private certificate), ``allow_insecure_auth``
+(AUTH without TLS, for a trusted relay on loopback only) and
+``local_hostname`` (the EHLO name).
+
+Replies to a message (MAIL, RCPT, DATA) decide its fate: 2xx accepted, 4xx
+temporary, 5xx permanent. Problems of the session itself (connection refused,
+greeting, TLS, AUTH, a dropped connection) are temporary: the message is fine
+and is sent once the relay or its configuration is fixed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import functools
+import smtplib
+import socket
+import ssl
+import threading
+from collections.abc import Sequence
+
+from ..errors import ConfigurationError
+from . import _wire
+from ._url import TransportURL
+from .base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+
+
+class StartTLS(enum.StrEnum):
+    """When to upgrade a plain ``smtp://`` connection with STARTTLS."""
+
+    #: Upgrade or fail: the relay must offer STARTTLS.
+    REQUIRED = "required"
+    #: Upgrade when offered (still verifying the certificate), else stay plain.
+    OPPORTUNISTIC = "opportunistic"
+    #: Never upgrade.
+    OFF = "off"
+
+
+class _SessionError(Exception):
+    """Setting up the session failed; every message waiting on it is temporary."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(result.reply)
+        self.result = result
+
+
+class _Stale(Exception):
+    """The server went away before the transaction committed: safe to redo once."""
+
+
+@functools.cache
+def _fqdn() -> str:
+    # smtplib calls getfqdn() on every connect, a DNS round trip each time.
+    return socket.getfqdn()
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
+class SMTPTransport(BaseTransport):
+    """Send over SMTP, reusing one connection for many messages.
+
+    Connects lazily on the first message, so a relay that is down yields
+    temporary results rather than an exception. One instance serves one thread
+    at a time (calls are serialised); run several instances for parallelism.
+    """
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int | None = None,
+        *,
+        implicit_tls: bool = False,
+        starttls: StartTLS | str = StartTLS.OPPORTUNISTIC,
+        timeout: float = 10.0,
+        cafile: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        allow_insecure_auth: bool = False,
+        local_hostname: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port if port is not None else (465 if implicit_tls else 25)
+        self.implicit_tls = implicit_tls
+        self.starttls = StartTLS(starttls)
+        self.timeout = timeout
+        self.cafile = cafile
+        self.username = username
+        self.password = password or ""
+        self.allow_insecure_auth = allow_insecure_auth
+        self.local_hostname = local_hostname
+        if username and not (implicit_tls or allow_insecure_auth) and self.starttls is StartTLS.OFF:
+            raise ConfigurationError(
+                "SMTP credentials with starttls=off would be sent in clear text; "
+                "use starttls=required or smtps://, or set allow_insecure_auth=true "
+                "for a trusted local relay"
+            )
+        self._conn: smtplib.SMTP | None = None
+        self._lock = threading.Lock()
+        self._context: ssl.SSLContext | None = None
+
+    @classmethod
+    def from_url(cls, url: TransportURL) -> SMTPTransport:
+        implicit = url.scheme == "smtps"
+        if implicit and "starttls" in url.options:
+            raise ConfigurationError(f"{url.redacted()}: smtps:// is already TLS; drop starttls")
+        transport = cls(
+            url.host or "localhost",
+            url.port,
+            implicit_tls=implicit,
+            starttls=url.choice("starttls", [s.value for s in StartTLS], "opportunistic"),
+            timeout=url.number("timeout", 10.0),
+            cafile=url.text("cafile"),
+            username=url.username,
+            password=url.password,
+            allow_insecure_auth=url.flag("allow_insecure_auth"),
+            local_hostname=url.text("local_hostname"),
+        )
+        url.finish()
+        return transport
+
+    def __repr__(self) -> str:
+        scheme = "smtps" if self.implicit_tls else "smtp"
+        user = f"{self.username}:***@" if self.username else ""
+        return f"<SMTPTransport {scheme}://{user}{self.host}:{self.port}>"
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop(polite=True)
+
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+        results: list[SendResult] = []
+        with self._lock:
+            for index, message in enumerate(messages):
+                try:
+                    results.append(self._send_one(message))
+                except _SessionError as error:
+                    # The relay cannot be used now: fail the rest fast instead
+                    # of paying one connect timeout per message.
+                    results.extend(error.result for _ in messages[index:])
+                    break
+        return results
+
+    # -- one message ---------------------------------------------------------
+
+    def _send_one(self, message: OutgoingMessage) -> SendResult:
+        refusal = _wire.refusal(message, smtputf8_supported=True)
+        if refusal is not None:
+            return refusal
+        for _ in range(2):
+            reused = self._conn is not None
+            try:
+                return self._transaction(self._connection(), message)
+            except _Stale:
+                # The server had closed the idle connection or said 421:
+                # nothing was committed, so start over once on a new one.
+                self._drop()
+                if not reused:
+                    break
+        raise _SessionError(
+            _wire.temporary(None, f"{self.host}:{self.port} closed the connection before MAIL")
+        )
+
+    def _transaction(self, conn: smtplib.SMTP, message: OutgoingMessage) -> SendResult:
+        options = ""
+        if message.smtputf8:
+            if not conn.has_extn("smtputf8"):
+                return _wire.permanent(
+                    None, "The server does not support SMTPUTF8, which this message needs"
+                )
+            options = " SMTPUTF8"
+            conn.command_encoding = "utf-8"
+        if not message.data.isascii() and conn.has_extn("8bitmime"):
+            options += " BODY=8BITMIME"
+        rejected: list[SendResult] = []
+        try:
+            # Addresses were checked by _wire.refusal, so they are quoted
+            # directly rather than re-parsed by smtplib for every message.
+            code, reply = conn.docmd("MAIL", f"FROM:<{message.sender}>{options}")
+            self._check_closing(code)
+            if code != 250:
+                return self._abort(conn, code, reply)
+            for recipient in message.recipients:
+                code, reply = conn.docmd("RCPT", f"TO:<{recipient}>")
+                self._check_closing(code)
+                if code not in (250, 251):
+                    rejected.append(_wire.from_reply(code, f"<{recipient}>: {_text(reply)}"))
+            # Any temporary rejection, or nobody accepted: send nothing, so
+            # that a retry of the whole message duplicates it for nobody.
+            temporary = [r for r in rejected if r.status is SendStatus.TEMPORARY_FAILURE]
+            if temporary or len(rejected) == len(message.recipients):
+                self._reset(conn)
+                return (temporary or rejected)[0]
+            code, reply = conn.docmd("DATA")
+            self._check_closing(code)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            raise _Stale from None
+        finally:
+            conn.command_encoding = "ascii"
+        if code != 354:
+            return self._abort(conn, code, reply)
+        try:
+            conn.send(_wire.wire_data(message.data))
+            code, reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            # Whether the server kept the message is unknown: a retry may
+            # duplicate it, which the stable Message-ID makes recognisable.
+            self._drop()
+            return _wire.temporary(None, f"connection lost during DATA: {error}")
+        if code == 421:
+            self._drop()
+        result = _wire.from_reply(code, _text(reply))
+        if result.accepted and rejected:
+            notes = "; ".join(r.reply for r in rejected)
+            return SendResult(SendStatus.ACCEPTED, code, f"{result.reply} (rejected: {notes})")
+        return result
+
+    def _check_closing(self, code: int) -> None:
+        # 421 means the server is closing the channel: nothing was committed.
+        if code == 421:
+            raise _Stale
+
+    def _abort(self, conn: smtplib.SMTP, code: int, reply: bytes | str) -> SendResult:
+        self._reset(conn)
+        return _wire.from_reply(code, _text(reply))
+
+    def _reset(self, conn: smtplib.SMTP) -> None:
+        try:
+            conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    # -- the session ---------------------------------------------------------
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = self._connect()
+        return self._conn
+
+    def _connect(self) -> smtplib.SMTP:
+        hostname = self.local_hostname or _fqdn()
+        conn: smtplib.SMTP | None = None
+        try:
+            if self.implicit_tls:
+                conn = smtplib.SMTP_SSL(
+                    self.host, self.port, hostname, timeout=self.timeout, context=self._tls()
+                )
+            else:
+                conn = smtplib.SMTP(self.host, self.port, hostname, timeout=self.timeout)
+            conn.ehlo_or_helo_if_needed()
+            secure = self.implicit_tls or self._upgrade(conn)
+            if self.username:
+                if not secure and not self.allow_insecure_auth:
+                    raise _SessionError(
+                        _wire.temporary(
+                            None,
+                            "refusing to send credentials without TLS: the server did not "
+                            "offer STARTTLS (set allow_insecure_auth=true only for a trusted "
+                            "local relay)",
+                        )
+                    )
+                conn.login(self.username, self.password)
+            return conn
+        except _SessionError:
+            self._discard(conn)
+            raise
+        except ssl.SSLCertVerificationError as error:
+            self._discard(conn)
+            raise _SessionError(
+                _wire.temporary(
+                    None,
+                    f"TLS certificate of {self.host} not trusted: {error.verify_message}; "
+                    "give the relay's CA with cafile=/path/ca.pem",
+                )
+            ) from None
+        except smtplib.SMTPResponseException as error:
+            self._discard(conn)
+            result = _wire.from_reply(error.smtp_code, _text(error.smtp_error))
+            raise _SessionError(_wire.temporary(error.smtp_code, result.reply)) from None
+        except (smtplib.SMTPException, OSError) as error:
+            self._discard(conn)
+            reason = str(error) or type(error).__name__
+            raise _SessionError(
+                _wire.temporary(None, f"cannot connect to {self.host}:{self.port}: {reason}")
+            ) from None
+
+    def _upgrade(self, conn: smtplib.SMTP) -> bool:
+        if self.starttls is StartTLS.OFF:
+            return False
+        if not conn.has_extn("starttls"):
+            if self.starttls is StartTLS.REQUIRED:
+                raise _SessionError(
+                    _wire.temporary(
+                        None, f"{self.host} does not offer STARTTLS and starttls=required"
+                    )
+                )
+            return False
+        conn.starttls(context=self._tls())
+        conn.ehlo()
+        return True
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self.cafile)
+        return self._context
+
+    def _drop(self, *, polite: bool = False) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and polite:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                conn.quit()
+        self._discard(conn)
+
+    @staticmethod
+    def _discard(conn: smtplib.SMTP | None) -> None:
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()

@@ -1,0 +1,94 @@
+"""``create_app``: the reference "Käyttäjärekisteröinti" pages as an ASGI app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..errors import ConfigurationError
+from ..password import PasswordPolicy
+from ..resources import templates_dir
+from ..theme import POSTI, Theme
+from .headers import SecurityHeadersMiddleware
+from .i18n import LANGUAGES
+from .pages import Pages
+from .session import DEFAULT_MAX_AGE, SessionCodec
+from .views import RegistrationService, RegistrationViews
+
+
+def create_app(
+    service: RegistrationService,
+    *,
+    session_keys: Sequence[str | bytes] | None = None,
+    languages: Sequence[str] | None = None,
+    customer_service_url: str | None = None,
+    password_policy: PasswordPolicy | None = None,
+    portal_name: str | None = None,
+    session_max_age: int = DEFAULT_MAX_AGE,
+    debug: bool = False,
+) -> Starlette:
+    """Build the registration pages for ``service``.
+
+    Routes: ``GET /register?token=...`` (the link in the mail),
+    ``GET|POST /register``, ``GET /register/done``,
+    ``GET|POST /confirm-email`` and ``/static/...``. Mount the app at the
+    service's ``base_url`` so that the links in the mail arrive here.
+
+    ``session_keys`` sign the session cookie (newest first); by default the
+    service's own secret keys are used, under a salt of the pages' own.
+    """
+    keys = session_keys if session_keys is not None else _service_keys(service)
+    langs = tuple(languages or getattr(service, "languages", None) or LANGUAGES)
+    unknown = [lang for lang in langs if lang not in LANGUAGES]
+    if unknown:
+        raise ConfigurationError(
+            f"the registration pages have no catalog for {', '.join(unknown)}; "
+            f"choose among {', '.join(LANGUAGES)}"
+        )
+    views = RegistrationViews(
+        service,
+        SessionCodec(keys, max_age=session_max_age),
+        Pages(langs, portal_name=portal_name or _theme(service).portal_name),
+        customer_service_url=customer_service_url or _theme(service).customer_service_url,
+        password_policy=password_policy or _service_policy(service),
+    )
+    routes = [
+        Route("/register", views.register_form, methods=["GET"], name="register"),
+        Route("/register", views.register_submit, methods=["POST"], name="register_submit"),
+        Route("/register/done", views.register_done, methods=["GET"], name="register_done"),
+        Route("/confirm-email", views.confirm_form, methods=["GET"], name="confirm_email"),
+        Route(
+            "/confirm-email", views.confirm_submit, methods=["POST"], name="confirm_email_submit"
+        ),
+        Mount("/static", StaticFiles(directory=templates_dir() / "web" / "static"), name="static"),
+    ]
+    return Starlette(debug=debug, routes=routes, middleware=[Middleware(SecurityHeadersMiddleware)])
+
+
+def _service_keys(service: RegistrationService) -> Sequence[str | bytes]:
+    for name in ("secret_keys", "_secret_keys"):
+        keys = getattr(service, name, None)
+        if keys:
+            return tuple(keys)
+    raise ConfigurationError(
+        "create_app(session_keys=...) is required: the service does not expose its secret keys"
+    )
+
+
+def _theme(service: RegistrationService) -> Theme:
+    # The mail's theme, so that the mail and the pages name the same portal and chat.
+    theme = getattr(service, "theme", None)
+    return theme if isinstance(theme, Theme) else POSTI
+
+
+def _service_policy(service: RegistrationService) -> PasswordPolicy:
+    # Spell out the rules the service will enforce, not a copy that could drift.
+    for name in ("password_policy", "policy"):
+        policy = getattr(service, name, None)
+        if isinstance(policy, PasswordPolicy):
+            return policy
+    return PasswordPolicy.document()

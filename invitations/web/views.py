@@ -1,0 +1,282 @@
+"""The registration pages' request handlers.
+
+Flow: the link from the e-mail (``GET /register?token=...``) only moves the
+token into the signed session and redirects to ``/register``; the form is
+then shown from the session, so the token leaves the address bar and the
+history. No GET or HEAD changes anything on the server: mail scanners open
+links before people do. Only a POST with the session's CSRF token redeems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..errors import InvitationError, RegistrationRejected
+from ..models import Invitation, Registration
+from ..password import PasswordPolicy
+from .i18n import negotiate
+from .outcomes import (
+    FORM_FIELDS,
+    Problem,
+    field_errors,
+    invitation_context,
+    problem_for,
+    problem_for_status,
+)
+from .pages import Pages
+from .session import Session, SessionCodec
+
+
+class RegistrationService(Protocol):
+    """The part of :class:`invitations.InvitationService` the pages use."""
+
+    def verify(self, token: str) -> Invitation: ...
+
+    def redeem(self, token: str, registration: Registration) -> Invitation: ...
+
+    def confirm_email(self, token: str) -> Invitation: ...
+
+    def get(self, invitation_id: str) -> Invitation: ...
+
+
+class RegistrationViews:
+    """Handlers bound to one service, one session codec and one set of templates."""
+
+    def __init__(
+        self,
+        service: RegistrationService,
+        sessions: SessionCodec,
+        pages: Pages,
+        *,
+        customer_service_url: str,
+        password_policy: PasswordPolicy,
+    ) -> None:
+        self.service = service
+        self.password_policy = password_policy
+        self.sessions = sessions
+        self.pages = pages
+        self.languages: Sequence[str] = pages.languages
+        self.customer_service_url = customer_service_url
+
+    # -- helpers ------------------------------------------------------------
+
+    def _lang(
+        self, request: Request, explicit: object = None, fallbacks: Sequence[str] = ()
+    ) -> str:
+        requested = explicit if isinstance(explicit, str) else request.query_params.get("lang")
+        return negotiate(
+            requested, request.headers.get("accept-language"), fallbacks, self.languages
+        )
+
+    def _redirect(
+        self, request: Request, session: Session, name: str, lang: str | None
+    ) -> Response:
+        url = request.url_for(name).path
+        if lang in self.languages:
+            url = f"{url}?lang={lang}"
+        response = RedirectResponse(url, status_code=303)
+        self.sessions.save(request, response, session)
+        return response
+
+    def _page(
+        self,
+        request: Request,
+        session: Session,
+        template: str,
+        lang: str,
+        context: dict[str, Any] | None = None,
+        status_code: int = 200,
+    ) -> Response:
+        response = self.pages.render(request, template, lang, context, status_code=status_code)
+        self.sessions.save(request, response, session)
+        return response
+
+    def _problem(self, request: Request, session: Session, problem: Problem, lang: str) -> Response:
+        context = {
+            **problem.context,
+            "role": problem.role,
+            "expires_at": problem.expires_at,
+            "confirmation": problem.confirmation,
+            "customer_service_url": self.customer_service_url,
+        }
+        return self._page(
+            request, session, problem.template, lang, context, status_code=problem.status_code
+        )
+
+    @staticmethod
+    def _cross_site(request: Request) -> bool:
+        """True when the browser says the POST comes from another site."""
+        fetch_site = request.headers.get("sec-fetch-site")
+        if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+            return True
+        origin = request.headers.get("origin")
+        # "null" is what a same-origin form sends under Referrer-Policy: no-referrer.
+        own = f"{request.url.scheme}://{request.url.netloc}"
+        return origin is not None and origin not in ("null", own)
+
+    def _checked_post(self, request: Request, session: Session, form: FormData) -> bool:
+        submitted = form.get("csrf_token")
+        token_ok = session.csrf_matches(submitted if isinstance(submitted, str) else None)
+        return token_ok and not self._cross_site(request)
+
+    # -- /register ----------------------------------------------------------
+
+    async def register_form(self, request: Request) -> Response:
+        session = self.sessions.load(request)
+        token = request.query_params.get("token")
+        if token is not None:
+            # The link from the e-mail: keep the token, drop it from the URL.
+            session.set("token", token)
+            session.pop("done")
+            session.csrf_token()
+            return self._redirect(request, session, "register", request.query_params.get("lang"))
+        return self._show_form(request, session)
+
+    def _show_form(
+        self,
+        request: Request,
+        session: Session,
+        *,
+        lang: str | None = None,
+        values: dict[str, str] | None = None,
+        errors: RegistrationRejected | None = None,
+    ) -> Response:
+        token = session.get("token")
+        if not isinstance(token, str):
+            return self._problem(request, session, Problem("session"), lang or self._lang(request))
+        try:
+            invitation = self.service.verify(token)
+        except InvitationError as exc:
+            return self._problem(
+                request, session, problem_for(exc, self.service), lang or self._lang(request)
+            )
+        lang = lang or self._lang(request, fallbacks=invitation.languages)
+        problem = problem_for_status(invitation)
+        if problem is not None:
+            return self._problem(request, session, problem, lang)
+        if values is None:
+            values = {
+                "first_name": invitation.first_name or "",
+                "last_name": invitation.last_name or "",
+                "email": invitation.email,
+                "username": invitation.email,
+            }
+        by_field, other = field_errors(errors.errors if errors else (), lang)
+        context = {
+            **invitation_context(invitation),
+            "expires_at": invitation.expires_at,
+            "action": request.url_for("register_submit").path,
+            "csrf_token": session.csrf_token(),
+            "values": {name: values.get(name, "") for name in FORM_FIELDS if name != "password"},
+            "errors": by_field,
+            "other_errors": other,
+            "has_errors": errors is not None,
+            "password_rules": self.password_policy.rules(lang),
+        }
+        status = 422 if errors is not None else 200
+        return self._page(request, session, "register.html", lang, context, status)
+
+    async def register_submit(self, request: Request) -> Response:
+        session = self.sessions.load(request)
+        form = await request.form()
+        lang = self._lang(request, form.get("lang"))
+        if not self._checked_post(request, session, form):
+            return self._problem(request, session, Problem("forbidden"), lang)
+        token = session.get("token")
+        if not isinstance(token, str):
+            return self._problem(request, session, Problem("session"), lang)
+        values = {name: _text(form, name) for name in FORM_FIELDS}
+        registration = Registration(
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            email=values["email"],
+            username=values["username"],
+            password=values["password"],
+        )
+        try:
+            invitation = self.service.redeem(token, registration)
+        except RegistrationRejected as exc:
+            return self._show_form(request, session, lang=lang, values=values, errors=exc)
+        except InvitationError as exc:
+            return self._problem(request, session, problem_for(exc, self.service), lang)
+        session.pop("token")
+        session.pop("csrf")  # a fresh CSRF token for whatever comes next
+        session.set(
+            "done",
+            {
+                "status": str(invitation.status),
+                "email": invitation.registered_email or values["email"],
+                "username": invitation.registered_username or values["username"],
+                "confirmed": False,
+            },
+        )
+        return self._redirect(request, session, "register_done", lang)
+
+    async def register_done(self, request: Request) -> Response:
+        session = self.sessions.load(request)
+        lang = self._lang(request)
+        done = session.get("done")
+        if not isinstance(done, dict):
+            return self._problem(request, session, Problem("session"), lang)
+        template = (
+            "check_inbox.html"
+            if done.get("status") == "awaiting_confirmation"
+            else ("registered.html")
+        )
+        return self._page(request, session, template, lang, {"done": done})
+
+    # -- /confirm-email -----------------------------------------------------
+
+    async def confirm_form(self, request: Request) -> Response:
+        session = self.sessions.load(request)
+        token = request.query_params.get("token")
+        if token is not None:
+            session.set("confirm", token)
+            session.csrf_token()
+            return self._redirect(
+                request, session, "confirm_email", request.query_params.get("lang")
+            )
+        lang = self._lang(request)
+        if not isinstance(session.get("confirm"), str):
+            return self._problem(request, session, Problem("session"), lang)
+        context = {
+            "action": request.url_for("confirm_email_submit").path,
+            "csrf_token": session.csrf_token(),
+        }
+        return self._page(request, session, "confirm_email.html", lang, context)
+
+    async def confirm_submit(self, request: Request) -> Response:
+        session = self.sessions.load(request)
+        form = await request.form()
+        lang = self._lang(request, form.get("lang"))
+        if not self._checked_post(request, session, form):
+            return self._problem(request, session, Problem("forbidden"), lang)
+        token = session.get("confirm")
+        if not isinstance(token, str):
+            return self._problem(request, session, Problem("session"), lang)
+        try:
+            invitation = self.service.confirm_email(token)
+        except InvitationError as exc:
+            return self._problem(request, session, problem_for(exc, self.service), lang)
+        session.pop("confirm")
+        session.pop("csrf")
+        session.set(
+            "done",
+            {
+                "status": str(invitation.status),
+                "email": invitation.registered_email or invitation.email,
+                "username": invitation.registered_username or "",
+                "confirmed": True,
+            },
+        )
+        return self._redirect(request, session, "register_done", lang)
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
