@@ -56,6 +56,10 @@ messages: venv
 	for lang in fi sv en; do \
 	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$lang; \
 	done
+	$(BIN)/pybabel extract --no-location --sort-output -F babel-web.cfg -o locales/web.pot --project invitations --version 0.1.0 .
+	for lang in fi sv en; do \
+	  $(BIN)/pybabel update --no-fuzzy-matching -D web -i locales/web.pot -d locales -l $$lang; \
+	done
 
 wheel: venv
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -16,19 +16,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import resource
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
 
-from invitations.transports import OutgoingMessage, SMTPTransport
+from invitations.bulk import send_csv
+from invitations.models import Company, DeliveryState, Inviter, Role
+from invitations.service import InvitationService
+from invitations.store import SQLiteInvitationStore
+from invitations.transports import OutgoingMessage, SendResult, SMTPTransport, Transport
 
 MESSAGES = int(os.environ.get("BENCH_DELIVERY_MESSAGES", "10000"))
-NAIVE_MESSAGES = max(100, MESSAGES // 10)
+NAIVE_MESSAGES = max(100, MESSAGES // 20)
 WORKERS = int(os.environ.get("BENCH_DELIVERY_WORKERS", "4"))
 CSV_ROWS = int(os.environ.get("BENCH_DELIVERY_CSV_ROWS", "100000"))
 
@@ -158,9 +167,149 @@ def transport_vs_raw(port: int, count: int, rounds: int = 4) -> tuple[float, flo
     return total / raw_time, total / transport_time
 
 
+# -- end to end -------------------------------------------------------------------
+
+KEY = "bench-delivery-secret-key-0123456789abcdef0123"
+HEADER = (
+    "email,first_name,last_name,languages,role,company_id,company_name,contract_number,invited_by"
+)
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER + "\n")
+        for n in range(rows):
+            out.write(
+                f'user{n}@testi.fi,Anna,Ääkkönen,"fi,sv,en",user,0112038-9,'
+                f"Testi Oy,LOG-1,paula@testi.fi\n"
+            )
+
+
+def service(db: Path, transport: Transport | None) -> InvitationService:
+    return InvitationService(
+        [KEY],
+        "https://portal.example.fi",
+        transport,
+        store=SQLiteInvitationStore(db),
+        close_store=True,
+    )
+
+
+class OneConnectionPerMessage(SMTPTransport):
+    """The naive client: connect, send one message, quit."""
+
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+        try:
+            return super().send(messages)
+        finally:
+            self.close()
+
+
+def naive(port: int, directory: Path, count: int) -> float:
+    """Compose + queue + deliver one invitation at a time, a new connection each."""
+    company = Company("0112038-9", "Testi Oy", "LOG-1")
+    inviter = Inviter("paula@testi.fi", None, Role.MAIN_USER, "0112038-9")
+    transport = OneConnectionPerMessage("127.0.0.1", port, local_hostname="bench")
+    with service(directory / "naive.db", transport) as svc:
+        started = time.perf_counter()
+        for n in range(count):
+            invitation = svc.send_invite(
+                f"naive{n}@testi.fi",
+                company=company,
+                invited_by=inviter,
+                first_name="Anna",
+                last_name="Ääkkönen",
+            )
+            if invitation.delivery_state is not DeliveryState.SENT:
+                raise RuntimeError(f"naive send failed: {invitation.last_error}")
+        return count / (time.perf_counter() - started)
+
+
+def _bulk_child(csv_path: str, port: str, workers: str, limit: str, db: str) -> None:
+    """Child process: send_csv over the file, stopping after ``limit`` invitations;
+    print rates and the peak RSS as JSON."""
+    stop = threading.Event()
+    marks: dict[str, float] = {}
+
+    def progress(done: int, total: int) -> None:
+        marks.setdefault("first", time.perf_counter())
+        if done >= int(limit):
+            marks.setdefault("last", time.perf_counter())
+            marks["done"] = done
+            stop.set()
+
+    started = time.perf_counter()
+    with service(Path(db), None) as svc:
+        report = send_csv(
+            csv_path,
+            service=svc,
+            transport=f"smtp://127.0.0.1:{port}",
+            workers=int(workers),
+            stop=stop,
+            on_progress=progress,
+            batch=20,
+        )
+    ended = time.perf_counter()
+    sent = report.sent
+    print(
+        json.dumps(
+            {
+                "sent": sent,
+                "failed": report.failed,
+                "rows": report.rows,
+                "total_seconds": ended - started,
+                "send_seconds": marks.get("last", ended) - marks.get("first", started),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def bulk(port: int, csv_path: Path, db: Path, workers: int, limit: int) -> dict[str, float]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_delivery",
+            "bulk",
+            str(csv_path),
+            str(port),
+            str(workers),
+            str(limit),
+            str(db),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout)
+    return result
+
+
 def main() -> None:
-    with sink() as port:
+    with tempfile.TemporaryDirectory() as tmp, sink() as port:
+        directory = Path(tmp)
+        big = directory / "invitations.csv"
+        write_csv(big, CSV_ROWS)
+        naive_rate = naive(port, directory, NAIVE_MESSAGES)
+        run = bulk(port, big, directory / "bulk.db", WORKERS, MESSAGES)
         raw, transport = transport_vs_raw(port, MESSAGES)
+    e2e = run["sent"] / run["send_seconds"]
+    print(f"end to end (compose + queue + SMTP), CSV of {CSV_ROWS} rows:")
+    print(
+        f"  naive, new connection per message   {naive_rate:8.1f} inv/s "
+        f"({NAIVE_MESSAGES} invitations, sequential)"
+    )
+    print(
+        f"  send_csv, {WORKERS} workers, reused conns  {e2e:8.1f} inv/s "
+        f"({run['sent']:.0f} invitations sent, then stopped)"
+    )
+    print(f"  speed-up                            {e2e / naive_rate:8.2f} x   (goal >= 5)")
+    print(f"  whole run incl. validating all {CSV_ROWS} rows: {run['total_seconds']:.1f} s")
+    print(
+        f"  peak memory of the {CSV_ROWS}-row CSV run: {run['peak_rss_mb']:.0f} MB (goal < 200 MB)"
+    )
     print(f"pre-rendered, {MESSAGES} messages, one connection:")
     print(f"  raw socket client      {raw:8.0f} msg/s")
     print(f"  SMTPTransport          {transport:8.0f} msg/s")
@@ -168,7 +317,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["sink"]:
+    if sys.argv[1:2] == ["sink"]:
         _serve_sink()
+    elif sys.argv[1:2] == ["bulk"]:
+        _bulk_child(*sys.argv[2:7])
     else:
         main()

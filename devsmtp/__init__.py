@@ -1,3 +1,47 @@
-"""devsmtp: a capture SMTP server with a JSON API and web inbox, for QA and tests."""
+"""devsmtp: a capture SMTP server with a JSON API and web inbox, for QA and tests.
+
+Names are imported lazily so that the CLI's client commands start fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .errors import DevSMTPError
+    from .records import Envelope, Query, StoredMessage
+    from .server import DevSMTP, read_ports
+    from .settings import Settings
+    from .store import Store
+
+_WHERE = {
+    "DevSMTP": "server",
+    "read_ports": "server",
+    "DevSMTPError": "errors",
+    "Envelope": "records",
+    "Query": "records",
+    "StoredMessage": "records",
+    "Settings": "settings",
+    "Store": "store",
+}
+
+__all__ = [
+    "DevSMTP",
+    "DevSMTPError",
+    "Envelope",
+    "Query",
+    "Settings",
+    "Store",
+    "StoredMessage",
+    "__version__",
+    "read_ports",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module 'devsmtp' has no attribute {name!r}")

@@ -151,15 +151,14 @@ _TIME = re.compile(r"\b(\d{1,2})[.:](\d{2})\b(?![./]\d)")
 
 
 def expiry_instants(section: Section) -> list[str]:
-    """The date-times a section states, normalised to ``YYYY-MM-DD HH:MM``.
+    """The date-times a section states: its ``<time datetime>`` values, then the
+    dates its text shows, normalised to ``YYYY-MM-DD HH:MM``.
 
-    ``<time datetime>`` values win; otherwise dates written as ``14.3.2025``,
-    ``14/03/2025``, ``2025-03-14`` or ``14 March 2025`` (fi/sv/en month names),
-    each with the next ``15.05``/``15:05`` after it.
+    Text dates are ``14.3.2025``, ``14/03/2025``, ``2025-03-14`` or ``14 March
+    2025`` (fi/sv/en month names), each with the next ``15.05``/``15:05`` after
+    it. Both kinds count, so a section whose visible date disagrees differs.
     """
-    if section.times:
-        return sorted(set(section.times))
-    found = []
+    found = sorted(set(section.times))
     text = section.text
     for match in sorted(
         [*_NUMERIC.finditer(text), *_ISO.finditer(text), *_WORDS.finditer(text)],

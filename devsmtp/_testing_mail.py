@@ -7,7 +7,7 @@ unit-tested and used without a server (``CapturedMail(raw_bytes)``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -16,7 +16,15 @@ from email.utils import getaddresses
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 
-from ._testing_html import Link, Section, expiry_instants, html_sections, leaks, text_links
+from ._testing_html import (
+    Link,
+    Section,
+    expiry_instants,
+    html_sections,
+    leaks,
+    load_catalogs,
+    text_links,
+)
 
 
 class MailAssertionError(AssertionError):
@@ -158,13 +166,11 @@ class CapturedMail:
 
     @property
     def links(self) -> list[Link]:
-        """Links from the HTML part (with anchor text and section) then the text part."""
+        """Links of the HTML part (with anchor text and section), then of the text part."""
         html_links = [link for s in self.sections for link in s.links]
-        seen = {(link.url, link.lang) for link in html_links}
-        if not html_links and self.html:
+        if not html_links and self.html:  # no lang sections: the whole document
             html_links = [link for s in html_sections(self.html, whole=True) for link in s.links]
-        rest = [link for link in text_links(self.text or "") if (link.url, None) not in seen]
-        return html_links + rest
+        return html_links + text_links(self.text or "")
 
     # -- invitations
     @property
@@ -205,7 +211,7 @@ class CapturedMail:
         link = self._safe(lambda: self.invitation_link)
         expiries = {}
         for section in self.sections:
-            urls = [link.url for link in section.links]
+            urls = [each.url for each in section.links]
             if link and link not in urls:
                 problems.append(f"[{section.lang}] lacks the link {link}; has {urls}")
             expiries[section.lang] = expiry_instants(section)
@@ -218,17 +224,24 @@ class CapturedMail:
             raise MailAssertionError(f"{self.describe()}:\n  " + "\n  ".join(problems))
 
     def assert_link_works(self, client: _Getter, *, status: int = 200) -> Any:
-        """GET the invitation link with ``client`` (httpx or Starlette TestClient) twice.
+        """GET the invitation link twice with ``client``; both must answer ``status``.
 
-        Twice, because mail scanners open links first: the first GET must not
-        use the link up. Returns the second response.
+        Twice, because mail scanners open links before people do: the first
+        GET must not use the link up. ``client`` is an ``httpx.Client`` or a
+        Starlette ``TestClient``; when it has a ``base_url`` only the link's
+        path and query are sent to it (the app under test need not listen on
+        the link's host). Redirects are followed. Returns the second response.
         """
         link = self.invitation_link
+        target = link
+        if str(getattr(client, "base_url", "") or ""):
+            parts = urlsplit(link)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
         for attempt in ("first", "second"):
-            response = client.get(link, follow_redirects=True)
+            response = client.get(target, follow_redirects=True)
             if response.status_code != status:
                 raise MailAssertionError(
-                    f"{attempt} GET {link} from {self.describe()} answered "
+                    f"{attempt} GET {target} (from {self.describe()}) answered "
                     f"{response.status_code}, expected {status}:\n{response.text[:500]}"
                 )
         return response
@@ -261,8 +274,6 @@ class CapturedMail:
         ``catalogs`` maps lang -> {msgid: msgstr}; by default the toolkit's own
         catalogs are read when :mod:`invitations` is installed.
         """
-        from ._testing_html import load_catalogs
-
         problems = leaks(self.sections, load_catalogs() if catalogs is None else catalogs)
         for part, body in (("text", self.text), ("html", self.html)):
             for marker in ("{{", "{%", "%(", "}}"):
@@ -275,7 +286,7 @@ class CapturedMail:
                                      + "\n  ".join(problems))
 
     @staticmethod
-    def _safe(get: Any) -> str | None:
+    def _safe(get: Callable[[], str]) -> str | None:
         try:
             return str(get())
         except MailAssertionError:

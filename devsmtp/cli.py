@@ -1,13 +1,420 @@
-"""The ``devsmtp`` command."""
+"""The ``devsmtp`` command: ``serve`` runs the server; the rest talk to its API."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
 import click
+import httpx
 
 from . import __version__
+from .errors import DevSMTPError, ServerUnreachable
+from .faults import CODES, STAGES
+from .settings import PORTS_FILE
+
+DEFAULT_DATA = ".devsmtp"
+_data_option = click.option(
+    "--data",
+    "data_dir",
+    envvar="DEVSMTP_DATA",
+    default=DEFAULT_DATA,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory (messages, ports.json, TLS certificate).",
+)
+
+
+def _lang() -> str:
+    value = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    return (value or "en")[:2] if (value or "")[:2] in ("fi", "sv") else "en"
+
+
+def _fail(error: DevSMTPError) -> NoReturn:
+    raise click.ClickException(error.message(_lang()))
+
+
+def _host_port(value: str, option: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise click.BadParameter(f"expected HOST:PORT, got {value!r}", param_hint=option)
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 @click.group()
 @click.version_option(__version__, prog_name="devsmtp")
 def main() -> None:
     """devsmtp: capture every mail sent to it, for QA and tests."""
+
+
+@main.command()
+@click.option("--smtp", default="127.0.0.1:1025", show_default=True, help="SMTP HOST:PORT (0=any).")
+@click.option("--http", default="127.0.0.1:8025", show_default=True, help="HTTP HOST:PORT (0=any).")
+@click.option("--smtps", "smtps_port", type=int, help="Also listen with implicit TLS on PORT.")
+@_data_option
+@click.option("--max-messages", type=int, default=10_000, show_default=True)
+@click.option("--max-age", type=float, help="Prune messages older than SECONDS.")
+@click.option("--size-limit", type=int, default=25 * 1024 * 1024, show_default=True)
+@click.option("--auth", help="'any' (accept any login, record it) or USER:PASSWORD (required).")
+@click.option("--starttls", is_flag=True, help="Offer STARTTLS (self-signed cert in DATA/tls).")
+@click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--relay", "relay", help="HOST:PORT that `release` relays to.")
+@click.option("--relay-allow", multiple=True, help="Address or @domain release may send to.")
+@click.option("--ui-password", envvar="DEVSMTP_UI_PASSWORD", help="Basic-auth password (HTTP).")
+@click.option("--no-fsync", is_flag=True, help="Skip fsync (survives kill -9, not power loss).")
+@click.option("--secret-keys", envvar="INVITATIONS_SECRET_KEYS", help="For the inbox panel.")
+@click.option("--invitations-db", help="The invitation service's SQLite file (inbox panel).")
+@click.option("--json", "as_json", is_flag=True, help="Print the ports as JSON.")
+def serve(
+    smtp: str,
+    http: str,
+    smtps_port: int | None,
+    data_dir: Path,
+    max_messages: int,
+    max_age: float | None,
+    size_limit: int,
+    auth: str | None,
+    starttls: bool,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    relay: str | None,
+    relay_allow: tuple[str, ...],
+    ui_password: str | None,
+    no_fsync: bool,
+    secret_keys: str | None,
+    invitations_db: str | None,
+    as_json: bool,
+) -> None:
+    """Run the SMTP server and the HTTP API/inbox until Ctrl-C or SIGTERM."""
+    from .server import DevSMTP  # heavy (uvicorn, the web inbox): only here
+
+    smtp_host, smtp_port = _host_port(smtp, "--smtp")
+    http_host, http_port = _host_port(http, "--http")
+    relay_host, relay_port = _host_port(relay, "--relay") if relay else (None, 25)
+    web = {k: v for k, v in (("secret_keys", secret_keys), ("invitations_db", invitations_db)) if v}
+    server = DevSMTP(
+        data_dir,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        http_host=http_host,
+        http_port=http_port,
+        smtps_port=smtps_port,
+        max_messages=max_messages or None,
+        max_age=max_age,
+        size_limit=size_limit,
+        auth=auth,
+        starttls=starttls,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        relay_host=relay_host,
+        relay_port=relay_port,
+        relay_allow=relay_allow,
+        ui_password=ui_password,
+        fsync=not no_fsync,
+        web=web,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        server.start()
+    except DevSMTPError as error:
+        _fail(error)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen: {error}") from None
+    if as_json:
+        click.echo(json.dumps(server.ports))
+    else:
+        smtps = f", SMTPS port {server.smtps_port}" if server.smtps_port else ""
+        click.echo(f"devsmtp {__version__}: SMTP {server.ports['smtp']}{smtps}")
+        click.echo(f"  inbox {server.http_url}/  API {server.api_url}")
+        click.echo(f"  data {data_dir.resolve()} (ports in {PORTS_FILE})")
+    sys.stdout.flush()
+    while not stop.wait(1.0):
+        pass
+    server.stop()
+
+
+# -- API clients ---------------------------------------------------------------
+
+
+class Api:
+    """A small httpx wrapper that turns API errors into readable CLI errors."""
+
+    def __init__(self, url: str, password: str | None) -> None:
+        auth = ("devsmtp", password) if password else None
+        self.url = url.rstrip("/")
+        self.client = httpx.Client(base_url=self.url, auth=auth, timeout=330)
+
+    def call(self, method: str, path: str, ok: tuple[int, ...] = (), **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            _fail(ServerUnreachable(f"{self.url}: {error}"))
+        if response.status_code >= 400 and response.status_code not in ok:
+            try:
+                body = response.json()
+                messages = body.get("messages") or {}
+                text = messages.get(_lang()) or body.get("message") or response.text
+            except ValueError:
+                text = response.text
+            raise click.ClickException(f"{response.status_code}: {text}")
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+
+
+def _api(ctx: click.Context) -> Api:
+    obj = ctx.ensure_object(dict)
+    url = obj.get("api")
+    if not url:
+        ports = Path(obj["data"]) / PORTS_FILE
+        try:
+            url = json.loads(ports.read_text("utf-8"))["api"]
+        except (OSError, ValueError, KeyError):
+            hint = f"no {ports}; is `devsmtp serve --data {obj['data']}` running?"
+            _fail(ServerUnreachable(hint))
+    return Api(str(url), obj.get("password"))
+
+
+def api_options(fn: Any) -> Any:
+    """``--api``, ``--data`` and ``--ui-password`` for every client command."""
+
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.ensure_object(dict)[param.name or ""] = value
+        return value
+
+    fn = click.option("--api", envvar="DEVSMTP_API", expose_value=False, callback=store,
+                      help="API URL (default: from DATA/ports.json).")(fn)
+    fn = click.option("--data", envvar="DEVSMTP_DATA", default=DEFAULT_DATA, expose_value=False,
+                      callback=store, help="Data directory of the running server.")(fn)
+    fn = click.option("--ui-password", "password", envvar="DEVSMTP_UI_PASSWORD",
+                      expose_value=False, callback=store)(fn)
+    return click.pass_context(fn)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _table(messages: list[dict[str, Any]]) -> None:
+    for m in messages:
+        to = ", ".join(m["to"])
+        click.echo(f"{m['id']:>6}  {m['received_at']}  {m['from']}  ->  {to}  | {m['subject']}")
+
+
+def _filters(to: str | None, sender: str | None, subject: str | None) -> dict[str, str]:
+    return {k: v for k, v in (("to", to), ("from", sender), ("subject", subject)) if v}
+
+
+@main.command(name="list")
+@click.option("--to", help="Envelope recipient (or @domain).")
+@click.option("--from", "sender", help="Sender contains.")
+@click.option("--subject", help="Subject contains (case-insensitive).")
+@click.option("-q", "--query", help="Search sender, recipients, subject and text.")
+@click.option("--after", type=int, help="Only ids greater than this.")
+@click.option("--before", type=int, help="Only ids smaller than this (paging).")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@api_options
+def list_(
+    ctx: click.Context,
+    to: str | None,
+    sender: str | None,
+    subject: str | None,
+    query: str | None,
+    after: int | None,
+    before: int | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List captured messages, newest first."""
+    params: dict[str, Any] = {**_filters(to, sender, subject), "limit": limit}
+    params.update({k: v for k, v in (("q", query), ("after", after), ("before", before)) if v})
+    data = _api(ctx).call("GET", "/messages", params=params)
+    if as_json:
+        _echo_json(data)
+        return
+    _table(data["messages"])
+    if data["next"]:
+        click.echo(f"(more: --before {data['next']})")
+
+
+@main.command()
+@click.argument("message_id", type=int)
+@click.option("--raw", "view", flag_value="raw", help="The exact bytes received.")
+@click.option("--text", "view", flag_value="text")
+@click.option("--html", "view", flag_value="html")
+@click.option("--links", "view", flag_value="links")
+@click.option("--headers", "view", flag_value="headers")
+@click.option("--json", "as_json", is_flag=True)
+@api_options
+def show(ctx: click.Context, message_id: int, view: str | None, as_json: bool) -> None:
+    """Show one message (summary, or one view of it)."""
+    api = _api(ctx)
+    if view in ("raw", "text", "html"):
+        data = api.call("GET", f"/messages/{message_id}/{view}")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    detail = api.call("GET", f"/messages/{message_id}")
+    if as_json:
+        _echo_json(detail if view is None else detail[view])
+    elif view == "links":
+        for link in detail["links"]:
+            click.echo(f"[{link['part']}/{link['lang'] or '-'}] {link['url']}  {link['text']}")
+    elif view == "headers":
+        for name, value in detail["headers"]:
+            click.echo(f"{name}: {value}")
+    else:
+        env = detail["envelope"]
+        click.echo(f"Id: {detail['id']}\nReceived: {detail['received_at']} from {env['peer']}")
+        click.echo(f"Envelope: {env['mail_from']} -> {', '.join(env['rcpt_to'])}")
+        click.echo(f"From: {detail['from']}\nSubject: {detail['subject']}")
+        click.echo(f"Size: {detail['size']}  Languages: {', '.join(detail['languages'])}")
+        if detail["malformed"]:
+            click.echo(f"Malformed: {', '.join(detail['defects'])}")
+        click.echo("")
+        click.echo(detail["text"] or "(no text part)")
+
+
+@main.command()
+@click.option("--to", help="Envelope recipient (or @domain).")
+@click.option("--from", "sender")
+@click.option("--subject")
+@click.option("--after", type=int, help="Ignore ids up to this one.")
+@click.option("--count", type=int, default=1, show_default=True)
+@click.option("--timeout", type=float, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@api_options
+def wait(
+    ctx: click.Context,
+    to: str | None,
+    sender: str | None,
+    subject: str | None,
+    after: int | None,
+    count: int,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Wait until a matching message is stored; exit 1 on timeout."""
+    params: dict[str, Any] = {**_filters(to, sender, subject), "count": count, "timeout": timeout}
+    if after is not None:
+        params["after"] = after
+    data = _api(ctx).call("GET", "/wait", ok=(408,), params=params)
+    if as_json:
+        _echo_json(data)
+    elif "error" not in data:
+        _table(data["messages"])
+    if "error" in data:
+        if not as_json:
+            click.echo(f"timeout after {timeout:g}s; what did arrive:", err=True)
+            for m in data["arrived"]:
+                click.echo(f"  {m['id']}  {', '.join(m['to'])}  | {m['subject']}", err=True)
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--to", help="Only this recipient's inbox (or @domain).")
+@api_options
+def clear(ctx: click.Context, to: str | None) -> None:
+    """Delete all messages, or one inbox's."""
+    data = _api(ctx).call("DELETE", "/messages", params={"to": to} if to else {})
+    click.echo(f"deleted {data['deleted']}")
+
+
+@main.group()
+def fault() -> None:
+    """Fault injection rules."""
+
+
+@fault.command(name="add")
+@click.option("--stage", type=click.Choice(STAGES), required=True)
+@click.option("--code", type=click.Choice([str(c) for c in CODES]))
+@click.option("--to", help="Only for this recipient (or @domain).")
+@click.option("--from", "sender", help="Only for this sender.")
+@click.option("--times", type=int, help="Only the first N attempts.")
+@click.option("--delay", type=float, default=0.0, help="Delay the reply by SECONDS.")
+@click.option("--disconnect", is_flag=True, help="Close the connection (mid-DATA at data).")
+@click.option("--message", help="Reply text after the code.")
+@click.option("--json", "as_json", is_flag=True)
+@api_options
+def fault_add(
+    ctx: click.Context,
+    stage: str,
+    code: str | None,
+    to: str | None,
+    sender: str | None,
+    times: int | None,
+    delay: float,
+    disconnect: bool,
+    message: str | None,
+    as_json: bool,
+) -> None:
+    """Install a rule; prints its id."""
+    rule: dict[str, Any] = {"stage": stage, "code": int(code) if code else None, "to": to,
+                            "from": sender, "times": times, "delay": delay,
+                            "disconnect": disconnect, "message": message}
+    data = _api(ctx).call("PUT", "/faults", json={k: v for k, v in rule.items() if v})
+    if as_json:
+        _echo_json(data)
+    else:
+        click.echo(data["rules"][0]["id"])
+
+
+@fault.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@api_options
+def fault_list(ctx: click.Context, as_json: bool) -> None:
+    """List installed rules and how often each fired."""
+    data = _api(ctx).call("GET", "/faults")
+    if as_json:
+        _echo_json(data)
+        return
+    for r in data["rules"]:
+        scope = " ".join(f"{k}={r[k]}" for k in ("to", "from", "times") if r[k] is not None)
+        action = r["code"] or ("disconnect" if r["disconnect"] else f"delay {r['delay']}s")
+        click.echo(f"{r['id']}  {r['stage']:<7} {action}  {scope}  fired={r['fired']}")
+
+
+@fault.command(name="clear")
+@click.argument("rule_id", required=False)
+@api_options
+def fault_clear(ctx: click.Context, rule_id: str | None) -> None:
+    """Remove one rule by id, or all rules."""
+    data = _api(ctx).call("DELETE", f"/faults/{rule_id}" if rule_id else "/faults")
+    click.echo(f"deleted {data['deleted']}")
+
+
+@main.command()
+@click.argument("message_id", type=int)
+@click.option("--to", "recipients", multiple=True, required=True, help="Relay to (allow-listed).")
+@click.option("--relay", help="HOST:PORT of the SMTP server (default: the server's --relay).")
+@click.option("--from", "sender", help="Envelope sender (default: the captured one).")
+@api_options
+def release(
+    ctx: click.Context,
+    message_id: int,
+    recipients: tuple[str, ...],
+    relay: str | None,
+    sender: str | None,
+) -> None:
+    """Relay a captured message unchanged to a real SMTP server."""
+    body: dict[str, Any] = {"to": list(recipients)}
+    if relay:
+        body["host"], body["port"] = _host_port(relay, "--relay")
+    if sender:
+        body["from"] = sender
+    data = _api(ctx).call("POST", f"/messages/{message_id}/release", json=body)
+    click.echo(f"released {data['released']} to {', '.join(data['to'])} via {data['relay']}")

@@ -17,6 +17,7 @@ from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from functools import lru_cache
 from html import unescape
+from typing import Any
 
 __all__ = [
     "Attachment",
@@ -27,6 +28,7 @@ __all__ = [
     "decode_header_value",
     "leaf_parts",
     "parse_bytes",
+    "raw_headers",
     "summarize",
 ]
 
@@ -35,6 +37,8 @@ SEARCH_TEXT_LIMIT = 64 * 1024
 _URL = re.compile(r"""https?://[^\s<>"'\])]+""", re.IGNORECASE)
 _FOLD = re.compile(r"\r?\n[ \t]+")
 _SPACE = re.compile(r"\s+")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
+_BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
@@ -101,7 +105,7 @@ class Summary:
         return cls(**{k: v for k, v in values.items() if k in known})  # type: ignore[arg-type]
 
 
-def _dicts(value: object) -> list[dict[str, object]]:
+def _dicts(value: object) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
@@ -112,15 +116,23 @@ def _unescape(value: str) -> str:
     return value
 
 
+def _decode_words(text: str) -> str:
+    try:
+        return str(make_header(decode_header(text)))
+    except (LookupError, UnicodeError, ValueError, AssertionError):
+        return text
+
+
 def decode_header_value(value: object) -> str:
     """Decode RFC 2047 words and raw UTF-8 in a header value; unfold it."""
     text = _FOLD.sub(" ", _unescape(str(value)))
     if "=?" not in text:
         return text
-    try:
-        return str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError):
-        return text
+    if text.isascii():
+        return _decode_words(text)
+    # Raw UTF-8 mixed with encoded words: decode each word on its own.
+    text = _BETWEEN_WORDS.sub(r"\1\2", text)
+    return _ENCODED_WORD.sub(lambda m: _decode_words(m.group(0)), text)
 
 
 def parse_bytes(raw: bytes) -> Message:
@@ -206,19 +218,19 @@ class _HTMLScan:
         html = _SKIP.sub(" ", html)
         scopes: list[tuple[int, int, str]] = []
         for match in _LANG_TAG.finditer(html):
-            lang = _value(match.group(2))
-            if not lang:
+            value = _value(match.group(2))
+            if not value:
                 continue
-            self.langs.append(lang)
+            self.langs.append(value)
             if not match.group(0).endswith("/>"):
-                scopes.append((match.start(), _scope_end(html, match), lang))
+                scopes.append((match.start(), _scope_end(html, match), value))
         for match in _ANCHOR.finditer(html):
             href = _HREF.search(match.group(1))
             if href is None:
                 continue
             where = match.start()
             inside = [s for s in scopes if s[0] <= where < s[1]]
-            lang = max(inside)[2] if inside else self.default_lang
+            lang: str | None = max(inside)[2] if inside else self.default_lang
             text = _SPACE.sub(" ", unescape(_ANY_TAG.sub(" ", match.group(2)))).strip()
             self.links.append(Link(url=_value(href.group(1)), text=text, part="html", lang=lang))
         self.text = unescape(_ANY_TAG.sub(" ", html))
@@ -237,8 +249,15 @@ def _scope_end(html: str, opening: re.Match[str]) -> int:
     return len(html)
 
 
+def raw_headers(msg: Message, name: str) -> list[str]:
+    """Every ``name`` header as received (8-bit bytes as surrogates), unlike ``get``,
+    which in ``compat32`` turns raw UTF-8 into a lossy ``Header`` object."""
+    wanted = name.lower()
+    return [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
+
+
 def _addresses(msg: Message, name: str) -> list[str]:
-    values = [decode_header_value(v) for v in msg.get_all(name) or []]
+    values = [decode_header_value(v) for v in raw_headers(msg, name)]
     out = []
     for display, addr in getaddresses(values):
         if addr or display:
@@ -315,7 +334,7 @@ def summarize(raw: bytes) -> Summary:
         summary.sender = ", ".join(_addresses(msg, "From"))
         summary.to = _addresses(msg, "To")
         summary.cc = _addresses(msg, "Cc")
-        summary.subject = decode_header_value(msg.get("Subject", ""))
+        summary.subject = " ".join(decode_header_value(v) for v in raw_headers(msg, "Subject"))
         summary.date = _date(msg)
         message_id = msg.get("Message-ID")
         summary.message_id = str(message_id).strip() if message_id else None

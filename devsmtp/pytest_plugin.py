@@ -57,7 +57,16 @@ class DevSMTPServer:
             self.stop()
 
 
-_CAPTURES = pytest.StashKey[list[tuple["Capture", Path]]]()
+@dataclass(frozen=True)
+class _MailSource:
+    """Somewhere a test's mail can be saved from when the test fails."""
+
+    label: str
+    save: Callable[[Path], list[Path]]
+    tmp_path: Path
+
+
+_SOURCES = pytest.StashKey[list[_MailSource]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -95,17 +104,23 @@ def _start_in_process(data_dir: Path) -> DevSMTPServer:
 
 
 def _remote(api_url: str, smtp: str | None) -> DevSMTPServer:
+    """The server at ``--devsmtp-url``; its SMTP address from ``smtp`` or ``/api/info``."""
     import httpx
 
-    if not smtp:
-        try:
-            info = httpx.get(api_url.rstrip("/") + "/api/info", timeout=5, trust_env=False)
-            smtp = str(info.json()["smtp"]) if info.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
-            smtp = None
-    host = httpx.URL(api_url).host or "127.0.0.1"
-    host, _, port = (smtp or f"{host}:1025").rpartition(":")
-    return DevSMTPServer(api_url.rstrip("/"), host.strip("[]"), int(port))
+    from .errors import ServerUnreachable
+
+    base = api_url.rstrip("/").removesuffix("/api")
+    try:
+        info = httpx.get(base + "/api/info", timeout=10, trust_env=False)
+        info.raise_for_status()
+        smtp = smtp or str(info.json()["smtp"])
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        raise ServerUnreachable(
+            f"--devsmtp-url {api_url}: {exc}; start `devsmtp serve` there, or leave the "
+            "option out to run one in-process"
+        ) from None
+    host, _, port = smtp.rpartition(":")
+    return DevSMTPServer(base + "/api", host.strip("[]") or "127.0.0.1", int(port))
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +138,8 @@ def devsmtp_server(
 
 
 def _register(request: pytest.FixtureRequest, capture: Capture, tmp_path: Path) -> Capture:
-    request.node.stash.setdefault(_CAPTURES, []).append((capture, tmp_path))
+    source = _MailSource(f"mail to *@{capture.domain}", capture.write_eml, tmp_path)
+    request.node.stash.setdefault(_SOURCES, []).append(source)
     return capture
 
 
@@ -157,9 +173,15 @@ def smtp_capture_isolated(request: pytest.FixtureRequest, tmp_path: Path) -> Ite
 
 
 @pytest.fixture
-def smtp_faults(smtp_capture: Capture) -> Iterator[Faults]:
-    """Install devsmtp fault rules for this test; they are removed afterwards."""
-    faults = Faults(smtp_capture)
+def smtp_faults(request: pytest.FixtureRequest) -> Iterator[Faults]:
+    """Install devsmtp fault rules for this test; they are removed afterwards.
+
+    The rules go to ``smtp_capture_isolated``'s server when the test uses it,
+    else to the session server behind ``smtp_capture``.
+    """
+    name = ("smtp_capture_isolated" if "smtp_capture_isolated" in request.fixturenames
+            else "smtp_capture")
+    faults = Faults(request.getfixturevalue(name))
     yield faults
     faults.clear()
 
@@ -167,19 +189,26 @@ def smtp_faults(smtp_capture: Capture) -> Iterator[Faults]:
 class Faults:
     """Fault rules installed through ``PUT /api/faults`` and removed at teardown.
 
-    A rule without a recipient applies only to this test's domain, so it never
-    hits another test's mail on a shared server.
+    Rule fields are devsmtp's (``stage``, ``code``, ``to``, ``from``, ``times``,
+    ``delay``, ``disconnect``, ``message``). A ``rcpt`` or ``data`` rule without
+    ``to`` or ``from`` gets ``to="@<this test's domain>"``, so it never hits
+    another test's mail on a shared server.
     """
 
     def __init__(self, capture: Capture) -> None:
         self.capture = capture
         self.ids: list[str] = []
 
-    def add(self, **rule: Any) -> dict[str, Any]:
-        """Install one rule, e.g. ``add(stage="rcpt", code=451, times=2)``."""
-        if not any(k in rule for k in ("recipient", "rcpt", "to", "sender", "mail_from")):
-            rule["recipient"] = "@" + self.capture.domain
-        [stored] = self.capture.client.add_faults([rule])
+    def add(self, stage: str, **rule: Any) -> dict[str, Any]:
+        """Install one rule, e.g. ``add("rcpt", code=451, times=2)``; return it with its id.
+
+        ``from`` is a keyword in Python: pass ``sender=`` for it.
+        """
+        if "sender" in rule:
+            rule["from"] = rule.pop("sender")
+        if stage in ("rcpt", "data") and "to" not in rule and "from" not in rule:
+            rule["to"] = "@" + self.capture.domain
+        [stored] = self.capture.client.add_faults([{"stage": stage, **rule}])
         self.ids.append(str(stored["id"]))
         return stored
 
@@ -189,7 +218,7 @@ class Faults:
 
 
 @pytest.fixture
-def mail_outbox() -> Iterator[MemoryTransport]:
+def mail_outbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryTransport]:
     """A ``memory://`` transport with an outbox of its own (``.outbox``, ``.wire``).
 
     Read a message with ``CapturedMail.from_outgoing(mail_outbox.outbox[0])``.
@@ -197,6 +226,13 @@ def mail_outbox() -> Iterator[MemoryTransport]:
     from invitations.transports.memory import MemoryTransport
 
     with MemoryTransport() as transport:
+        def save(directory: Path) -> list[Path]:
+            from .testing import CapturedMail, write_eml
+
+            return write_eml(directory, [CapturedMail.from_outgoing(m) for m in transport.outbox])
+
+        source = _MailSource("mail in mail_outbox", save, tmp_path)
+        request.node.stash.setdefault(_SOURCES, []).append(source)
         yield transport
 
 
@@ -241,29 +277,30 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    captures = item.stash.get(_CAPTURES, [])
-    if report.failed and captures and report.when in ("call", "setup"):
-        lines = _write_artifacts(item, captures)
+    sources = item.stash.get(_SOURCES, [])
+    if report.failed and sources and report.when in ("call", "setup"):
+        lines = _write_artifacts(item, sources)
         if lines:
             report.sections.append(("devsmtp: mail captured by this test", "\n".join(lines)))
     return report
 
 
-def _write_artifacts(item: pytest.Item, captures: list[tuple[Capture, Path]]) -> list[str]:
+def _write_artifacts(item: pytest.Item, sources: list[_MailSource]) -> list[str]:
     option = item.config.getoption("devsmtp_artifacts")
     lines = []
-    for capture, tmp_path in captures:
+    for n, source in enumerate(sources):
         if option:
             slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)[-120:]
             directory = Path(option).resolve() / slug
         else:
-            directory = tmp_path / "devsmtp-mail"
+            directory = source.tmp_path / "devsmtp-mail"
+        if n:  # a second source of the same test gets a folder of its own
+            directory = directory / f"source-{n + 1}"
         try:
-            paths = capture.write_eml(directory)
+            paths = source.save(directory)
         except Exception as exc:  # the report must survive a dead server
-            lines.append(f"could not save mail of {capture.domain}: {exc}")
+            lines.append(f"could not save the {source.label}: {exc}")
             continue
-        lines.append(f"{len(paths)} mail(s) to *@{capture.domain}"
-                     + (f" saved in {directory}:" if paths else ""))
+        lines.append(f"{len(paths)} {source.label}" + (f", saved in {directory}:" if paths else ""))
         lines.extend(f"  {path}" for path in paths)
     return lines

@@ -78,6 +78,7 @@ class StoredMessage:
         summary = self.summary
         return {
             "id": self.id,
+            "seq": self.id,
             "from": summary.sender or self.envelope.mail_from,
             "mail_from": self.envelope.mail_from,
             "to": list(self.envelope.rcpt_to),

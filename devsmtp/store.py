@@ -12,6 +12,8 @@ waiters on the event loop; nothing polls.
 from __future__ import annotations
 
 import asyncio
+import builtins
+import contextlib
 import fcntl
 import json
 import os
@@ -98,7 +100,7 @@ class _Op:
     future: asyncio.Future[tuple[int, ...]]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class _Waiter:
     query: Query
     count: int
@@ -154,6 +156,9 @@ def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
     return conn
 
 
+_TEXT_FILTERS = (("sender", "sender_fold"), ("subject", "subject_fold"), ("q", "search_fold"))
+
+
 def _where(query: Query) -> tuple[str, list[object]]:
     clauses: list[str] = []
     params: list[object] = []
@@ -162,11 +167,11 @@ def _where(query: Query) -> tuple[str, list[object]]:
         column, value = ("domain", to[1:]) if to.startswith("@") else ("addr", to)
         clauses.append(f"seq IN (SELECT seq FROM recipients WHERE {column} = ?)")
         params.append(value)
-    for name, column in (("sender", "sender_fold"), ("subject", "subject_fold"), ("q", "search_fold")):
-        value = query.folded(name)
-        if value is not None:
+    for name, column in _TEXT_FILTERS:
+        text = query.folded(name)
+        if text is not None:
             clauses.append(f"instr({column}, ?) > 0")
-            params.append(value)
+            params.append(text)
     if query.after is not None:
         clauses.append("seq > ?")
         params.append(query.after)
@@ -257,13 +262,16 @@ class Store:
             self._queue.put(None)
             self._writer.join()
             self._writer = None
-        for subscription in list(self._subscribers):
-            subscription.push(Event("closed"))
         with self._lock:
             readers, self._readers = self._readers, []
         for conn in readers:
             conn.close()
         self._unlock()
+
+    def end_streams(self) -> None:
+        """End every subscription (on the loop; before shutting the HTTP server)."""
+        for subscription in list(self._subscribers):
+            subscription.push(Event("closed"))
 
     def _unlock(self) -> None:
         if self._lock_fd is not None:
@@ -442,10 +450,9 @@ class Store:
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        try:
+        # The loop may close under us during shutdown; the data is committed anyway.
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(self._on_commit, results, stored, deleted)
-        except RuntimeError:  # the loop closed under us during shutdown
-            pass
 
     def _on_commit(
         self,
@@ -526,7 +533,7 @@ class Store:
         row = self._reader().execute("SELECT data FROM raw WHERE seq = ?", (id,)).fetchone()
         return bytes(row[0]) if row else None
 
-    def inboxes(self) -> list[tuple[str, int]]:
+    def inboxes(self) -> builtins.list[tuple[str, int]]:
         """``(recipient, message count)`` for every envelope recipient, by address."""
         rows = self._reader().execute(
             "SELECT addr, count(*) FROM recipients GROUP BY addr ORDER BY addr"
@@ -551,10 +558,8 @@ class Store:
             page = await loop.run_in_executor(None, self.list, query, max(count, 100))
             for message in page.messages:
                 waiter.offer(message, self.pin)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
-            except TimeoutError:
-                pass
         finally:
             self._waiters.discard(waiter)
         found = sorted(waiter.found.values(), key=lambda m: m.id, reverse=True)

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, Self, overload
 
 import httpx
@@ -28,6 +29,7 @@ from ._testing_mail import (
     MailAssertionError,
     decode_token,
 )
+from .errors import DevSMTPError, ServerUnreachable
 
 __all__ = [
     "Capture",
@@ -39,6 +41,7 @@ __all__ = [
     "MailAssertionError",
     "Section",
     "decode_token",
+    "write_eml",
 ]
 
 
@@ -46,10 +49,8 @@ __all__ = [
 
 
 def _seq(summary: Mapping[str, Any]) -> int:
-    for key in ("seq", "sequence", "cursor"):
-        if key in summary:
-            return int(summary[key])
-    return 0
+    """The message's place in the server's monotonic sequence (its id)."""
+    return int(summary.get("seq", summary.get("id", 0)))
 
 
 class DevSMTPClient:
@@ -69,10 +70,16 @@ class DevSMTPClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"{self.api_url}: {exc}") from exc
+
     def _json(self, response: httpx.Response) -> Any:
         if response.is_error:
-            raise RuntimeError(
-                f"devsmtp API {response.request.method} {response.request.url} answered "
+            raise DevSMTPError(
+                f"{response.request.method} {response.request.url} answered "
                 f"{response.status_code}: {response.text[:300]}"
             )
         return response.json()
@@ -86,75 +93,83 @@ class DevSMTPClient:
             page_params = dict(params, limit=min(limit - len(out), 200))
             if cursor is not None:
                 page_params["before"] = cursor
-            body = self._json(self._http.get("/messages", params=page_params))
+            body = self._json(self._request("GET", "/messages", params=page_params))
             out.extend(body.get("messages", []))
             cursor = body.get("next")
             if not cursor or not body.get("messages"):
                 break
         return out
 
-    def summary(self, message_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._json(self._http.get(f"/messages/{message_id}"))
-        return result
-
-    def raw(self, message_id: str) -> bytes:
-        response = self._http.get(f"/messages/{message_id}/raw")
-        self._json_ok(response)
-        return response.content
-
     def _json_ok(self, response: httpx.Response) -> None:
         if response.is_error:
             self._json(response)
+
+    def detail(self, message_id: int | str) -> dict[str, Any]:
+        """``GET /api/messages/{id}``: summary, headers, text, HTML, links, envelope."""
+        result: dict[str, Any] = self._json(self._request("GET", f"/messages/{message_id}"))
+        return result
+
+    def raw(self, message_id: int | str) -> bytes:
+        """The exact bytes the server received in DATA."""
+        response = self._request("GET", f"/messages/{message_id}/raw")
+        self._json_ok(response)
+        return response.content
 
     def fetch(self, summary: Mapping[str, Any]) -> CapturedMail:
         """Download the exact bytes behind a summary."""
         message_id = str(summary["id"])
         env = summary.get("envelope") or {}
-        mail_from = env.get("mail_from", summary.get("from", ""))
+        mail_from = env.get("mail_from", summary.get("mail_from", summary.get("from", "")))
         rcpts = env.get("rcpt_to", summary.get("to", []))
         return CapturedMail(self.raw(message_id), id=message_id, seq=_seq(summary),
                             envelope=Envelope(str(mail_from or ""), tuple(rcpts or ())))
 
     def last_seq(self) -> int:
         """The sequence number of the newest stored message (0 when empty)."""
-        messages = self.summaries(limit=1)
-        return _seq(messages[0]) if messages else 0
+        body = self._json(self._request("GET", "/messages", params={"limit": 1}))
+        messages = body.get("messages") or [{}]
+        return int(body.get("latest") or _seq(messages[0]))
 
     def wait(self, *, to: str | None = None, subject: str | None = None,
-             after: int | None = None, timeout: float = 5.0) -> dict[str, Any] | None:
-        """Hold until a matching message is stored; ``None`` on the server's 408."""
-        params = {"to": to, "subject": subject, "after": after, "timeout": timeout}
-        response = self._http.get(
-            "/wait", params={k: v for k, v in params.items() if v is not None},
+             after: int | None = None, count: int = 1, timeout: float = 5.0
+             ) -> tuple[list[dict[str, Any]], bool]:
+        """Hold until ``count`` matching messages are stored (the server pushes).
+
+        Returns the matching summaries (already stored ones count) and whether
+        there were enough; on the server's 408 the list holds what did match.
+        """
+        params = {"to": to, "subject": subject, "after": after, "count": count,
+                  "timeout": timeout}
+        response = self._request(
+            "GET", "/wait", params={k: v for k, v in params.items() if v is not None},
             timeout=timeout + 10,
         )
-        if response.status_code == 408:
-            return None
-        body = self._json(response)
-        if isinstance(body, Mapping) and "message" in body:
-            body = body["message"]
-        if isinstance(body, Mapping) and "messages" in body:
-            body = body["messages"][0]
-        return dict(body)
+        complete = response.status_code != 408
+        body = self._json(response) if complete else response.json()
+        messages = body.get("messages", [])
+        return [dict(item) for item in messages], complete and bool(messages)
 
     def delete(self, *, to: str | None = None) -> None:
-        self._json_ok(self._http.delete("/messages", params={"to": to} if to else None))
+        """Delete every message, or one inbox's (``to`` an address or ``@domain``)."""
+        self._json_ok(self._request("DELETE", "/messages", params={"to": to} if to else None))
 
     def add_faults(self, rules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Install fault rules (``PUT /api/faults``); returns them with their ids."""
-        body = self._json(self._http.put("/faults", json={"rules": list(rules)}))
+        body = self._json(self._request("PUT", "/faults", json={"rules": list(rules)}))
         stored = body.get("rules", body) if isinstance(body, Mapping) else body
         return list(stored)
 
     def faults(self) -> list[dict[str, Any]]:
-        body = self._json(self._http.get("/faults"))
+        """The installed fault rules, with how often each has fired."""
+        body = self._json(self._request("GET", "/faults"))
         return list(body.get("rules", []) if isinstance(body, Mapping) else body)
 
     def clear_faults(self, ids: Sequence[str] | None = None) -> None:
+        """Remove the rules ``ids``, or every rule when ``ids`` is None."""
         if ids is None:
-            self._json_ok(self._http.delete("/faults"))
+            self._json_ok(self._request("DELETE", "/faults"))
         for rule_id in ids or ():
-            self._json_ok(self._http.delete(f"/faults/{rule_id}"))
+            self._json_ok(self._request("DELETE", f"/faults/{rule_id}"))
 
 
 # --------------------------------------------------------------------------- capture
@@ -162,20 +177,24 @@ class DevSMTPClient:
 
 @dataclass
 class Capture:
-    """One test's view of devsmtp: its own recipient domain, its own cursor."""
+    """One test's view of devsmtp: its own recipient domain and what it has seen.
+
+    ``wait_for`` and ``expect`` hand out each mail once (oldest first), so two
+    ``wait_for`` calls in a row return two different mails; ``messages`` lists
+    without taking; ``assert_nothing_sent`` fails on any mail not handed out.
+    """
 
     client: DevSMTPClient
     smtp_host: str
     smtp_port: int
     domain: str = field(default_factory=lambda: f"t-{uuid.uuid4().hex[:12]}.example")
+    #: The server's sequence number when the test started: older mail is never ours.
     start: int = -1
-    #: Highest sequence number this capture has handed out.
-    mark: int = 0
+    seen: dict[int, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.start < 0:
             self.start = self.client.last_seq()
-        self.mark = max(self.mark, self.start)
 
     @property
     def smtp_url(self) -> str:
@@ -186,80 +205,65 @@ class Capture:
         """An address in this test's private domain: ``alice`` -> ``alice@t-1f2e....example``."""
         return f"{local}@{self.domain}"
 
-    def _to(self, to: str | None) -> str | None:
-        return None if to is None else to if "@" in to else self.address(to)
+    def _to(self, to: str | None) -> str:
+        """The server-side recipient filter: an address, or ``@domain`` for any of ours."""
+        return "@" + self.domain if to is None else to if "@" in to else self.address(to)
 
     def _mine(self, summary: Mapping[str, Any], to: str | None, subject: str | None) -> bool:
         rcpts = [str(r).lower() for r in summary.get("to", [])]
-        if to is not None and to.lower() not in rcpts:
-            return False
-        if to is None and not any(r.endswith("@" + self.domain) for r in rcpts):
+        wanted = self._to(to).lower()
+        if not any(r.endswith(wanted) if wanted.startswith("@") else r == wanted
+                   for r in rcpts):
             return False
         return subject is None or subject.casefold() in str(summary.get("subject", "")).casefold()
 
-    def messages(self, *, to: str | None = None, subject: str | None = None,
-                 after: int | None = None) -> list[CapturedMail]:
-        """Mail of this test (oldest first) matching ``to``/``subject``."""
-        after = self.start if after is None else after
-        target = self._to(to)
-        summaries = [s for s in self.client.summaries(to=target, after=after)
-                     if self._mine(s, target, subject) and _seq(s) > after]
-        mails = [self.client.fetch(s) for s in reversed(summaries)]
-        self.mark = max([self.mark, *(m.seq or 0 for m in mails)])
-        return mails
+    def _fresh(self, summaries: Sequence[Mapping[str, Any]], to: str | None,
+               subject: str | None) -> list[Mapping[str, Any]]:
+        return sorted((s for s in summaries if _seq(s) not in self.seen and _seq(s) > self.start
+                       and self._mine(s, to, subject)), key=_seq)
+
+    def _take(self, summaries: Sequence[Mapping[str, Any]]) -> list[CapturedMail]:
+        self.seen.update((_seq(s), s) for s in summaries)
+        return [self.client.fetch(s) for s in summaries]
+
+    def messages(self, *, to: str | None = None, subject: str | None = None) -> list[CapturedMail]:
+        """Every mail of this test (oldest first) matching ``to``/``subject``; takes none."""
+        summaries = self.client.summaries(to=self._to(to), subject=subject, after=self.start)
+        return [self.client.fetch(s) for s in sorted(summaries, key=_seq)
+                if self._mine(s, to, subject)]
 
     @overload
     def wait_for(self, to: str | None = ..., subject: str | None = ...,
-                 count: Literal[1] = ..., timeout: float = ...,
-                 after: int | None = ...) -> CapturedMail: ...
+                 count: Literal[1] = ..., timeout: float = ...) -> CapturedMail: ...
 
     @overload
     def wait_for(self, to: str | None = ..., subject: str | None = ...,
-                 count: int = ..., timeout: float = ...,
-                 after: int | None = ...) -> list[CapturedMail]: ...
+                 count: int = ..., timeout: float = ...) -> list[CapturedMail]: ...
 
     def wait_for(self, to: str | None = None, subject: str | None = None, count: int = 1,
-                 timeout: float = 5.0, after: int | None = None
-                 ) -> CapturedMail | list[CapturedMail]:
-        """Return as soon as ``count`` matching mails are stored (one mail when count=1).
+                 timeout: float = 5.0) -> CapturedMail | list[CapturedMail]:
+        """Return as soon as ``count`` new matching mails are stored (one mail when count=1).
 
         ``to`` is an address or a local part of this test's domain; ``None``
         means any address of the domain. ``subject`` matches a substring,
         ignoring case. Raises :class:`MailAssertionError` listing what arrived.
         """
-        mails = self._collect(to, subject, count, timeout,
-                              self.start if after is None else after)
+        mails = self._collect(to, subject, count, timeout, self.start)
         return mails[0] if count == 1 else mails
 
     def _collect(self, to: str | None, subject: str | None, count: int, timeout: float,
                  after: int) -> list[CapturedMail]:
-        import time
-
-        target = self._to(to)
-        deadline = time.monotonic() + timeout
-        found: list[Mapping[str, Any]] = []
-        cursor = after
-        # Each round is a server-side wait that returns when a message arrives;
-        # bounded by the deadline and by a hard cap on rounds.
-        for _ in range(10_000):
-            remaining = deadline - time.monotonic()
-            if len(found) >= count or remaining <= 0:
-                break
-            summary = self.client.wait(to=target, subject=subject, after=cursor,
-                                       timeout=round(remaining, 3))
-            if summary is None:
-                break
-            cursor = max(cursor, _seq(summary))
-            if self._mine(summary, target, subject):
-                found.append(summary)
-        if len(found) < count:
+        # Mail already handed out still matches on the server: ask for that many more.
+        taken = sum(1 for s in self.seen.values() if _seq(s) > after and self._mine(s, to, subject))
+        summaries, _ = self.client.wait(to=self._to(to), subject=subject, after=after,
+                                        count=count + taken, timeout=timeout)
+        fresh = [s for s in self._fresh(summaries, to, subject) if _seq(s) > after][:count]
+        if len(fresh) < count:
             raise MailAssertionError(self.report(
-                f"expected {count} mail(s) to {target or '*@' + self.domain}"
+                f"expected {count} new mail(s) to {self._to(to)}"
                 f"{f' with subject ~ {subject!r}' if subject else ''} within {timeout}s, "
-                f"got {len(found)}", to=target, subject=subject, after=after))
-        mails = [self.client.fetch(s) for s in found]
-        self.mark = max([self.mark, *(m.seq or 0 for m in mails)])
-        return mails
+                f"got {len(fresh)}", to=to, subject=subject))
+        return self._take(fresh)
 
     @contextmanager
     def expect(self, to: str | None = None, subject: str | None = None, count: int = 1,
@@ -268,36 +272,39 @@ class Capture:
         entry = self.client.last_seq()
         got: list[CapturedMail] = []
         yield got
-        self._collect(to, subject, count, timeout, entry)
-        got.extend(self.messages(to=to, subject=subject, after=entry))
+        got.extend(self._collect(to, subject, count, timeout, entry))
+        # Anything else that matched and arrived since the block began.
+        rest = self.client.summaries(to=self._to(to), subject=subject, after=entry)
+        got.extend(self._take([s for s in self._fresh(rest, to, subject) if _seq(s) > entry]))
+        got.sort(key=lambda mail: mail.seq or 0)
 
     def assert_nothing_sent(self, within: float = 1.0, to: str | None = None) -> None:
-        """Fail if mail for this test arrives within ``within`` seconds (after :attr:`mark`)."""
-        target = self._to(to)
-        summary = self.client.wait(to=target, after=self.mark, timeout=within)
-        # A server-side wait without ``to`` may wake for another test's mail.
-        while summary is not None and not self._mine(summary, target, None):
-            summary = self.client.wait(to=target, after=_seq(summary), timeout=within)
-        if summary is not None:
+        """Fail if mail for this test that was not handed out yet arrives within ``within`` s."""
+        taken = sum(1 for s in self.seen.values() if self._mine(s, to, None))
+        summaries, _ = self.client.wait(to=self._to(to), after=self.start, count=taken + 1,
+                                        timeout=within)
+        fresh = self._fresh(summaries, to, None)
+        if fresh:
             raise MailAssertionError(self.report(
-                f"expected no mail to {target or '*@' + self.domain}, but "
-                f"{summary.get('subject')!r} arrived", to=target, after=self.mark))
+                f"expected no new mail to {self._to(to)}, but "
+                f"{', '.join(repr(s.get('subject')) for s in fresh)} arrived", to=to))
 
-    def report(self, headline: str, *, to: str | None = None, subject: str | None = None,
-               after: int | None = None) -> str:
-        """``headline`` plus every mail stored since ``after`` and the closest match."""
-        since = self.start if after is None else after
-        summaries = list(reversed(self.client.summaries(after=since, limit=200)))
-        lines = [headline, f"captured since the test started ({len(summaries)}):"]
+    def report(self, headline: str, *, to: str | None = None, subject: str | None = None
+               ) -> str:
+        """``headline``, every mail stored since the test started, and the closest match."""
+        summaries = sorted(self.client.summaries(after=self.start, limit=50), key=_seq)
+        lines = [headline, f"captured since the test started ({len(summaries)}, at most 50):"]
         for s in summaries:
-            mine = "" if self._mine(s, None, None) else "  [other test's domain]"
+            mine = "" if self._mine(s, None, None) else "  [another test's domain]"
+            if _seq(s) in self.seen:
+                mine += "  [handed out]"
             lines.append(f"  - from {s.get('from')} to {', '.join(s.get('to', []))}: "
                          f"{s.get('subject')!r}{mine}")
         if not summaries:
             lines.append("  (nothing)")
         if summaries and (to or subject):
             def score(s: Mapping[str, Any]) -> float:
-                rcpt = max((difflib.SequenceMatcher(None, to or "", r).ratio()
+                rcpt = max((difflib.SequenceMatcher(None, self._to(to), r).ratio()
                             for r in s.get("to", [])), default=0.0)
                 subj = difflib.SequenceMatcher(None, subject or "", s.get("subject", "")).ratio()
                 return rcpt + subj
@@ -305,18 +312,19 @@ class Capture:
             lines.append(f"closest match: to {best.get('to')} subject {best.get('subject')!r}")
         return "\n".join(lines)
 
-    def write_eml(self, directory: Any, after: int | None = None) -> list[Any]:
+    def write_eml(self, directory: Path) -> list[Path]:
         """Write this test's mail as ``.eml`` files into ``directory``; return the paths."""
-        from pathlib import Path
+        return write_eml(directory, self.messages())
 
-        target = Path(directory)
-        mails = self.messages(after=after)
-        if mails:
-            target.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for n, mail in enumerate(mails, 1):
-            slug = re.sub(r"[^A-Za-z0-9]+", "-", mail.subject)[:40].strip("-") or "mail"
-            path = target / f"{n:03d}-{slug}.eml"
-            path.write_bytes(mail.raw)
-            paths.append(path)
-        return paths
+
+def write_eml(directory: Path, mails: Sequence[CapturedMail]) -> list[Path]:
+    """Save ``mails`` as numbered ``.eml`` files (exact bytes); return the paths."""
+    if mails:
+        directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n, mail in enumerate(mails, 1):
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", mail.subject)[:40].strip("-") or "mail"
+        path = directory / f"{n:03d}-{slug}.eml"
+        path.write_bytes(mail.raw)
+        paths.append(path)
+    return paths

@@ -1,28 +1,74 @@
-"""Send queued outbox rows through a transport and record what happened.
+"""Durable delivery: send queued outbox rows, retry with backoff, never lose one.
 
-First, simple version: claim due rows with a lease, send them in one batch,
-record accepted -> ``sent``, temporary failure -> stays ``queued`` with a
-later ``next_attempt_at``, permanent failure -> ``failed``. Backoff with
-jitter, worker loops and caps arrive with the transports issue.
+A worker *claims* due rows with a lease (so two workers on one store never
+send the same message at once), sends each through a transport and records
+the result at once: accepted -> ``sent``; temporary failure -> still
+``queued`` with the next attempt after an exponential, jittered delay;
+permanent failure (5xx) or too many attempts -> ``failed`` with the reply.
+A worker that dies keeps its lease until it expires; then another worker takes
+the row over. Delivery is therefore at-least-once; the stable Message-ID makes
+a duplicate recognisable.
+
+The caller owns the transport: :func:`deliver` neither opens nor closes it, so
+one SMTP connection serves many calls.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import socket
+import threading
+import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from .clock import Clock
-from .models import DeliveryState
+from .models import DeliveryState, OutboxRow
 from .store import InvitationStore
 from .transports.base import SendResult, SendStatus, Transport
 
 DEFAULT_LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
+MAX_ATTEMPTS = 12
+#: Rows claimed at once: small, so a lease never outlives the batch it covers.
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, a cap and a maximum number of attempts.
+
+    After attempt ``n`` fails temporarily, the next waits
+    ``min(first * 2 ** (n - 1), cap)`` shortened by a random share of up to
+    ``jitter`` (so that messages queued together do not retry in lockstep).
+    With the defaults (30 s, cap 1 h, 12 attempts) a message is tried for
+    about seven hours before it is marked ``failed``.
+    """
+
+    first: timedelta = FIRST_RETRY
+    cap: timedelta = MAX_RETRY
+    max_attempts: int = MAX_ATTEMPTS
+    jitter: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1 or not 0 <= self.jitter <= 1 or self.first > self.cap:
+            raise ValueError(
+                "RetryPolicy needs max_attempts >= 1, 0 <= jitter <= 1 and first <= cap"
+            )
+
+    def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
+        """How long to wait after ``attempts`` attempts have been made."""
+        exponent = max(0, min(attempts - 1, 32))
+        base: timedelta = min(self.first * (2**exponent), self.cap)
+        return base * (1 - self.jitter * rand())
+
+    def gives_up(self, attempts: int) -> bool:
+        """True when ``attempts`` made so far use up the allowance."""
+        return attempts >= self.max_attempts
 
 
 @dataclass
@@ -32,10 +78,18 @@ class DeliveryReport:
     sent: int = 0
     queued: int = 0
     failed: int = 0
+    #: Replies of permanent failures, ``(message_id, reply)``, for the operator.
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
         return self.sent + self.queued + self.failed
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.queued += other.queued
+        self.failed += other.failed
+        self.failures.extend(other.failures)
 
 
 def worker_id() -> str:
@@ -44,14 +98,94 @@ def worker_id() -> str:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential: 30 s, 60 s, 120 s ... capped at an hour (``attempts`` already made)."""
-    factor: int = 2 ** max(0, min(attempts - 1, 16))
-    delay: timedelta = FIRST_RETRY * factor
-    return min(delay, MAX_RETRY)
+    """The default policy's delay without jitter (30 s, 60 s, ... capped at an hour)."""
+    return RetryPolicy().delay(attempts, rand=lambda: 0.0)
 
 
 def describe(result: SendResult) -> str:
-    return f"{result.code} {result.reply}".strip() if result.code else result.reply
+    """The reply as stored in ``last_error``: code and text, once."""
+    if result.code is None or result.reply.startswith(str(result.code)):
+        return result.reply
+    return f"{result.code} {result.reply}".strip()
+
+
+class RateLimiter:
+    """At most ``rate`` calls of :meth:`wait` per second, shared by threads."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self, stop: threading.Event | None = None) -> bool:
+        """Block until the next slot; False when ``stop`` was set meanwhile."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.interval
+        delay = slot - now
+        if delay <= 0:
+            return True
+        if stop is None:
+            time.sleep(delay)
+            return True
+        return not stop.wait(delay)
+
+
+def send_row(transport: Transport, row: OutboxRow) -> SendResult:
+    """Send one row; a transport that raises counts as a temporary failure."""
+    try:
+        results = transport.send([row.to_message()])
+    except Exception as exc:  # a broken transport must not lose the message
+        return SendResult(SendStatus.TEMPORARY_FAILURE, None, f"{type(exc).__name__}: {exc}")
+    if not results:
+        return SendResult(SendStatus.TEMPORARY_FAILURE, None, "the transport returned no result")
+    return results[0]
+
+
+def record(
+    store: InvitationStore,
+    row: OutboxRow,
+    result: SendResult,
+    *,
+    owner: str,
+    clock: Clock,
+    policy: RetryPolicy,
+    report: DeliveryReport,
+) -> None:
+    """Store the outcome of one attempt and count it in ``report``."""
+    now = clock.now()
+    attempts = row.attempts + 1
+    if result.status is SendStatus.ACCEPTED:
+        store.record_result(row.id, owner=owner, now=now, state=DeliveryState.SENT, error=None)
+        report.sent += 1
+        return
+    reply = describe(result)
+    if result.status is SendStatus.TEMPORARY_FAILURE and not policy.gives_up(attempts):
+        store.record_result(
+            row.id,
+            owner=owner,
+            now=now,
+            state=DeliveryState.QUEUED,
+            error=reply,
+            next_attempt_at=now + policy.delay(attempts),
+        )
+        report.queued += 1
+        return
+    if result.status is SendStatus.TEMPORARY_FAILURE:
+        reply = f"gave up after {attempts} attempts; last reply: {reply}"
+    store.record_result(row.id, owner=owner, now=now, state=DeliveryState.FAILED, error=reply)
+    report.failed += 1
+    report.failures.append((row.message_id, reply))
+
+
+def requeue_failed(
+    store: InvitationStore, *, now: datetime, message_ids: Sequence[str] | None = None
+) -> int:
+    """Queue failed messages again, due now, with a fresh allowance of attempts."""
+    return store.requeue_failed(now=now, message_ids=message_ids)
 
 
 def deliver(
@@ -63,35 +197,97 @@ def deliver(
     message_ids: Sequence[str] | None = None,
     limit: int = 100,
     lease: timedelta = DEFAULT_LEASE,
+    policy: RetryPolicy | None = None,
+    batch: int = BATCH,
+    pace: RateLimiter | None = None,
+    stop: threading.Event | None = None,
 ) -> DeliveryReport:
-    """Send what is due now (or only ``message_ids``); never raises for a failed send."""
+    """Send up to ``limit`` due messages (or only ``message_ids``); never raises for a
+    failed send. Each result is recorded as soon as the server answers, so a
+    crash loses no progress. ``stop`` ends the run after the message in flight;
+    rows already claimed but not sent stay queued and are retried after ``lease``.
+    """
     owner = owner or worker_id()
+    policy = policy or RetryPolicy()
     report = DeliveryReport()
-    rows = store.claim_due(owner=owner, now=clock.now(), lease=lease, limit=limit,
-                           message_ids=message_ids)
-    if not rows:
-        return report
-    try:
-        with transport:
-            results = list(transport.send([row.to_message() for row in rows]))
-    except Exception as exc:  # the transport could not even try: all temporary
-        reply = f"{type(exc).__name__}: {exc}"
-        results = [SendResult(SendStatus.TEMPORARY_FAILURE, None, reply) for _ in rows]
-    missing = SendResult(SendStatus.TEMPORARY_FAILURE, None, "the transport returned no result")
-    results += [missing] * (len(rows) - len(results))
-    now = clock.now()
-    for row, result in zip(rows, results, strict=False):
-        if result.status is SendStatus.ACCEPTED:
-            store.record_result(row.id, owner=owner, now=now, state=DeliveryState.SENT,
-                                error=None)
-            report.sent += 1
-        elif result.status is SendStatus.PERMANENT_FAILURE:
-            store.record_result(row.id, owner=owner, now=now, state=DeliveryState.FAILED,
-                                error=describe(result))
-            report.failed += 1
-        else:
-            store.record_result(row.id, owner=owner, now=now, state=DeliveryState.QUEUED,
-                                error=describe(result),
-                                next_attempt_at=now + retry_delay(row.attempts + 1))
-            report.queued += 1
+    while report.total < limit and not (stop is not None and stop.is_set()):
+        rows = store.claim_due(
+            owner=owner,
+            now=clock.now(),
+            lease=lease,
+            limit=min(batch, limit - report.total),
+            message_ids=message_ids,
+        )
+        if not rows:
+            break
+        for row in rows:
+            if pace is not None and not pace.wait(stop):
+                return report
+            if stop is not None and stop.is_set():
+                return report
+            result = send_row(transport, row)
+            record(store, row, result, owner=owner, clock=clock, policy=policy, report=report)
     return report
+
+
+def run_workers(
+    store: InvitationStore,
+    transport_factory: Callable[[], Transport],
+    *,
+    clock: Clock,
+    workers: int = 1,
+    watch: bool = False,
+    interval: float = 5.0,
+    stop: threading.Event | None = None,
+    policy: RetryPolicy | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    pace: RateLimiter | None = None,
+    on_report: Callable[[DeliveryReport], None] | None = None,
+    batch: int = 5,
+) -> DeliveryReport:
+    """Run ``workers`` threads, each with its own transport (its own connection),
+    until the queue has nothing due; with ``watch`` until ``stop`` is set,
+    checking every ``interval`` seconds. ``on_report`` sees each batch's report.
+    """
+    stop = stop or threading.Event()
+    total = DeliveryReport()
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        owner = worker_id()
+        try:
+            with transport_factory() as transport:
+                while not stop.is_set():
+                    report = deliver(
+                        store,
+                        transport,
+                        clock=clock,
+                        owner=owner,
+                        limit=batch,
+                        lease=lease,
+                        policy=policy,
+                        pace=pace,
+                        stop=stop,
+                        batch=batch,
+                    )
+                    with lock:
+                        total.add(report)
+                        if on_report is not None and report.total:
+                            on_report(report)
+                    if report.total == 0:
+                        if not watch:
+                            return
+                        stop.wait(interval)
+        except BaseException as error:  # surfaced in the calling thread
+            errors.append(error)
+            stop.set()
+
+    threads = [threading.Thread(target=work, name=f"deliver-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return total

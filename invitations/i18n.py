@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
@@ -37,6 +37,11 @@ LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 TIMEZONE = ZoneInfo("Europe/Helsinki")
 DEFAULT_DOMAIN = "messages"
 
+# What a .po line may be: a comment, a keyword with one quoted string, or a
+# continuation string. Babel's parser accepts some broken lines silently.
+_PO_LINE = re.compile(
+    r'\s*(?:#.*|(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*)?'
+)
 # A Python %-placeholder as newstyle gettext formats it: %(name)s, or %% for a literal %.
 _PERCENT = re.compile(r"%(?:\((?P<name>[^)]*)\))?(?P<spec>[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%])?")
 
@@ -127,8 +132,10 @@ def read_catalog(path: Path, lang: str, domain: str = DEFAULT_DOMAIN) -> Catalog
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CatalogError(path, "not UTF-8", line) from None
+        raise CatalogError(path, "not UTF-8", raw[: exc.start].count(b"\n") + 1) from None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not _PO_LINE.fullmatch(line.rstrip("\r")):
+            raise CatalogError(path, f"not valid .po syntax: {line.strip()[:60]!r}", number)
     try:
         catalog = read_po(io.StringIO(text), locale=LOCALES.get(lang, lang), domain=domain,
                           abort_invalid=True)
@@ -158,7 +165,12 @@ def translations(lang: str, domain: str = DEFAULT_DOMAIN) -> Translations:
 @cache
 def babel_locale(lang: str) -> Locale:
     """The Babel locale used to format dates and numbers for ``lang``."""
-    return Locale.parse(LOCALES.get(lang, lang))
+    try:
+        return Locale.parse(LOCALES.get(lang, lang))
+    except (ValueError, UnknownLocaleError):
+        raise ConfigurationError(
+            f"unknown language {lang!r}: use a language code such as fi, sv or en"
+        ) from None
 
 
 @cache
@@ -196,7 +208,14 @@ class Language:
 @cache
 def language(lang: str, domain: str = DEFAULT_DOMAIN) -> Language:
     """Everything needed to speak ``lang``; cached, raises :class:`CatalogError`."""
-    return Language(lang, babel_locale(lang), translations(lang, domain))
+    catalog = translations(lang, domain)  # first: a missing file is the clearer error
+    return Language(lang, babel_locale(lang), catalog)
+
+
+def clear_cache() -> None:
+    """Forget every loaded catalog (tests; a long-running preview after editing)."""
+    language.cache_clear()
+    translations.cache_clear()
 
 
 def preload(languages: Iterable[str], domains: Iterable[str] = (DEFAULT_DOMAIN,)) -> None:

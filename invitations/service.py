@@ -25,6 +25,7 @@ from .errors import (
     ConfirmationExpired,
     ContractNumberRequired,
     DeliveryFailed,
+    InvalidChoice,
     InvitationError,
     InvitationExpired,
     InvitationInvalid,
@@ -34,6 +35,7 @@ from .errors import (
     InvitationUsed,
     NotAuthorized,
 )
+from .i18n import preload
 from .models import (
     Company,
     DeliveryState,
@@ -116,6 +118,8 @@ class InvitationService:
         self.base_url = _check_base_url(base_url)
         self.sender, self._msgid_domain = _check_sender(sender)
         self.languages = normalize_languages(languages, LANGUAGES)
+        # A missing or broken catalog fails here, at start-up, not in a request.
+        preload(self.languages)
         self.password_policy = password_policy or PasswordPolicy()
         self.raise_on_delivery_failure = raise_on_delivery_failure
         self._signer = TokenSigner(secret_keys, salt=INVITATION_SALT, max_age=validity,
@@ -143,8 +147,13 @@ class InvitationService:
         languages: Sequence[str] | str | None = None,
         first_name: str | None = None,
         last_name: str | None = None,
+        deliver: bool = True,
     ) -> Invitation:
-        """Issue an invitation (or resend the open one for this address and company)."""
+        """Issue an invitation (or resend the open one for this address and company).
+
+        The record and its mail are committed together, then the mail is sent
+        at once; ``deliver=False`` only queues it (bulk runs send in batches).
+        """
         address = normalize_email(email)
         company = normalize_company(company)
         inviter = normalize_inviter(invited_by)
@@ -160,7 +169,12 @@ class InvitationService:
         now = self._now()
         existing = self.store.find_open(company.business_id, address, now=now)
         if existing is not None:
-            return self._reissue(existing.invitation, now)
+            if existing.invitation.role is granted:
+                return self._reissue(existing.invitation, now, deliver=deliver)
+            # A different role replaces the open invitation (e.g. customer service
+            # makes the invited user a main user), if this inviter may withdraw it.
+            _authorize_manage(inviter, existing.invitation)
+            self.store.revoke(existing.invitation.id, by=inviter.id, now=now)
         issued = now.replace(microsecond=0)  # tokens carry whole seconds
         invitation = Invitation(
             id=uuid.uuid4().hex, email=address, company=company, inviter=inviter,
@@ -172,7 +186,7 @@ class InvitationService:
         link = self._link("register", self._signer.sign(invitation.id, nonce))
         message = self._invitation_message(invitation, link, now)
         self.store.add(invitation, nonce_hash=hash_nonce(nonce), message=message, now=now)
-        return self._delivered(invitation.id, message, link)
+        return self._delivered(invitation.id, message, link, deliver=deliver)
 
     def verify(self, token: str) -> Invitation:
         """The invitation behind a link, if it can be redeemed now. Changes nothing."""
@@ -195,7 +209,7 @@ class InvitationService:
             message = compose_confirmation(ConfirmationEmail(
                 invitation_id=invitation.id, to_email=details.email,
                 to_name=f"{details.first_name} {details.last_name}", link=link,
-                expires_at=now + self.confirmation_validity,
+                expires_at=now.replace(microsecond=0) + self.confirmation_validity,
                 validity=self.confirmation_validity, languages=invitation.languages,
                 message_id=self._message_id(), sender=self.sender, sent_at=now,
             ))
@@ -262,7 +276,13 @@ class InvitationService:
         if company is not None:
             raw = company.business_id if isinstance(company, Company) else company
             company_id = normalize_business_id(raw)
-        wanted = None if status is None else InvitationStatus(status)
+        wanted = None
+        if status is not None:
+            try:
+                wanted = InvitationStatus(status)
+            except ValueError:
+                raise InvalidChoice("status", value=str(status), allowed=", ".join(
+                    str(s) for s in InvitationStatus)) from None
         return self.store.list_invitations(company_id=company_id, status=wanted,
                                            now=self._now())
 
@@ -334,7 +354,8 @@ class InvitationService:
             message_id=self._message_id(), sender=self.sender, sent_at=now,
         ))
 
-    def _reissue(self, invitation: Invitation, now: datetime) -> Invitation:
+    def _reissue(self, invitation: Invitation, now: datetime, *, deliver: bool = True
+                 ) -> Invitation:
         issued = now.replace(microsecond=0)
         fresh = replace(invitation, issued_at=issued, expires_at=issued + self.validity)
         nonce = new_nonce()
@@ -344,12 +365,15 @@ class InvitationService:
                                   expires_at=fresh.expires_at, message=message):
             _raise_if_closed(self._get(invitation.id))
             raise InvitationInvalid("the invitation changed meanwhile; try again")
-        return self._delivered(invitation.id, message, link)
+        return self._delivered(invitation.id, message, link, deliver=deliver)
 
-    def _delivered(self, invitation_id: str, message: OutgoingMessage, link: str) -> Invitation:
-        self._send([message.message_id])
+    def _delivered(self, invitation_id: str, message: OutgoingMessage, link: str, *,
+                   deliver: bool) -> Invitation:
+        if deliver:
+            self._send([message.message_id])
         invitation = replace(self._get(invitation_id), link=link)
-        if self.raise_on_delivery_failure and invitation.delivery_state is not DeliveryState.SENT:
+        if (deliver and self.raise_on_delivery_failure
+                and invitation.delivery_state is not DeliveryState.SENT):
             raise DeliveryFailed(recipient=invitation.email,
                                  reply=invitation.last_error or "not sent")
         return invitation

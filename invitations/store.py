@@ -14,31 +14,35 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from ._schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    StoredInvitation,
+    encode_time,
+    invitation_from_row,
+    outbox_from_row,
+)
 from .errors import ConfigurationError
 from .models import (
-    Company,
     DeliveryState,
     Invitation,
     InvitationStatus,
-    Inviter,
     MessageKind,
     OutboxRow,
-    Role,
 )
 from .transports.base import OutgoingMessage
 
-
-@dataclass(frozen=True)
-class StoredInvitation:
-    """An invitation plus the hashes the service checks tokens against."""
-
-    invitation: Invitation
-    nonce_hash: str
-    confirm_nonce_hash: str | None
+__all__ = [
+    "SCHEMA_VERSION",
+    "InvitationStore",
+    "SQLiteInvitationStore",
+    "StoredInvitation",
+    "SubmittedDetails",
+]
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,9 @@ class InvitationStore(Protocol):
                   ) -> StoredInvitation | None:
         """The pending (possibly time-expired) invitation for this address, if any."""
 
-    def list_invitations(self, *, company_id: str | None = None, status: InvitationStatus | None = None,
-             now: datetime) -> list[Invitation]: ...
+    def list_invitations(self, *, company_id: str | None = None,
+                         status: InvitationStatus | None = None,
+                         now: datetime) -> list[Invitation]: ...
 
     def reissue(self, invitation_id: str, *, nonce_hash: str, issued_at: datetime,
                 expires_at: datetime, message: OutgoingMessage) -> bool:
@@ -90,6 +95,9 @@ class InvitationStore(Protocol):
                       next_attempt_at: datetime | None = None) -> bool:
         """Count an attempt, set the state, release the lease (only if ``owner`` holds it)."""
 
+    def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
+        """Failed rows back to queued, due now, attempts reset; returns how many."""
+
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]: ...
 
@@ -97,83 +105,6 @@ class InvitationStore(Protocol):
 
 
 # -- SQLite -----------------------------------------------------------------
-
-SCHEMA_VERSION = 1
-
-#: Forward migrations; entry ``n`` takes the schema from version ``n`` to ``n + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE invitations (
-            id TEXT PRIMARY KEY,
-            email TEXT NOT NULL,
-            email_key TEXT NOT NULL,
-            first_name TEXT,
-            last_name TEXT,
-            company_id TEXT NOT NULL,
-            company_name TEXT NOT NULL,
-            contract_number TEXT,
-            inviter_id TEXT NOT NULL,
-            inviter_name TEXT,
-            inviter_role TEXT NOT NULL,
-            inviter_company_id TEXT,
-            role TEXT NOT NULL,
-            services TEXT NOT NULL,
-            languages TEXT NOT NULL,
-            nonce_hash TEXT NOT NULL,
-            confirm_nonce_hash TEXT,
-            created_at TEXT NOT NULL,
-            issued_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL,
-            status TEXT NOT NULL,
-            resend_count INTEGER NOT NULL DEFAULT 0,
-            accepted_at TEXT,
-            revoked_at TEXT,
-            revoked_by TEXT,
-            registered_first_name TEXT,
-            registered_last_name TEXT,
-            registered_email TEXT,
-            registered_username TEXT,
-            email_confirmed_at TEXT,
-            message_id TEXT
-        )""",
-        "CREATE INDEX invitations_open ON invitations (company_id, email_key, status)",
-        "CREATE INDEX invitations_status ON invitations (status, expires_at)",
-        """CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            invitation_id TEXT NOT NULL REFERENCES invitations (id),
-            kind TEXT NOT NULL,
-            message_id TEXT NOT NULL UNIQUE,
-            sender TEXT NOT NULL,
-            recipients TEXT NOT NULL,
-            data BLOB NOT NULL,
-            smtputf8 INTEGER NOT NULL DEFAULT 0,
-            state TEXT NOT NULL DEFAULT 'queued',
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            next_attempt_at TEXT NOT NULL,
-            lease_owner TEXT,
-            lease_until TEXT,
-            created_at TEXT NOT NULL,
-            sent_at TEXT
-        )""",
-        "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
-        "CREATE INDEX outbox_invitation ON outbox (invitation_id)",
-    ),
-)
-
-
-def _ts(value: datetime) -> str:
-    # One fixed-width UTC format, so that text comparison in SQL is time order.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _req_dt(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
 
 _EFFECTIVE_STATUS = (
     "CASE WHEN i.status = 'pending' AND i.expires_at < :now THEN 'expired' ELSE i.status END"
@@ -199,6 +130,7 @@ class SQLiteInvitationStore:
         self._all: list[sqlite3.Connection] = []
         self._registry_lock = threading.Lock()
         self._memory_lock = threading.RLock()
+        self._pid = os.getpid()
         if not self._memory:
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
@@ -211,6 +143,11 @@ class SQLiteInvitationStore:
     # -- connections and transactions --
 
     def _connection(self) -> sqlite3.Connection:
+        if not self._memory and self._pid != os.getpid():
+            # A forked child must not share its parent's SQLite handles.
+            self._pid = os.getpid()
+            self._local = threading.local()
+            self._all = []
         conn: sqlite3.Connection | None = None
         if self._memory:
             conn = self._all[0] if self._all else None
@@ -241,10 +178,11 @@ class SQLiteInvitationStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -301,8 +239,8 @@ class SQLiteInvitationStore:
             "inviter_role": str(inv.inviter.role), "inviter_company_id": inv.inviter.company_id,
             "role": str(inv.role), "services": json.dumps(list(inv.services)),
             "languages": json.dumps(list(inv.languages)), "nonce_hash": nonce_hash,
-            "created_at": _ts(inv.created_at), "issued_at": _ts(inv.issued_at),
-            "expires_at": _ts(inv.expires_at), "status": str(InvitationStatus.PENDING),
+            "created_at": encode_time(inv.created_at), "issued_at": encode_time(inv.issued_at),
+            "expires_at": encode_time(inv.expires_at), "status": str(InvitationStatus.PENDING),
             "resend_count": 0, "message_id": message.message_id,
         }
         columns = ", ".join(values)
@@ -314,8 +252,8 @@ class SQLiteInvitationStore:
     def get(self, invitation_id: str, *, now: datetime) -> StoredInvitation | None:
         with self._read() as conn:
             row = conn.execute(f"{_SELECT} WHERE i.id = :id",
-                               {"id": invitation_id, "now": _ts(now)}).fetchone()
-        return None if row is None else _stored(row)
+                               {"id": invitation_id, "now": encode_time(now)}).fetchone()
+        return None if row is None else invitation_from_row(row)
 
     def find_open(self, company_id: str, email: str, *, now: datetime
                   ) -> StoredInvitation | None:
@@ -323,13 +261,14 @@ class SQLiteInvitationStore:
             row = conn.execute(
                 f"{_SELECT} WHERE i.company_id = :company AND i.email_key = :key "
                 "AND i.status = 'pending' ORDER BY i.created_at DESC LIMIT 1",
-                {"company": company_id, "key": email.casefold(), "now": _ts(now)},
+                {"company": company_id, "key": email.casefold(), "now": encode_time(now)},
             ).fetchone()
-        return None if row is None else _stored(row)
+        return None if row is None else invitation_from_row(row)
 
-    def list_invitations(self, *, company_id: str | None = None, status: InvitationStatus | None = None,
-             now: datetime) -> list[Invitation]:
-        where, params = [], {"now": _ts(now)}
+    def list_invitations(self, *, company_id: str | None = None,
+                         status: InvitationStatus | None = None,
+                         now: datetime) -> list[Invitation]:
+        where, params = [], {"now": encode_time(now)}
         if company_id is not None:
             where.append("i.company_id = :company")
             params["company"] = company_id
@@ -338,9 +277,9 @@ class SQLiteInvitationStore:
             params["status"] = str(status)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:
-            rows = conn.execute(f"{_SELECT} {clause} ORDER BY i.created_at, i.id",
+            rows = conn.execute(f"{_SELECT} {clause} ORDER BY i.created_at, i.rowid",
                                 params).fetchall()
-        return [_stored(row).invitation for row in rows]
+        return [invitation_from_row(row).invitation for row in rows]
 
     def reissue(self, invitation_id: str, *, nonce_hash: str, issued_at: datetime,
                 expires_at: datetime, message: OutgoingMessage) -> bool:
@@ -349,7 +288,7 @@ class SQLiteInvitationStore:
                 "UPDATE invitations SET nonce_hash = ?, issued_at = ?, expires_at = ?, "
                 "resend_count = resend_count + 1, message_id = ? "
                 "WHERE id = ? AND status = 'pending'",
-                (nonce_hash, _ts(issued_at), _ts(expires_at), message.message_id,
+                (nonce_hash, encode_time(issued_at), encode_time(expires_at), message.message_id,
                  invitation_id),
             )
             if cur.rowcount != 1:
@@ -363,15 +302,17 @@ class SQLiteInvitationStore:
                message: OutgoingMessage | None = None) -> bool:
         awaiting = confirm_nonce_hash is not None
         status = InvitationStatus.AWAITING_CONFIRMATION if awaiting else InvitationStatus.ACCEPTED
+        stamp = encode_time(now)
+        done_at = None if awaiting else stamp
         with self._write() as conn:
             cur = conn.execute(
                 "UPDATE invitations SET status = ?, accepted_at = ?, confirm_nonce_hash = ?, "
                 "registered_first_name = ?, registered_last_name = ?, registered_email = ?, "
                 "registered_username = ?, email_confirmed_at = ? "
                 "WHERE id = ? AND status = 'pending' AND nonce_hash = ? AND expires_at >= ?",
-                (str(status), None if awaiting else _ts(now), confirm_nonce_hash,
-                 details.first_name, details.last_name, details.email, details.username,
-                 None if awaiting else _ts(now), invitation_id, nonce_hash, _ts(now)),
+                (str(status), done_at, confirm_nonce_hash, details.first_name,
+                 details.last_name, details.email, details.username, done_at, invitation_id,
+                 nonce_hash, stamp),
             )
             if cur.rowcount != 1:
                 return False
@@ -385,7 +326,7 @@ class SQLiteInvitationStore:
                 "UPDATE invitations SET status = 'accepted', accepted_at = ?, "
                 "email_confirmed_at = ? WHERE id = ? AND status = 'awaiting_confirmation' "
                 "AND confirm_nonce_hash = ?",
-                (_ts(now), _ts(now), invitation_id, confirm_nonce_hash),
+                (encode_time(now), encode_time(now), invitation_id, confirm_nonce_hash),
             )
             return cur.rowcount == 1
 
@@ -394,7 +335,7 @@ class SQLiteInvitationStore:
             cur = conn.execute(
                 "UPDATE invitations SET status = 'revoked', revoked_at = ?, revoked_by = ? "
                 "WHERE id = ? AND status IN ('pending', 'awaiting_confirmation')",
-                (_ts(now), by, invitation_id),
+                (encode_time(now), by, invitation_id),
             )
             if cur.rowcount != 1:
                 return False
@@ -412,7 +353,7 @@ class SQLiteInvitationStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
             (invitation_id, str(kind), message.message_id, message.sender,
              json.dumps(list(message.recipients)), message.data, int(message.smtputf8),
-             _ts(now), _ts(now)),
+             encode_time(now), encode_time(now)),
         )
 
     @staticmethod
@@ -424,7 +365,7 @@ class SQLiteInvitationStore:
 
     def claim_due(self, *, owner: str, now: datetime, lease: timedelta, limit: int = 100,
                   message_ids: Sequence[str] | None = None) -> list[OutboxRow]:
-        params: list[object] = [_ts(now), _ts(now)]
+        params: list[object] = [encode_time(now), encode_time(now)]
         only = ""
         if message_ids is not None:
             if not message_ids:
@@ -443,16 +384,16 @@ class SQLiteInvitationStore:
             marks = ", ".join("?" for _ in ids)
             conn.execute(
                 f"UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
-                [owner, _ts(now + lease), *ids],
+                [owner, encode_time(now + lease), *ids],
             )
             rows = conn.execute(f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY id",
                                 ids).fetchall()
-        return [_outbox_row(r) for r in rows]
+        return [outbox_from_row(r) for r in rows]
 
     def record_result(self, row_id: int, *, owner: str | None, now: datetime,
                       state: DeliveryState, error: str | None = None,
                       next_attempt_at: datetime | None = None) -> bool:
-        sent_at = _ts(now) if state is DeliveryState.SENT else None
+        sent_at = encode_time(now) if state is DeliveryState.SENT else None
         owner_clause = "" if owner is None else " AND lease_owner = :owner"
         with self._write() as conn:
             cur = conn.execute(
@@ -461,10 +402,26 @@ class SQLiteInvitationStore:
                 "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
                 f"WHERE id = :id{owner_clause}",
                 {"state": str(state), "error": error,
-                 "next": None if next_attempt_at is None else _ts(next_attempt_at),
+                 "next": None if next_attempt_at is None else encode_time(next_attempt_at),
                  "sent": sent_at, "id": row_id, "owner": owner},
             )
             return cur.rowcount == 1
+
+    def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
+        params: list[object] = [encode_time(now)]
+        only = ""
+        if message_ids is not None:
+            if not message_ids:
+                return 0
+            only = f" AND message_id IN ({', '.join('?' for _ in message_ids)})"
+            params.extend(message_ids)
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET state = 'queued', next_attempt_at = ?, attempts = 0, "
+                f"lease_owner = NULL, lease_until = NULL WHERE state = 'failed'{only}",
+                params,
+            )
+            return cur.rowcount
 
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]:
@@ -478,58 +435,4 @@ class SQLiteInvitationStore:
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:
             rows = conn.execute(f"SELECT * FROM outbox {clause} ORDER BY id", params).fetchall()
-        return [_outbox_row(r) for r in rows]
-
-
-def _stored(row: sqlite3.Row) -> StoredInvitation:
-    inv = Invitation(
-        id=row["id"],
-        email=row["email"],
-        company=Company(row["company_id"], row["company_name"], row["contract_number"]),
-        inviter=Inviter(row["inviter_id"], row["inviter_name"], Role(row["inviter_role"]),
-                        row["inviter_company_id"]),
-        role=Role(row["role"]),
-        services=tuple(json.loads(row["services"])),
-        languages=tuple(json.loads(row["languages"])),
-        created_at=_req_dt(row["created_at"]),
-        issued_at=_req_dt(row["issued_at"]),
-        expires_at=_req_dt(row["expires_at"]),
-        status=InvitationStatus(row["effective_status"]),
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        resend_count=row["resend_count"],
-        accepted_at=_dt(row["accepted_at"]),
-        revoked_at=_dt(row["revoked_at"]),
-        revoked_by=row["revoked_by"],
-        registered_first_name=row["registered_first_name"],
-        registered_last_name=row["registered_last_name"],
-        registered_email=row["registered_email"],
-        registered_username=row["registered_username"],
-        email_confirmed_at=_dt(row["email_confirmed_at"]),
-        message_id=row["message_id"],
-        delivery_state=None if row["d_state"] is None else DeliveryState(row["d_state"]),
-        attempts=row["d_attempts"] or 0,
-        last_error=row["d_error"],
-    )
-    return StoredInvitation(inv, row["nonce_hash"], row["confirm_nonce_hash"])
-
-
-def _outbox_row(row: sqlite3.Row) -> OutboxRow:
-    return OutboxRow(
-        id=row["id"],
-        invitation_id=row["invitation_id"],
-        kind=MessageKind(row["kind"]),
-        message_id=row["message_id"],
-        sender=row["sender"],
-        recipients=tuple(json.loads(row["recipients"])),
-        data=bytes(row["data"]),
-        smtputf8=bool(row["smtputf8"]),
-        state=DeliveryState(row["state"]),
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        next_attempt_at=_req_dt(row["next_attempt_at"]),
-        lease_owner=row["lease_owner"],
-        lease_until=_dt(row["lease_until"]),
-        created_at=_req_dt(row["created_at"]),
-        sent_at=_dt(row["sent_at"]),
-    )
+        return [outbox_from_row(r) for r in rows]

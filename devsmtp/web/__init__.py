@@ -18,9 +18,10 @@ from starlette.staticfiles import StaticFiles
 
 from invitations.config import parse_secret_keys
 
+from ..store import Store
 from .invitation import InvitationChecker
 from .pages import InboxPages, WebConfig
-from .source import store_loader
+from .source import StoreSource
 
 __all__ = ["STATIC", "routes", "web_config"]
 
@@ -35,21 +36,33 @@ def _secret_keys(value: object) -> list[str]:
     return []
 
 
+def _option(settings: Any, name: str) -> Any:
+    web = getattr(settings, "web", None)
+    if isinstance(web, dict) and web.get(name) is not None:
+        return web[name]
+    return getattr(settings, name, None)
+
+
 def web_config(settings: Any) -> WebConfig:
-    """Read the inbox's options from devsmtp's settings (missing ones: defaults)."""
-    keys = _secret_keys(getattr(settings, "secret_keys", None)
+    """Read the inbox's options from ``settings.web`` (a dict) or ``settings`` itself.
+
+    Options: ``secret_keys`` (``"new,old"`` or a list; else the environment's
+    ``INVITATIONS_SECRET_KEYS``), ``invitations_db`` (the service's SQLite file),
+    ``invitation_validity`` (timedelta, default 7 days), ``invitation_languages``
+    (default fi, sv, en) and ``clock`` (an :class:`invitations.clock.Clock`).
+    """
+    keys = _secret_keys(_option(settings, "secret_keys")
                         or os.environ.get("INVITATIONS_SECRET_KEYS", ""))
-    database = getattr(settings, "invitations_db", None)
-    validity = getattr(settings, "invitation_validity", None) or timedelta(days=7)
-    languages = getattr(settings, "invitation_languages", None) or ("fi", "sv", "en")
-    checker = InvitationChecker(keys, database, validity=validity,
-                                clock=getattr(settings, "clock", None))
+    validity = _option(settings, "invitation_validity") or timedelta(days=7)
+    languages = _option(settings, "invitation_languages") or ("fi", "sv", "en")
+    checker = InvitationChecker(keys, _option(settings, "invitations_db"), validity=validity,
+                                clock=_option(settings, "clock"))
     return WebConfig(checker=checker, invitation_languages=tuple(languages))
 
 
-def routes(store: Any, settings: Any) -> list[BaseRoute]:
+def routes(store: Store, settings: Any) -> list[BaseRoute]:
     """The inbox's routes: ``/``, ``/messages/{id}`` (+ preview, downloads), ``/static``."""
-    pages = InboxPages(store_loader(store), web_config(settings))
+    pages = InboxPages(StoreSource(store), web_config(settings))
     return [
         Route("/", pages.inbox, name="inbox"),
         Route("/messages/{message_id}", pages.message, name="message"),

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from itsdangerous.exc import BadData
 
@@ -23,8 +24,9 @@ from invitations.models import InvitationStatus
 from invitations.store import SQLiteInvitationStore
 from invitations.tokens import TokenExpired, TokenSigner, hash_nonce
 
-from .._testing_html import Section, expiry_instants
-from .._testing_mail import CapturedMail, InvitationToken, MailAssertionError, decode_token
+from .._testing_html import Section, expiry_instants, html_sections
+from .._testing_mail import InvitationToken, MailAssertionError, decode_token
+from ..parse import Link
 
 #: The states the panel can show; ``None`` means "not checked" (no keys, no store).
 STATES = ("valid", "expired", "used", "revoked", "tampered", "superseded", "unknown")
@@ -126,17 +128,22 @@ class InvitationChecker:
             store.close()
         if stored is None:
             return Verdict("unknown")
+        # The service's order: a closed invitation says so whatever the link;
+        # then an older link of a resent one; then time.
         invitation = stored.invitation
-        nonce = _nonce(decoded)
-        if nonce is not None and hash_nonce(nonce) != stored.nonce_hash:
-            return Verdict("superseded", expires_at=invitation.expires_at)
-        state = {
+        closed = {
             InvitationStatus.ACCEPTED: "used",
             InvitationStatus.AWAITING_CONFIRMATION: "used",
             InvitationStatus.REVOKED: "revoked",
-            InvitationStatus.EXPIRED: "expired",
-        }.get(invitation.status, verdict.state)
-        return Verdict(state, verdict.detail, invitation.expires_at)
+        }.get(invitation.status)
+        nonce = _nonce(decoded)
+        if closed is None and nonce is not None and hash_nonce(nonce) != stored.nonce_hash:
+            closed = "superseded"
+        if closed is None and invitation.status is InvitationStatus.EXPIRED:
+            closed = "expired"
+        # A replaced link keeps its own expiry (the token's), not the new link's.
+        expires = None if closed == "superseded" else invitation.expires_at
+        return Verdict(closed or verdict.state, verdict.detail, expires)
 
 
 def _nonce(decoded: InvitationToken) -> str | None:
@@ -169,13 +176,23 @@ def _instant(value: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=TIMEZONE)
 
 
-def _section_expiry(section: Section) -> datetime | None:
-    instants = {_instant(value) for value in expiry_instants(section)} - {None}
-    return next(iter(instants)) if len(instants) == 1 else None
-
-
-#: Mail text states the expiry to the minute; the token knows it to the second.
+#: Mail text states the expiry to the minute; ``<time datetime>`` and the token
+#: to the second. Instants closer than this are "the same".
 _EXPIRY_SLACK = timedelta(minutes=1)
+
+
+def _close(instants: Sequence[datetime]) -> bool:
+    return not instants or max(instants) - min(instants) < _EXPIRY_SLACK
+
+
+def _section_expiry(section: Section) -> datetime | None:
+    """The one instant a section states (its ``<time>`` and its text agreeing), else None."""
+    instants = [when for value in expiry_instants(section)
+                if (when := _instant(value)) is not None]
+    if not instants or not _close(instants):
+        return None
+    exact = [when for value in section.times if (when := _instant(value)) is not None]
+    return min(exact or instants)
 
 
 def check_sections(
@@ -194,12 +211,12 @@ def check_sections(
         problems.append(gettext("Sections found: %(found)s; expected: %(expected)s.") % {
             "found": ", ".join(found) or "—", "expected": ", ".join(expected)})
     checks: list[SectionCheck] = []
-    expiries: set[datetime] = set()
+    expiries: list[datetime] = []
     for section in sections:
         urls = [item.url for item in section.links]
         expires = _section_expiry(section)
         if expires is not None:
-            expiries.add(expires)
+            expiries.append(expires)
         checks.append(SectionCheck(
             lang=section.lang,
             name=_language_name(section.lang, language),
@@ -226,7 +243,7 @@ def check_sections(
         if not check.expiry_ok:
             problems.append(gettext("[%(lang)s] states no single expiry instant.") % {
                 "lang": check.lang})
-    if len(expiries) > 1:
+    if not _close(expiries):
         problems.append(gettext("The sections state different expiry instants."))
         checks = [_mark_expiry(check) for check in checks]
     return checks, problems
@@ -244,21 +261,29 @@ def _language_name(code: str, language: Language) -> str:
         return code
 
 
+def invitation_link(links: Sequence[Link]) -> tuple[str, str] | None:
+    """The first registration link (``.../register?token=...``) and its token."""
+    for link in links:
+        parts = urlsplit(link.url)
+        token = parse_qs(parts.query).get("token")
+        if parts.path.endswith("/register") and token:
+            return link.url, token[0]
+    return None
+
+
 def build_panel(
-    mail: CapturedMail,
+    html: str | None,
+    links: Sequence[Link],
     *,
     expected: Sequence[str],
     checker: InvitationChecker,
     language: Language,
 ) -> Panel | None:
-    """The panel for ``mail``, or None when it holds no invitation link."""
-    try:
-        link = mail.invitation_link
-        token = mail.token
-    except MailAssertionError:
+    """The panel for a mail with these ``links``, or None when none is an invitation."""
+    found = invitation_link(links)
+    if found is None:
         return None
-    if "/register" not in link:
-        return None
+    link, token = found
     try:
         decoded: InvitationToken | None = decode_token(
             token, validity_days=checker.validity.total_seconds() / 86400)
@@ -270,7 +295,8 @@ def build_panel(
         verdict = Verdict("unknown", error.message(language.code))
     expires_at = (verdict.expires_at if verdict and verdict.expires_at
                   else decoded.expires_at if decoded else None)
-    sections, problems = check_sections(mail.sections, link, expected, language, expires_at)
+    sections, problems = check_sections(html_sections(html or ""), link, expected, language,
+                                        expires_at)
     return Panel(
         link=link,
         decoded=decoded,

@@ -7,7 +7,7 @@ that allows no script at all, into an iframe sandboxed without scripts/forms.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,10 +24,10 @@ from starlette.responses import HTMLResponse, Response
 
 from invitations.i18n import TIMEZONE, Language
 
-from .._testing_mail import CapturedMail
 from .i18n import COOKIE, LANGUAGES, NAMES, choose_language, language
 from .invitation import InvitationChecker, build_panel
-from .view import Loaded, build_view, part_payload, preview_html
+from .source import StoreSource
+from .view import Loaded, build_view, preview_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -129,10 +129,10 @@ class WebConfig:
 
 
 class InboxPages:
-    """The endpoints; ``load`` fetches one message (blocking, run in a thread)."""
+    """The endpoints over a :class:`StoreSource` (blocking reads run in a thread)."""
 
-    def __init__(self, load: Callable[[str], Loaded | None], config: WebConfig) -> None:
-        self.load = load
+    def __init__(self, source: StoreSource, config: WebConfig) -> None:
+        self.source = source
         self.config = config
         self.env = environment()
 
@@ -172,8 +172,8 @@ class InboxPages:
             "inbox_url": url("inbox"),
             "message_id": getattr(context.get("m"), "id", None),
             "strings": {key: lang.gettext(text) for key, text in JS_STRINGS.items()},
-            "event_types": ["message", "new", "created", "stored", "deleted", "delete",
-                            "cleared", "pruned"],
+            # devsmtp.api's server-sent event names.
+            "event_types": ["new", "deleted", "reload"],
         }
         html = self.env.get_template(name).render(
             lang=lang.code, language=lang, _=gettext, gettext=gettext, ngettext=ngettext,
@@ -188,7 +188,7 @@ class InboxPages:
         return response
 
     async def _stored(self, request: Request) -> Loaded | None:
-        return await run_in_threadpool(self.load, str(request.path_params["message_id"]))
+        return await run_in_threadpool(self.source.load, str(request.path_params["message_id"]))
 
     def _not_found(self, request: Request) -> Response:
         return self._render(request, "not_found.html", status=404)
@@ -196,29 +196,30 @@ class InboxPages:
     # -- endpoints
 
     async def inbox(self, request: Request) -> Response:
+        inboxes = await run_in_threadpool(self.source.inboxes)
         return self._render(request, "inbox.html", q=request.query_params.get("q", ""),
-                            to=request.query_params.get("to", ""))
+                            to=request.query_params.get("to", ""), inboxes=inboxes)
 
     async def message(self, request: Request) -> Response:
         stored = await self._stored(request)
         if stored is None:
             return self._not_found(request)
         lang, _ = self._language(request)
-        mail = CapturedMail(stored.raw, id=str(stored.record.id))
 
         def group_title(part: str, section: str) -> str:
             title = lang.gettext("HTML part") if part == "html" else lang.gettext("Text part")
             return f"{title} · {section}" if section else title
 
         view = build_view(
-            stored, mail,
+            stored,
             attachment_url=lambda index: str(request.url_for(
                 "message_attachment", message_id=stored.record.id, index=index).path),
             group_title=group_title,
         )
         panel = await run_in_threadpool(
-            build_panel, mail, expected=self.config.invitation_languages,
-            checker=self.config.checker, language=lang)
+            build_panel, stored.html, stored.record.summary.links,
+            expected=self.config.invitation_languages, checker=self.config.checker,
+            language=lang)
         tabs = [(key, lang.gettext(label)) for key, label in (
             ("html", N_("HTML")), ("text", N_("Text")), ("headers", N_("Headers")),
             ("raw", N_("Raw source")), ("envelope", N_("Envelope")),
@@ -229,12 +230,12 @@ class InboxPages:
 
     async def preview(self, request: Request) -> Response:
         stored = await self._stored(request)
-        html = CapturedMail(stored.raw).html if stored else None
-        if stored is None or html is None:
+        if stored is None or stored.html is None:
             return secure(Response("no HTML part", 404, media_type="text/plain"),
                           preview_csp(False))
         remote = request.query_params.get("remote") == "1"
-        return secure(HTMLResponse(preview_html(html, stored.raw)), preview_csp(remote))
+        html = preview_html(stored.html, stored.message)
+        return secure(HTMLResponse(html), preview_csp(remote))
 
     async def eml(self, request: Request) -> Response:
         stored = await self._stored(request)
@@ -243,13 +244,13 @@ class InboxPages:
         return _download(stored.raw, "message/rfc822", f"message-{stored.record.id}.eml")
 
     async def attachment(self, request: Request) -> Response:
-        stored = await self._stored(request)
-        found = part_payload(stored.raw, int(request.path_params["index"])) if stored else None
+        index = int(request.path_params["index"])
+        found = await run_in_threadpool(
+            self.source.part, str(request.path_params["message_id"]), index)
         if found is None:
             return self._not_found(request)
-        part, data = found
-        name = part.get_filename() or f"part-{request.path_params['index']}"
-        return _download(data, part.get_content_type(), name)
+        content_type, data, name = found
+        return _download(data, content_type, name or f"part-{index}")
 
 
 def _download(data: bytes, content_type: str, filename: str) -> Response:

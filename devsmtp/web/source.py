@@ -1,17 +1,37 @@
-"""Adapt devsmtp's message store to what the pages read (one message by id)."""
+"""Adapt devsmtp's message store to what the pages read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
+from ..errors import MessageNotFound, PartNotFound
+from ..store import Store
+from ..views import load, message_part
 from .view import Loaded
 
 
-def store_loader(store: Any) -> Callable[[str], Loaded | None]:
-    """A blocking ``load(id)`` over ``store``."""
+class StoreSource:
+    """Reads for the pages; every method blocks, so endpoints run them in a thread."""
 
-    def load(message_id: str) -> Loaded | None:
-        raise NotImplementedError(store, message_id)
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-    return load
+    def load(self, message_id: str) -> Loaded | None:
+        """Message ``message_id`` parsed, or None (unknown, or deleted meanwhile)."""
+        if not message_id.isdigit():
+            return None
+        try:
+            record, raw = load(self.store, int(message_id))
+        except MessageNotFound:
+            return None
+        return Loaded.parse(record, raw)
+
+    def part(self, message_id: str, index: int) -> tuple[str, bytes, str | None] | None:
+        """``(content type, decoded bytes, file name)`` of leaf part ``index``, or None."""
+        if not message_id.isdigit():
+            return None
+        try:
+            return message_part(self.store, int(message_id), index)
+        except (MessageNotFound, PartNotFound):
+            return None
+
+    def inboxes(self) -> list[tuple[str, int]]:
+        return self.store.inboxes()

@@ -1,9 +1,10 @@
 """What the message page shows, built from one stored message.
 
-Parsing is shared: the store's arrival summary (:mod:`devsmtp.parse`) gives
-the links per part and language and the attachments; :class:`CapturedMail`
-gives the decoded headers and bodies. Nothing here renders mail HTML: the
-preview route serves it to a sandboxed iframe under a strict CSP.
+Parsing is shared with the API: the store's arrival summary gives the links
+per part and language and the attachments; :mod:`devsmtp.views` and
+:mod:`devsmtp.parse` decode headers and bodies (never raising on broken mail).
+Nothing here renders mail HTML: the preview route serves it to a sandboxed
+iframe under a strict CSP.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 
-from .._testing_mail import CapturedMail
-from ..parse import Link, leaf_parts, parse_bytes
+from ..parse import Link, decode_header_value, leaf_parts, parse_bytes
 from ..records import StoredMessage, iso_time
+from ..views import bodies
 
 #: The raw source tab shows at most this much; the .eml download has it all.
 RAW_LIMIT = 2 * 1024 * 1024
@@ -25,7 +26,7 @@ RAW_LIMIT = 2 * 1024 * 1024
 CID_LIMIT = 5 * 1024 * 1024
 
 _REMOTE_IMAGE = re.compile(
-    r"""<img\b[^>]*?\bsrc\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//""",
+    r"""<img\b[^>]*?\ssrc\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//""",
     re.IGNORECASE,
 )
 _CID = re.compile(r"""cid:([^"'\s)>]+)""", re.IGNORECASE)
@@ -36,10 +37,19 @@ PREVIEW_PREFIX = '<base target="_blank"><meta name="referrer" content="no-referr
 
 @dataclass(frozen=True)
 class Loaded:
-    """One captured message as the store hands it to the pages: record and bytes."""
+    """One captured message as the store hands it to the pages, parsed once."""
 
     record: StoredMessage
     raw: bytes
+    message: Message
+    text: str | None
+    html: str | None
+
+    @classmethod
+    def parse(cls, record: StoredMessage, raw: bytes) -> Loaded:
+        message = parse_bytes(raw)
+        text, html = bodies(message)
+        return cls(record, raw, message, text, html)
 
 
 @dataclass(frozen=True)
@@ -117,25 +127,24 @@ def envelope_facts(record: StoredMessage) -> tuple[tuple[str, str], ...]:
 
 def build_view(
     loaded: Loaded,
-    mail: CapturedMail,
     *,
     attachment_url: Callable[[int], str],
     group_title: Callable[[str, str], str],
 ) -> MessageView:
     record = loaded.record
     summary = record.summary
-    html = mail.html
     raw = loaded.raw[:RAW_LIMIT]
     return MessageView(
         id=str(record.id),
-        subject=summary.subject or mail.subject,
+        subject=summary.subject,
         sender=summary.sender or record.envelope.mail_from,
         recipients=record.envelope.rcpt_to,
         received_at=datetime.fromtimestamp(record.envelope.received_at, UTC),
         size=record.size,
-        headers=mail.headers,
-        text=mail.text,
-        has_html=html is not None,
+        headers=[(name, decode_header_value(value))
+                 for name, value in loaded.message.raw_items()],
+        text=loaded.text,
+        has_html=loaded.html is not None,
         raw_text=raw.decode("utf-8", "replace"),
         raw_truncated=len(loaded.raw) > RAW_LIMIT,
         envelope=Envelope(record.envelope.mail_from, record.envelope.rcpt_to,
@@ -145,23 +154,14 @@ def build_view(
             for a in summary.attachments
         ],
         link_groups=link_groups(summary.links, group_title),
-        remote_images=len(_REMOTE_IMAGE.findall(html or "")),
+        remote_images=len(_REMOTE_IMAGE.findall(loaded.html or "")),
         problem=summary.malformed,
     )
 
 
-def part_payload(raw: bytes, index: int) -> tuple[Message, bytes] | None:
-    """Leaf part ``index`` (the ``/parts/{n}`` numbering) and its decoded bytes."""
-    parts = leaf_parts(parse_bytes(raw))
-    if not 0 <= index < len(parts):
-        return None
-    data = parts[index].get_payload(decode=True)
-    return parts[index], data if isinstance(data, bytes) else b""
-
-
-def _inline_images(raw: bytes) -> dict[str, str]:
+def _inline_images(message: Message) -> dict[str, str]:
     images: dict[str, str] = {}
-    for part in leaf_parts(parse_bytes(raw)):
+    for part in leaf_parts(message):
         content_id = str(part.get("Content-ID") or "").strip().strip("<>")
         if not content_id or not part.get_content_type().startswith("image/"):
             continue
@@ -172,10 +172,10 @@ def _inline_images(raw: bytes) -> dict[str, str]:
     return images
 
 
-def preview_html(html: str, raw: bytes) -> str:
+def preview_html(html: str, message: Message) -> str:
     """The mail's HTML for the sandboxed preview: cid: images inlined, links to new tabs."""
     if "cid:" in html.lower():
-        images = _inline_images(raw)
+        images = _inline_images(message)
         html = _CID.sub(lambda m: images.get(m.group(1), m.group(0)), html)
     head = _HEAD.search(html)
     if head:

@@ -88,6 +88,17 @@ def _show(invitation: Invitation, as_json: bool) -> None:
     click.echo("\n".join(lines))
 
 
+def bulk_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--skip-invalid``, ``--workers`` and ``--rate``: shared by ``send --csv`` and
+    ``send-bulk``."""
+    func = click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
+                        help="At most this many messages per second.")(func)
+    func = click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+                        help="Parallel SMTP connections.")(func)
+    return click.option("--skip-invalid", is_flag=True,
+                        help="Send the valid rows even if some are bad.")(func)
+
+
 def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--by-company-id", default=None,
                         help="The actor's company business id (main users).")(func)
@@ -98,11 +109,11 @@ def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command()
-@click.argument("email")
-@click.option("--company-id", required=True, help="Business id (Y-tunnus), e.g. 0112038-9.")
-@click.option("--company-name", required=True)
+@click.argument("email", required=False)
+@click.option("--company-id", help="Business id (Y-tunnus), e.g. 0112038-9.  [required]")
+@click.option("--company-name", help="[required]")
 @click.option("--contract-number", default=None, help="Logistics contract number.")
-@click.option("--invited-by", required=True, help="Inviter's id or e-mail.")
+@click.option("--invited-by", help="Inviter's id or e-mail.  [required]")
 @click.option("--inviter-name", default=None)
 @click.option("--inviter-role", type=click.Choice(["main_user", "operator"]),
               default="main_user", show_default=True)
@@ -113,14 +124,34 @@ def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--first-name", default=None)
 @click.option("--last-name", default=None)
 @click.option("--languages", default=None, help="Language order, e.g. fi,sv,en.")
+@click.option("--csv", "csv_path", default=None,
+              type=click.Path(exists=True, dir_okay=False, readable=True),
+              help="Invite every row of this CSV file instead of EMAIL (see send-bulk).")
+@bulk_options
 @_lang_option
 @_json_option
-def send(email: str, company_id: str, company_name: str, contract_number: str | None,
-         invited_by: str, inviter_name: str | None, inviter_role: str, role: str,
-         services: tuple[str, ...], first_name: str | None, last_name: str | None,
-         languages: str | None, lang: str | None, as_json: bool) -> None:
-    """Invite EMAIL. A main user invites users of their own company; an operator
-    (customer service) invites main users."""
+def send(email: str | None, company_id: str | None, company_name: str | None,
+         contract_number: str | None, invited_by: str | None, inviter_name: str | None,
+         inviter_role: str, role: str, services: tuple[str, ...], first_name: str | None,
+         last_name: str | None, languages: str | None, csv_path: str | None,
+         skip_invalid: bool, workers: int, rate: float | None, lang: str | None,
+         as_json: bool) -> None:
+    """Invite EMAIL (or every row of --csv FILE). A main user invites users of their own
+    company; an operator (customer service) invites main users."""
+    if csv_path is not None:
+        if email is not None:
+            raise click.UsageError("give either EMAIL or --csv FILE, not both")
+        from .bulk import run_bulk
+
+        run_bulk(csv_path, skip_invalid=skip_invalid, workers=workers, rate=rate, lang=lang,
+                 as_json=as_json)
+        return
+    missing = [flag for flag, value in (("EMAIL", email), ("--company-id", company_id),
+                                        ("--company-name", company_name),
+                                        ("--invited-by", invited_by)) if not value]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (or use --csv FILE)")
+    assert email and company_id and company_name and invited_by
     lang = _language(lang)
     inviter_company = company_id if inviter_role == "main_user" else None
     with _service(as_json, lang) as service:

@@ -13,10 +13,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 import httpx
+
+from devsmtp.errors import DevSMTPError
+from devsmtp.server import DevSMTP
+from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
 
 from ..models import Company, DeliveryState, Inviter, Role
 from ..service import InvitationService
@@ -53,18 +56,13 @@ def demo_secret_key(data_dir: Path) -> str:
 
 
 @contextmanager
-def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterator[Any]:
-    try:
-        from devsmtp.server import DevSMTP
-    except ImportError as exc:  # pragma: no cover - devsmtp ships in the same wheel
-        raise click.ClickException(f"devsmtp cannot be imported ({exc}); reinstall") from exc
+def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterator[DevSMTP]:
     server = DevSMTP(
         data_dir / "devsmtp",
         smtp_port=smtp_port,
         http_port=http_port,
         # The inbox's invitation panel shows each link's state from these.
-        secret_keys=[key],
-        invitations_db=str(data_dir / "invitations.sqlite3"),
+        web={"secret_keys": [key], "invitations_db": str(data_dir / "invitations.sqlite3")},
     )
     try:
         server.start()
@@ -108,12 +106,13 @@ def demo(
     with ExitStack() as stack:
         smtp = stack.enter_context(_devsmtp(data_dir, smtp_port, inbox_port, key))
         try:
-            web = stack.enter_context(BackgroundServer(port=web_port))
+            web = BackgroundServer(port=web_port)
         except OSError as exc:
             raise click.ClickException(
                 f"the registration page could not listen on port {web_port} ({exc.strerror}); "
                 "choose another with --web-port, or 0 for a free one"
             ) from exc
+        stack.callback(web.stop)
         store = SQLiteInvitationStore(data_dir / "invitations.sqlite3")
         stack.callback(store.close)
         service = InvitationService(
@@ -121,15 +120,13 @@ def demo(
         )
         web.start(create_app(service, session_keys=[key]))
         inbox_url = f"http://127.0.0.1:{smtp.http_port}/"
-        mail = _send_and_capture(service, smtp.api_url, email)
-        click.echo("")
-        click.secho("Captured invitation", bold=True)
-        for label, value in mail.items():
-            if label != "link":
-                click.echo(f"  {label + ':':<10} {value}")
-        click.echo("")
-        click.echo(f"Inbox:        {inbox_url}")
-        click.echo(f"Registration: {mail['link']}")
+        try:
+            mail = _send_and_capture(service, smtp, email)
+        except (DevSMTPError, MailAssertionError, httpx.HTTPError) as exc:
+            raise click.ClickException(
+                f"could not read the captured mail from devsmtp at {smtp.api_url}: {exc}"
+            ) from exc
+        _print_summary(mail, inbox_url)
         if once:
             status = _check_page(mail["link"])
             click.echo(f"The registration page answers {status} (the form is shown).")
@@ -140,11 +137,22 @@ def demo(
     click.echo("Stopped devsmtp and the registration page.")
 
 
-def _send_and_capture(service: InvitationService, api_url: str, email: str) -> dict[str, str]:
-    from devsmtp.testing import DevSMTPClient
+def _print_summary(mail: dict[str, str], inbox_url: str) -> None:
+    click.echo("")
+    click.secho("Captured invitation", bold=True)
+    for label, value in mail.items():
+        if label[0].isupper():  # the summary fields; "id" and "link" come below
+            click.echo(f"  {label + ':':<10} {value}")
+    click.echo("")
+    click.echo(f"Inbox:        {inbox_url}")
+    click.echo(f"Message:      {inbox_url}messages/{mail['id']}")
+    click.echo(f"Registration: {mail['link']}")
 
-    with DevSMTPClient(api_url) as inbox:
-        after = inbox.last_seq()
+
+def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> dict[str, str]:
+    """Send through real SMTP, then wait (pushed, not polled) until devsmtp stored it."""
+    with DevSMTPClient(smtp.api_url) as client:
+        capture = Capture(client, "127.0.0.1", smtp.smtp_port)
         invitation = service.send_invite(
             email,
             company=SAMPLE_COMPANY,
@@ -157,16 +165,14 @@ def _send_and_capture(service: InvitationService, api_url: str, email: str) -> d
                 f"the invitation to {email} was not delivered to devsmtp: "
                 f"{invitation.last_error or invitation.delivery_state}"
             )
-        summary = inbox.wait(to=invitation.email, after=after, timeout=10)
-        if summary is None:
-            raise click.ClickException(f"devsmtp did not capture the mail to {email} in 10 s")
-        mail = inbox.fetch(summary)
+        mail = capture.wait_for(to=invitation.email, timeout=10)
         return {
             "From": mail.sender,
             "To": ", ".join(mail.to),
             "Subject": mail.subject,
             "Languages": ", ".join(mail.languages),
             "Expires": invitation.expires_at.isoformat(),
+            "id": str(mail.id),
             "link": mail.invitation_link,
         }
 

@@ -16,14 +16,18 @@ import re
 from collections.abc import Callable
 
 import css_inline
-from jinja2 import BaseLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
 from jinja2.ext import InternationalizationExtension
 
 from ..errors import ConfigurationError
 from ..resources import templates_dir
-
-#: Options shared by the runtime and by extraction (keep babel.cfg in step).
-ENVIRONMENT_OPTIONS: dict[str, bool] = {"trim_blocks": True, "lstrip_blocks": True}
 
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _MARKUP_TAG = re.compile(r"<[^<>]*>")
@@ -51,10 +55,24 @@ def make_environment(loader: BaseLoader | None = None) -> Environment:
         auto_reload=False,
         cache_size=-1,
         keep_trailing_newline=False,
-        **ENVIRONMENT_OPTIONS,
+        # Keep these and the trimmed policy in step with babel.cfg (extraction).
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = True
     return env
+
+
+def load(env: Environment, name: str) -> Template:
+    """``env.get_template(name)``, tuned for rendering many times.
+
+    Jinja keeps a template's globals as a ``ChainMap`` over the environment's
+    and copies it into a dict on every render; our environments never change
+    after set-up, so the copy is made from a flat dict instead (faster).
+    """
+    template = env.get_template(name)
+    template.globals = dict(template.globals)
+    return template
 
 
 class InliningLoader(BaseLoader):

@@ -7,12 +7,24 @@ other line-breaking character is a :class:`~invitations.errors.HeaderInjection`.
 
 from __future__ import annotations
 
+import base64
 import re
-from functools import cache, lru_cache
-from typing import Any
-
-from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from datetime import datetime
+from email.errors import NonASCIILocalPartDefect
+from email.headerregistry import (
+    Address,
+    BaseHeader,
+    Group,
+    HeaderRegistry,
+    UniqueAddressHeader,
+    UniqueDateHeader,
+    UnstructuredHeader,
+)
+from email.message import EmailMessage
 from email.policy import SMTP, EmailPolicy
+from email.utils import format_datetime
+from functools import cache, lru_cache
+from typing import Any, cast
 
 from ..errors import HeaderInjection, InvalidAddress
 
@@ -28,15 +40,40 @@ def check_header_value(field: str, value: str) -> str:
     return value
 
 
-def make_address(field: str, addr_spec: str, display_name: str | None = None) -> Address:
-    """Build an :class:`Address`, refusing line breaks and malformed addresses."""
+def address_header(
+    field: str, name: str, addr_spec: str, display_name: str | None = None
+) -> BaseHeader:
+    """The header ``name`` (From, To) for one address; refuses line breaks and bad syntax.
+
+    The address is parsed once, by the header parser the message will use.
+    Non-ASCII (SMTPUTF8, RFC 6532) addresses are allowed: they only carry the
+    parser's "non-ASCII local part" remark, which is fine when sent with SMTPUTF8.
+    """
     check_header_value(field, addr_spec)
     if display_name:
         check_header_value(field, display_name)
-    try:
-        return Address(display_name=display_name or "", addr_spec=addr_spec)
-    except (ValueError, IndexError) as exc:
-        raise InvalidAddress(field, str(exc), value=addr_spec) from None
+    local, at, domain = addr_spec.rpartition("@")
+    if not (at and local and domain):
+        raise InvalidAddress(field, "expected local-part@domain", value=addr_spec)
+    # Runs of spaces mean nothing in a display name; normalising them keeps
+    # more names on the plain path below.
+    name_text = " ".join((display_name or "").split())
+    candidate = Address(display_name=name_text, username=local, domain=domain)
+    if _plain_mailbox(candidate):  # syntax already checked: no parse needed
+        return POLICY.header_factory(name, candidate)  # type: ignore[no-any-return]
+    header: BaseHeader = POLICY_UTF8.header_factory(name, str(candidate))
+    found = getattr(header, "addresses", ())
+    problems = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
+    if problems or len(found) != 1 or found[0].addr_spec != addr_spec:
+        reason = str(problems[0]) if problems else "not one plain address"
+        raise InvalidAddress(field, reason, value=addr_spec)
+    return header
+
+
+def make_address(field: str, addr_spec: str, display_name: str | None = None) -> Address:
+    """Like :func:`address_header`, returning the parsed :class:`Address`."""
+    address: Address = address_header(field, "To", addr_spec, display_name).addresses[0]
+    return address
 
 
 @lru_cache(maxsize=64)
@@ -44,22 +81,61 @@ def parse_sender(sender: str, default_name: str) -> Address:
     """Parse a From setting like ``Posti <noreply@posti.fi>`` (cached per value)."""
     check_header_value("sender", sender)
     header = POLICY.header_factory("From", sender)
-    addresses = getattr(header, "addresses", ())
+    addresses: tuple[Address, ...] = tuple(getattr(header, "addresses", ()))
     if len(addresses) != 1 or header.defects:
         raise InvalidAddress("sender", "expected one address", value=sender)
     address: Address = addresses[0]
     return make_address("sender", address.addr_spec, address.display_name or default_name)
 
 
+# Printable ASCII words separated by single spaces: a value the stdlib folder
+# would emit unchanged when it fits on one line.
+_SIMPLE = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
 class _FoldOnce(BaseHeader):
-    """A header that folds itself once per policy and remembers the result."""
+    """A header that folds at most once per policy, cheaply when it can.
+
+    Shared headers (From, Subject, Content-Type) are reused across messages,
+    so their folded form is remembered. A short printable-ASCII value folds to
+    ``name: value`` exactly as the stdlib's folder would write it (a test
+    compares them), without walking its parse tree again.
+    """
 
     def fold(self, *, policy: Any) -> str:
         key = (policy.utf8, policy.linesep, policy.max_line_length, policy.cte_type)
         memo: dict[tuple[object, ...], str] = self.__dict__.setdefault("_folded", {})
-        if key not in memo:
-            memo[key] = super().fold(policy=policy)
-        return memo[key]
+        folded = memo.get(key)
+        if folded is None:
+            folded = memo[key] = self._fast_fold(policy) or self._fold(policy)
+        return folded
+
+    def _fast_fold(self, policy: Any) -> str | None:
+        tree = getattr(self, "_parse_tree", None)
+        if tree is None and hasattr(self, "addresses") and not policy.utf8:
+            # A plain mailbox from _QuickAddress: its words, then <addr-spec>.
+            (address,) = self.addresses
+            tokens = [*(word_tokens(address.display_name, phrase=True) or []),
+                      f"<{address.addr_spec}>"]
+            if not address.display_name:
+                tokens = [address.addr_spec]
+            return fold_tokens(self.name, tokens, policy.linesep, policy.max_line_length)
+        # The folder writes the parse tree; for address headers that keeps what
+        # str(self) drops (a bare address's <>), elsewhere it equals str(self).
+        value = str(tree) if tree is not None and hasattr(self, "addresses") else str(self)
+        if (
+            len(self.name) + 2 + len(value) <= policy.max_line_length
+            and "=?" not in value
+            and _SIMPLE.fullmatch(value)
+        ):
+            return f"{self.name}: {value}{policy.linesep}"
+        return None
+
+    def _fold(self, policy: Any) -> str:
+        if getattr(self, "_parse_tree", None) is None:
+            # Skipped by a _Quick* class; the stdlib folder needs it after all.
+            self._parse_tree = self.value_parser(str(self))  # type: ignore[attr-defined]
+        return super().fold(policy=policy)
 
 
 # RFC 2047 "Q" encoding in a phrase-safe form: these bytes stay literal.
@@ -90,28 +166,54 @@ def encoded_words(text: str) -> list[str]:
     return words
 
 
-def fold_words(name: str, value: str, linesep: str = "\r\n", width: int = 78) -> str:
-    """Fold an unstructured header encoding only its non-ASCII words.
+def single_encoded_word(text: str) -> str | None:
+    """``text`` as one encoded word (Q, else the denser B), or None if too long."""
+    quoted = _EW_PREFIX + "".join(map(_q_char, text)) + _EW_SUFFIX
+    if len(quoted) <= _EW_MAX:
+        return quoted
+    packed = "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
+    return packed if len(packed) <= _EW_MAX else None
 
-    Consecutive non-ASCII words share one encoded word, because a decoder drops
-    the space between two adjacent encoded words.
+
+def word_tokens(text: str, *, phrase: bool = False) -> list[str] | None:
+    """Split ``text`` at spaces; runs of non-ASCII words become encoded words.
+
+    Consecutive non-ASCII words share one encoded word, because RFC 2047
+    decoders drop the space between adjacent encoded words. In a phrase (a
+    display name) a run must fit one encoded word — Python's own reader keeps
+    that space there — so None is returned when it does not.
     """
     tokens: list[str] = []
     run: list[str] = []
-    for word in value.split():
-        if word.isascii() and "=?" not in word:
-            if run:
+
+    def flush() -> bool:
+        if run:
+            if phrase:
+                word = single_encoded_word(" ".join(run))
+                if word is None:
+                    return False
+                tokens.append(word)
+            else:
                 tokens.extend(encoded_words(" ".join(run)))
-                run = []
+            run.clear()
+        return True
+
+    for word in text.split():
+        if word.isascii() and "=?" not in word:
+            if not flush():
+                return None
             tokens.append(word)
         else:
             run.append(word)
-    if run:
-        tokens.extend(encoded_words(" ".join(run)))
+    return tokens if flush() else None
+
+
+def fold_tokens(name: str, tokens: list[str], linesep: str = "\r\n", width: int = 78) -> str:
+    """``name: token token ...`` folded before a token that would pass ``width``."""
     lines: list[str] = []
     line = f"{name}:"
     for token in tokens:
-        if len(line) + 1 + len(token) > width and line.strip() != f"{name}:":
+        if len(line) + 1 + len(token) > width and line != f"{name}:":
             lines.append(line)
             line = ""
         line += " " + token
@@ -119,13 +221,74 @@ def fold_words(name: str, value: str, linesep: str = "\r\n", width: int = 78) ->
     return linesep.join(lines) + linesep
 
 
+def fold_words(name: str, value: str, linesep: str = "\r\n", width: int = 78) -> str:
+    """Fold an unstructured header encoding only its non-ASCII words."""
+    return fold_tokens(name, word_tokens(value) or [], linesep, width)
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"
+_ASCII_ATOM = re.compile(_ATOM)
+_PLAIN_ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*")
+_SPECIALS = frozenset('()<>[]:;@\\,."')
+
+
+def _plain_mailbox(address: Address) -> bool:
+    """True for ``Name <local@domain>`` needing no quoting (most real names)."""
+    if not _PLAIN_ADDR_SPEC.fullmatch(address.addr_spec):
+        return False
+    name = address.display_name
+    if name != " ".join(name.split()):
+        return False
+    for word in name.split():
+        if "=?" in word:
+            return False
+        if word.isascii():
+            if not _ASCII_ATOM.fullmatch(word):
+                return False
+        elif not _SPECIALS.isdisjoint(word):
+            return False
+    return word_tokens(name, phrase=True) is not None
+
+
+class _QuickAddress(UniqueAddressHeader):
+    """From/To built from an :class:`Address` without re-parsing its text.
+
+    A plain mailbox needs no parse tree: it is folded from its words. Anything
+    else takes the standard library's path unchanged.
+    """
+
+    @classmethod
+    def parse(cls, value: Any, kwds: dict[str, Any]) -> None:
+        if isinstance(value, Address) and _plain_mailbox(value):
+            kwds["groups"] = [Group(None, [value])]
+            kwds["defects"] = []
+            kwds["decoded"] = str(value)
+            kwds["parse_tree"] = None
+            return
+        super().parse(value, kwds)  # type: ignore[misc]
+
+
+class _QuickDate(UniqueDateHeader):
+    """Date from a datetime, without parsing back the text it was formatted to."""
+
+    @classmethod
+    def parse(cls, value: Any, kwds: dict[str, Any]) -> None:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            kwds["datetime"] = value
+            kwds["decoded"] = format_datetime(value)
+            kwds["parse_tree"] = None
+            return
+        super().parse(value, kwds)  # type: ignore[misc]
+
+
 class _WordEncoded(UnstructuredHeader):
     """Subject: Python would put ASCII words inside one long encoded word."""
 
-    def fold(self, *, policy: Any) -> str:
-        if policy.utf8:
-            return super().fold(policy=policy)  # type: ignore[misc, no-any-return]
-        return fold_words(self.name, str(self), policy.linesep, policy.max_line_length)  # type: ignore[attr-defined]
+    def _fold(self, policy: Any) -> str:
+        header = cast(BaseHeader, self)
+        if policy.utf8:  # raw UTF-8 is allowed: nothing to encode
+            return BaseHeader.fold(header, policy=policy)
+        return fold_words(header.name, str(header), policy.linesep, policy.max_line_length)
 
 
 class _Registry(HeaderRegistry):
@@ -133,21 +296,24 @@ class _Registry(HeaderRegistry):
 
     def __init__(self) -> None:
         super().__init__(base_class=_FoldOnce)
-        self.map_to_type("subject", _WordEncoded)
+        self.map_to_type("subject", _WordEncoded)  # type: ignore[arg-type]
+        for name in ("from", "to"):
+            self.map_to_type(name, _QuickAddress)  # type: ignore[arg-type]
+        self.map_to_type("date", _QuickDate)  # type: ignore[arg-type]
 
     @cache  # noqa: B019 - one registry per process; the cache is meant to live forever
     def __getitem__(self, name: str) -> type[BaseHeader]:
-        return super().__getitem__(name)  # type: ignore[no-any-return]
+        return super().__getitem__(name)
 
 
 #: ``email.policy.SMTP`` with faster header classes (same output).
-POLICY: EmailPolicy = SMTP.clone(header_factory=_Registry())
+POLICY: EmailPolicy[EmailMessage] = SMTP.clone(header_factory=_Registry())
 #: The same for messages whose addresses need SMTPUTF8 (headers go out as UTF-8).
-POLICY_UTF8: EmailPolicy = POLICY.clone(utf8=True)
+POLICY_UTF8: EmailPolicy[EmailMessage] = POLICY.clone(utf8=True)
 
 
 @lru_cache(maxsize=256)
-def constant_header(policy: EmailPolicy, name: str, value: str) -> BaseHeader:
+def constant_header(policy: EmailPolicy[EmailMessage], name: str, value: str) -> BaseHeader:
     """A parsed header for a value many messages share (Subject, From, ...)."""
     check_header_value(name, value)
     return policy.header_factory(name, value)  # type: ignore[no-any-return]

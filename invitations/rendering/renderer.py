@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from jinja2 import Environment, Template
+from jinja2 import BaseLoader, Environment, Template
 from markupsafe import Markup
 
 from .. import i18n
 from ..theme import POSTI, Theme
 from ..transports.base import OutgoingMessage
 from .context import ConfirmationEmail, InvitationEmail
-from .environment import InliningLoader, make_environment
+from .environment import InliningLoader, load, make_environment
 from .mime import build_message
 
 KINDS = ("invitation", "confirmation")
@@ -52,16 +52,16 @@ class _Templates:
 class _LanguageTemplates:
     """One language's environment and its compiled templates."""
 
-    def __init__(self, lang: str, loader: InliningLoader) -> None:
+    def __init__(self, lang: str, loader: BaseLoader) -> None:
         self.language = i18n.language(lang)
         env: Environment = make_environment(loader)
         env.install_gettext_translations(self.language.translations, newstyle=True)  # type: ignore[attr-defined]
         self.kinds = {
             kind: _Templates(
-                env.get_template(f"{kind}/subject.txt"),
-                env.get_template(f"{kind}/_messages.txt"),
-                env.get_template(f"{kind}/body.html"),
-                env.get_template(f"{kind}/body.txt"),
+                load(env, f"{kind}/subject.txt"),
+                load(env, f"{kind}/_messages.txt"),
+                load(env, f"{kind}/body.html"),
+                load(env, f"{kind}/body.txt"),
             )
             for kind in KINDS
         }
@@ -79,17 +79,29 @@ class Renderer:
 
     ``languages`` are loaded at construction, so a missing or broken catalog
     fails here (start-up) with a :class:`~invitations.i18n.CatalogError`;
-    other languages load on first use.
+    other languages load on first use. The theme's CSS is inlined into the
+    templates when they load (see :mod:`.environment`).
     """
 
-    def __init__(self, theme: Theme = POSTI, languages: Sequence[str] = DEFAULT_LANGUAGES) -> None:
+    def __init__(
+        self,
+        theme: Theme = POSTI,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        *,
+        inline_css: bool = True,
+    ) -> None:
         self.theme = theme
         plain = make_environment()
+        #: The theme's stylesheet; ``inline_css=False`` leaves it out of the HTML
+        #: (for tools that inline it themselves).
         self.css = plain.get_template("email.css").render(theme=theme)
-        self._loader = InliningLoader(self.css)
+        self._loader: BaseLoader = InliningLoader(self.css)
+        if not inline_css:
+            assert plain.loader is not None
+            self._loader = plain.loader
         layouts = make_environment(self._loader)
-        self._html_layout = layouts.get_template("_layout.html")
-        self._text_layout = layouts.get_template("_layout.txt")
+        self._html_layout = load(layouts, "_layout.html")
+        self._text_layout = load(layouts, "_layout.txt")
         self._languages: dict[str, _LanguageTemplates] = {}
         self._lock = threading.Lock()
         for lang in languages:

@@ -13,6 +13,7 @@ from ..errors import ConfigurationError
 from ..password import PasswordPolicy
 from ..resources import templates_dir
 from ..theme import POSTI, Theme
+from ..tokens import check_secret_keys
 from .headers import SecurityHeadersMiddleware
 from .i18n import LANGUAGES
 from .pages import Pages
@@ -23,7 +24,7 @@ from .views import RegistrationService, RegistrationViews
 def create_app(
     service: RegistrationService,
     *,
-    session_keys: Sequence[str | bytes] | None = None,
+    session_keys: str | bytes | Sequence[str | bytes],
     languages: Sequence[str] | None = None,
     customer_service_url: str | None = None,
     password_policy: PasswordPolicy | None = None,
@@ -38,10 +39,11 @@ def create_app(
     ``GET|POST /confirm-email`` and ``/static/...``. Mount the app at the
     service's ``base_url`` so that the links in the mail arrive here.
 
-    ``session_keys`` sign the session cookie (newest first); by default the
-    service's own secret keys are used, under a salt of the pages' own.
+    ``session_keys`` sign the session cookie, newest first (the newest signs,
+    all verify), at least 32 bytes each like the service's keys, which may be
+    passed here: the cookie is signed under a salt of its own.
     """
-    keys = session_keys if session_keys is not None else _service_keys(service)
+    keys = check_secret_keys(session_keys)
     langs = tuple(languages or getattr(service, "languages", None) or LANGUAGES)
     unknown = [lang for lang in langs if lang not in LANGUAGES]
     if unknown:
@@ -67,16 +69,6 @@ def create_app(
         Mount("/static", StaticFiles(directory=templates_dir() / "web" / "static"), name="static"),
     ]
     return Starlette(debug=debug, routes=routes, middleware=[Middleware(SecurityHeadersMiddleware)])
-
-
-def _service_keys(service: RegistrationService) -> Sequence[str | bytes]:
-    for name in ("secret_keys", "_secret_keys"):
-        keys = getattr(service, name, None)
-        if keys:
-            return tuple(keys)
-    raise ConfigurationError(
-        "create_app(session_keys=...) is required: the service does not expose its secret keys"
-    )
 
 
 def _theme(service: RegistrationService) -> Theme:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any
 
 import jinja2
@@ -24,36 +23,13 @@ class Pages:
     def __init__(self, languages: Sequence[str], *, portal_name: str = "Posti") -> None:
         self.languages = tuple(languages)
         self.portal_name = portal_name
-        # Fail at start-up, naming the file, rather than on the first visitor.
-        for lang in self.languages:
-            self.environment(lang)
-
-    @cached_property
-    def _loader(self) -> jinja2.BaseLoader:
-        return jinja2.FileSystemLoader(templates_dir() / "web")
+        loader = jinja2.FileSystemLoader(templates_dir() / "web")
+        # Built now so that a missing or broken catalog fails start-up, naming the
+        # file, rather than the first visitor's request.
+        self._environments = {lang: _environment(loader, lang) for lang in self.languages}
 
     def environment(self, lang: str) -> jinja2.Environment:
         return self._environments[lang]
-
-    @cached_property
-    def _environments(self) -> dict[str, jinja2.Environment]:
-        environments = {}
-        for lang in self.languages:
-            env = jinja2.Environment(
-                loader=self._loader,
-                autoescape=True,
-                undefined=jinja2.StrictUndefined,
-                extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
-            )
-            # Same settings as babel-web.cfg, so extraction and runtime agree.
-            env.policies["ext.i18n.trimmed"] = True
-            speaker = language(lang, DOMAIN)
-            env.install_gettext_translations(  # type: ignore[attr-defined]
-                speaker.translations, newstyle=True
-            )
-            env.filters["when"] = speaker.format_datetime
-            environments[lang] = env
-        return environments
 
     def render(
         self,
@@ -72,6 +48,7 @@ class Pages:
             "page": page,
             "portal_name": self.portal_name,
             "static_url": request.url_for("static", path="registration.css").path,
+            "favicon_url": request.url_for("static", path="favicon.svg").path,
             "language_links": [
                 (code, LANGUAGE_NAMES.get(code, code), f"{switch_path}?lang={code}")
                 for code in self.languages
@@ -79,3 +56,20 @@ class Pages:
         }
         html = self.environment(lang).get_template(template).render({**shared, **(context or {})})
         return HTMLResponse(html, status_code=status_code)
+
+
+def _environment(loader: jinja2.BaseLoader, lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+    )
+    # Same settings as babel-web.cfg, so extraction and runtime agree.
+    env.policies["ext.i18n.trimmed"] = True
+    speaker = language(lang, DOMAIN)
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        speaker.translations, newstyle=True
+    )
+    env.filters["when"] = speaker.format_datetime
+    return env

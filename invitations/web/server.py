@@ -11,7 +11,6 @@ import asyncio
 import socket
 import threading
 import time
-from types import TracebackType
 from typing import Self
 
 import uvicorn
@@ -21,8 +20,9 @@ from starlette.types import ASGIApp
 class BackgroundServer:
     """uvicorn on ``host:port`` in a daemon thread.
 
-    The socket is bound on construction (so :attr:`url` is known), serving
-    starts with :meth:`start`; as a context manager it stops on exit.
+    The socket is bound on construction (so :attr:`url` is known before the
+    app that needs it is built); serving starts with :meth:`start` and ends
+    with :meth:`stop`, which also closes the socket when serving never began.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -68,14 +68,3 @@ class BackgroundServer:
             self._thread.join(timeout)
             self._thread = None
         self._socket.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -70,7 +70,7 @@ class SessionCodec:
 
     def __init__(
         self,
-        secret_keys: Sequence[str | bytes],
+        secret_keys: Sequence[bytes],
         *,
         max_age: int = DEFAULT_MAX_AGE,
         cookie_name: str = COOKIE_NAME,
@@ -78,8 +78,9 @@ class SessionCodec:
         if not secret_keys:
             raise ValueError("the web session needs at least one secret key")
         # itsdangerous takes its key list oldest first and signs with the last.
-        keys = [key.encode() if isinstance(key, str) else key for key in reversed(secret_keys)]
-        self._serializer = URLSafeTimedSerializer(keys, salt="invitations.web.session")
+        self._serializer = URLSafeTimedSerializer(
+            list(reversed(secret_keys)), salt="invitations.web.session"
+        )
         self.max_age = max_age
         self.cookie_name = cookie_name
 

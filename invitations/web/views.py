@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -108,6 +109,12 @@ class RegistrationViews:
             request, session, problem.template, lang, context, status_code=problem.status_code
         )
 
+    async def _error_page(
+        self, request: Request, session: Session, error: InvitationError, lang: str
+    ) -> Response:
+        problem = await run_in_threadpool(problem_for, error, self.service)
+        return self._problem(request, session, problem, lang)
+
     @staticmethod
     def _cross_site(request: Request) -> bool:
         """True when the browser says the POST comes from another site."""
@@ -135,9 +142,9 @@ class RegistrationViews:
             session.pop("done")
             session.csrf_token()
             return self._redirect(request, session, "register", request.query_params.get("lang"))
-        return self._show_form(request, session)
+        return await self._show_form(request, session)
 
-    def _show_form(
+    async def _show_form(
         self,
         request: Request,
         session: Session,
@@ -150,11 +157,9 @@ class RegistrationViews:
         if not isinstance(token, str):
             return self._problem(request, session, Problem("session"), lang or self._lang(request))
         try:
-            invitation = self.service.verify(token)
+            invitation = await run_in_threadpool(self.service.verify, token)
         except InvitationError as exc:
-            return self._problem(
-                request, session, problem_for(exc, self.service), lang or self._lang(request)
-            )
+            return await self._error_page(request, session, exc, lang or self._lang(request))
         lang = lang or self._lang(request, fallbacks=invitation.languages)
         problem = problem_for_status(invitation)
         if problem is not None:
@@ -199,11 +204,12 @@ class RegistrationViews:
             password=values["password"],
         )
         try:
-            invitation = self.service.redeem(token, registration)
+            # The service blocks (SQLite, SMTP for a confirmation mail): not on the loop.
+            invitation = await run_in_threadpool(self.service.redeem, token, registration)
         except RegistrationRejected as exc:
-            return self._show_form(request, session, lang=lang, values=values, errors=exc)
+            return await self._show_form(request, session, lang=lang, values=values, errors=exc)
         except InvitationError as exc:
-            return self._problem(request, session, problem_for(exc, self.service), lang)
+            return await self._error_page(request, session, exc, lang)
         session.pop("token")
         session.pop("csrf")  # a fresh CSRF token for whatever comes next
         session.set(
@@ -260,9 +266,9 @@ class RegistrationViews:
         if not isinstance(token, str):
             return self._problem(request, session, Problem("session"), lang)
         try:
-            invitation = self.service.confirm_email(token)
+            invitation = await run_in_threadpool(self.service.confirm_email, token)
         except InvitationError as exc:
-            return self._problem(request, session, problem_for(exc, self.service), lang)
+            return await self._error_page(request, session, exc, lang)
         session.pop("confirm")
         session.pop("csrf")
         session.set(

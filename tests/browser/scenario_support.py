@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from invitations.clock import FrozenClock
 from invitations.models import Company, Invitation, Inviter
@@ -32,6 +32,12 @@ OPERATOR = Inviter("asiakaspalvelu@posti.fi", "Postin asiakaspalvelu", "operator
 GOOD_PASSWORD = "Vahva2024+Kala"
 #: Breaks three of the document's rules for "Matti Virtanen": too short, no digit, "vir".
 BAD_PASSWORD = "Virtax"
+#: What the three broken rules say, per language, in the order they are shown.
+THREE_RULES = {
+    "fi": ("vähintään 10 merkkiä", "vähintään yksi numero", "kolmea peräkkäistä kirjainta"),
+    "sv": ("minst 10 tecken", "minst en siffra", "tre bokstäver i följd"),
+    "en": ("at least 10 characters", "at least one digit", "three consecutive letters"),
+}
 #: A fixed start (Friday 7 March 2025 15.05 in Helsinki) so screenshots show stable dates.
 START = datetime(2025, 3, 7, 13, 5, tzinfo=UTC)
 
@@ -57,9 +63,10 @@ class Site:
         return f"http://127.0.0.1:{self.devsmtp.http_port}/"
 
 
-def _serve(stack: ExitStack, tmp_path: Path, transport: Transport | str) -> Site:
-    clock = FrozenClock(START)
-    web = stack.enter_context(BackgroundServer())
+def _serve(stack: ExitStack, tmp_path: Path, transport: Transport | str,
+           clock: FrozenClock) -> Site:
+    web = BackgroundServer()
+    stack.callback(web.stop)
     store = SQLiteInvitationStore(tmp_path / "invitations.sqlite3")
     stack.callback(store.close)
     service = InvitationService([KEY], web.url, transport, store=store, clock=clock)
@@ -71,7 +78,7 @@ def _serve(stack: ExitStack, tmp_path: Path, transport: Transport | str) -> Site
 def registration_site(tmp_path: Path) -> Iterator[Site]:
     """The registration page alone; mail goes to an in-memory outbox."""
     with ExitStack() as stack:
-        yield _serve(stack, tmp_path, MemoryTransport())
+        yield _serve(stack, tmp_path, MemoryTransport(), FrozenClock(START))
 
 
 @contextmanager
@@ -79,34 +86,18 @@ def full_site(tmp_path: Path) -> Iterator[Site]:
     """devsmtp (SMTP + web inbox) and the registration page, mail over real SMTP."""
     from devsmtp.server import DevSMTP
 
+    clock = FrozenClock(START)
     with ExitStack() as stack:
-        # The store file is created by the service below; devsmtp only reads it,
-        # with the same keys and clock, to show each link's state in its panel.
-        db = tmp_path / "invitations.sqlite3"
-        clock_holder: dict[str, FrozenClock] = {}
-        smtp = DevSMTP(
-            tmp_path / "devsmtp",
-            secret_keys=[KEY],
-            invitations_db=str(db),
-            clock=_LateClock(clock_holder),
-        )
+        # devsmtp reads the service's store with the same keys and clock, to show
+        # each link's state in its invitation panel; the service creates the file.
+        options = {"secret_keys": [KEY], "invitations_db": str(tmp_path / "invitations.sqlite3"),
+                   "clock": clock}
+        smtp = DevSMTP(tmp_path / "devsmtp", web=options)
         smtp.start()
         stack.callback(smtp.stop)
-        site = _serve(stack, tmp_path, f"smtp://127.0.0.1:{smtp.smtp_port}")
-        clock_holder["clock"] = site.clock
+        site = _serve(stack, tmp_path, f"smtp://127.0.0.1:{smtp.smtp_port}", clock)
         site.devsmtp = smtp
         yield site
-
-
-@dataclass
-class _LateClock:
-    """devsmtp starts before the service exists; it reads the service's clock through this."""
-
-    holder: dict[str, FrozenClock]
-
-    def now(self) -> datetime:
-        clock = self.holder.get("clock")
-        return clock.now() if clock is not None else START
 
 
 @dataclass
@@ -132,3 +123,13 @@ def fill_registration(page: Page, *, password: str, first: str = "Matti",
     if email is not None:
         page.get_by_test_id("field-email").locator("input").fill(email)
     page.get_by_test_id("field-password").locator("input").fill(password)
+
+
+def expect_three_password_errors(page: Page, lang: str) -> None:
+    """The three messages of :data:`BAD_PASSWORD`, beside the password field, in ``lang``."""
+    field = page.get_by_test_id("field-password")
+    items = field.get_by_test_id("errors-password").locator("li")
+    expect(items).to_have_count(3)
+    for index, fragment in enumerate(THREE_RULES[lang]):
+        expect(items.nth(index)).to_contain_text(fragment)
+    expect(field.locator("input")).to_have_attribute("aria-invalid", "true")

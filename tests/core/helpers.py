@@ -6,10 +6,12 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from invitations.models import Company, Inviter, Role
+from invitations.models import Company, Invitation, Inviter, Registration, Role
+from invitations.service import InvitationService
 from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
 
 KEY = "k" * 40
@@ -99,9 +101,27 @@ class SMTPSink:
     def stop(self) -> None:
         async def close() -> None:
             self.server.close()
+            # Sessions still open (a client that did not QUIT) end with the server.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
             await self.server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
+
+
+def invite(service: InvitationService, address: str = "matti@acme.fi", **kw: Any) -> Invitation:
+    kw.setdefault("company", ACME)
+    kw.setdefault("invited_by", BOSS)
+    return service.send_invite(address, **kw)
+
+
+def registration(address: str = "matti@acme.fi", **kw: str) -> Registration:
+    values = {"first_name": "Matti", "last_name": "Meikäläinen", "email": address,
+              "username": "", "password": STRONG}
+    values.update(kw)
+    return Registration(**values)

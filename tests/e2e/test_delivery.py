@@ -13,7 +13,7 @@ def test_two_451_then_sent_after_three_attempts(
     clock: FrozenClock, company: Company, main_user: Inviter,
 ) -> None:
     email = smtp_capture.address("retry")
-    smtp_faults.add(stage="rcpt", code=451, times=2, recipient=email)
+    smtp_faults.add(stage="rcpt", code=451, times=2, to=email)
     invitation = invitation_service.send_invite(email, company=company, invited_by=main_user)
     assert invitation.delivery_state is DeliveryState.QUEUED
     assert invitation_service.get(invitation.id).attempts == 1
@@ -39,7 +39,7 @@ def test_550_fails_only_that_invitation(
     company: Company, main_user: Inviter,
 ) -> None:
     good, bad = smtp_capture.address("good"), smtp_capture.address("bad")
-    smtp_faults.add(stage="rcpt", code=550, recipient=bad)
+    smtp_faults.add(stage="rcpt", code=550, to=bad)
     ok = invitation_service.send_invite(good, company=company, invited_by=main_user)
     refused = invitation_service.send_invite(bad, company=company, invited_by=main_user)
 

@@ -59,8 +59,9 @@ def test_wait_for_failure_lists_what_arrived(smtp_capture: Capture) -> None:
     with pytest.raises(MailAssertionError) as info:
         smtp_capture.wait_for(to="alice", subject="User invitation", timeout=0.3)
     text = str(info.value)
-    assert f"expected 1 mail(s) to {smtp_capture.address('alice')}" in text
-    assert f"from sender@example.test to {smtp_capture.address('bob')}: 'User invitation'" in text
+    assert f"expected 1 new mail(s) to {smtp_capture.address('alice')}" in text
+    assert (f"from sender@example.test to {smtp_capture.address('bob')}: 'User invitation'"
+            "  [handed out]") in text
     assert "closest match: to" in text and smtp_capture.address("bob") in text
 
 
@@ -81,7 +82,7 @@ def test_expect_collects_only_what_the_block_sent(smtp_capture: Capture) -> None
 
 
 def test_expect_fails_when_the_block_sends_nothing(smtp_capture: Capture) -> None:
-    with pytest.raises(MailAssertionError, match="expected 1 mail"), \
+    with pytest.raises(MailAssertionError, match="expected 1 new mail"), \
             smtp_capture.expect(to="c", timeout=0.3):
         pass
 
@@ -89,7 +90,7 @@ def test_expect_fails_when_the_block_sends_nothing(smtp_capture: Capture) -> Non
 def test_assert_nothing_sent(smtp_capture: Capture) -> None:
     smtp_capture.assert_nothing_sent(within=0.2)
     send(smtp_capture, smtp_capture.address("d"), subject="oops")
-    with pytest.raises(MailAssertionError, match=r"expected no mail.*'oops' arrived"):
+    with pytest.raises(MailAssertionError, match=r"expected no new mail.*'oops' arrived"):
         smtp_capture.assert_nothing_sent(within=2)
     smtp_capture.wait_for(subject="oops")
     smtp_capture.assert_nothing_sent(within=0.2)  # already seen: not "new" any more

@@ -171,3 +171,9 @@ def test_assert_no_untranslated_catches_unrendered_placeholders() -> None:
 def test_decode_token_refuses_garbage_with_one_error_type(token: str) -> None:
     with pytest.raises(MailAssertionError, match="not an itsdangerous token"):
         decode_token(token)
+
+
+def test_assert_languages_compares_visible_dates_even_with_time_elements() -> None:
+    texts = dict(TEXTS, sv=(*TEXTS["sv"][:2], "Giltig till 14.3.2025 kl. 14:05."))
+    with pytest.raises(MailAssertionError, match="expiry differs between sections"):
+        captured(invitation_mail(texts=texts, times=True)).assert_languages("fi", "sv", "en")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from devsmtp.testing import Capture
 
-SAMPLE = '''
+SAMPLE = r'''
 import smtplib
 from email.message import EmailMessage
 
@@ -39,6 +40,15 @@ def test_broken_feature(smtp_capture):
     send(smtp_capture, smtp_capture.address("bob"), "Kutsu käyttäjäksi")
     smtp_capture.wait_for(to="bob")
     assert False, "the feature is broken"
+
+
+def test_broken_unit(mail_outbox):
+    from invitations.transports import OutgoingMessage
+
+    data = b"From: a@example.com\r\nSubject: in memory\r\n\r\nhi\r\n"
+    message = OutgoingMessage("<1@example.com>", "a@example.com", ("b@example.com",), data)
+    mail_outbox.send([message])
+    assert False
 '''
 
 
@@ -64,13 +74,14 @@ def test_fixtures_come_from_the_entry_point(tmp_path: Path) -> None:
     result = run_pytest(project)
     out = result.stdout + result.stderr
     assert result.returncode == 1, out
-    assert "1 failed, 1 passed" in out, out
-    assert "devsmtp: mail captured by this test" in out, out
+    assert "2 failed, 1 passed" in out, out
+    assert out.count("devsmtp: mail captured by this test") == 2, out
+    assert "1 mail in mail_outbox, saved in" in out, out
     paths = [Path(p) for p in re.findall(r"^\s+(\S+\.eml)$", out, re.MULTILINE)]
-    assert len(paths) == 1, out
-    mail = paths[0].read_bytes()
-    assert b"Subject: =?utf-8?" in mail and b"hello" in mail
-    assert paths[0].is_relative_to(project / "tmp")
+    assert [p.name for p in paths] == ["001-Kutsu-k-ytt-j-ksi.eml", "001-in-memory.eml"], out
+    assert b"Subject: Kutsu =?utf-8?b?a8OkeXR0w6Rqw6Rrc2k=?=\r\n" in paths[0].read_bytes()
+    assert paths[1].read_bytes().startswith(b"From: a@example.com\r\nSubject: in memory")
+    assert all(path.is_relative_to(project / "tmp") for path in paths)
 
 
 def test_artifacts_directory_option(tmp_path: Path) -> None:
@@ -78,7 +89,8 @@ def test_artifacts_directory_option(tmp_path: Path) -> None:
     result = run_pytest(project, "--devsmtp-artifacts", "mail-artifacts")
     assert result.returncode == 1, result.stdout
     saved = sorted((project / "mail-artifacts").rglob("*.eml"))
-    assert [p.parent.name for p in saved] == ["test_sample.py_test_broken_feature"]
+    assert [p.parent.name for p in saved] == ["test_sample.py_test_broken_feature",
+                                              "test_sample.py_test_broken_unit"]
 
 
 def test_help_lists_the_options(tmp_path: Path) -> None:
@@ -99,13 +111,22 @@ def test_devsmtp_url_uses_a_running_server(smtp_capture: Capture, tmp_path: Path
                 smtp.sendmail("app@example.test", [{smtp_capture.address("remote")!r}],
                               b"Subject: from the subprocess\\r\\n\\r\\nhi\\r\\n")
     '''
-    result = run_pytest(
-        project_with(tmp_path, source),
-        "--devsmtp-url", smtp_capture.client.api_url,
-        "--devsmtp-smtp", f"{smtp_capture.smtp_host}:{smtp_capture.smtp_port}",
-    )
+    # Only the HTTP address: the SMTP port comes from the server's /api/info.
+    result = run_pytest(project_with(tmp_path, source), "--devsmtp-url",
+                        smtp_capture.client.api_url.removesuffix("/api"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert smtp_capture.wait_for(to="remote").subject == "from the subprocess"
+
+
+def test_devsmtp_url_without_a_server_says_what_to_do(tmp_path: Path) -> None:
+    with socket.socket() as unused:  # bound, never listening: connections are refused
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        result = run_pytest(project_with(tmp_path, "def test_x(smtp_capture): pass\n"),
+                            "--devsmtp-url", url)
+    assert result.returncode == 1
+    assert f"--devsmtp-url {url}" in result.stdout
+    assert "start `devsmtp serve` there, or leave the option out" in result.stdout
 
 
 def test_parallel_workers_on_one_server_never_see_each_other(
@@ -119,12 +140,32 @@ def test_parallel_workers_on_one_server_never_see_each_other(
                 smtp.sendmail("a@example.test", [smtp_capture.address("x")],
                               b"Subject: mail {n}\\r\\n\\r\\nhi\\r\\n")
             assert smtp_capture.wait_for().subject == "mail {n}"
-            smtp_capture.assert_nothing_sent(within=0.3)
-        ''' for n in range(6))
+            smtp_capture.assert_nothing_sent(within=0.2)
+        ''' for n in range(4))
     result = run_pytest(
-        project_with(tmp_path, tests), "-n", "3",
+        project_with(tmp_path, tests), "-n", "2",
         "--devsmtp-url", smtp_capture.client.api_url,
         "--devsmtp-smtp", f"{smtp_capture.smtp_host}:{smtp_capture.smtp_port}",
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 passed" in result.stdout
+    assert "4 passed" in result.stdout
+
+
+def test_loading_the_plugin_is_cheap() -> None:
+    # pytest loads the plugin in every run of every project that installs the
+    # package: it must not drag in the server, HTTP or the toolkit before use.
+    code = ("import sys, devsmtp.pytest_plugin; "
+            "print(sorted(m for m in ('httpx', 'aiosmtpd', 'starlette', 'uvicorn', "
+            "'invitations', 'devsmtp.server', 'devsmtp.testing') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_readme_sample_runs(tmp_path: Path) -> None:
+    readme = Path(__file__).parents[2] / "docs" / "readme" / "testing.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.DOTALL)
+    sample = next(block for block in blocks if "def test_invited_user_registers" in block)
+    result = run_pytest(project_with(tmp_path, sample))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

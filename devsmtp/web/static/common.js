@@ -44,6 +44,17 @@ var devsmtp = (function () {
     labelThemeToggle();
   }
 
+  // The language switch keeps whatever the page's address holds now (a search
+  // typed after the page loaded lives only in history.replaceState).
+  Array.prototype.forEach.call(document.querySelectorAll(".lang-switch a[hreflang]"), function (link) {
+    link.addEventListener("click", function (event) {
+      var target = new URL(window.location.href);
+      target.searchParams.set("lang", link.getAttribute("hreflang"));
+      event.preventDefault();
+      window.location.assign(target.toString());
+    });
+  });
+
   // A <dialog> rather than window.confirm(): styled, translated, and testable.
   function confirmAction(text) {
     var dialog = document.getElementById("confirm");

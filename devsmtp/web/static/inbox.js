@@ -13,6 +13,9 @@
   var next = null;
   var generation = 0;  // drops answers to requests a newer search replaced
   var seenInboxes = {};
+  Array.prototype.forEach.call(inboxes.options, function (option) {
+    seenInboxes[option.value] = true;
+  });
 
   function filters() {
     var data = new FormData(form);
@@ -61,9 +64,13 @@
     row.setAttribute("data-id", String(message.id));
     var att = cell(row, "att");
     if (hasAttachments(message)) {
-      att.textContent = "📎";
-      att.title = t("has_attachments");
-      att.setAttribute("data-testid", "row-attachment");
+      var clip = document.createElement("span");
+      clip.className = "clip";
+      clip.setAttribute("role", "img");
+      clip.setAttribute("aria-label", t("has_attachments"));
+      clip.title = t("has_attachments");
+      clip.setAttribute("data-testid", "row-attachment");
+      att.appendChild(clip);
     }
     cell(row, "from", message.from || "").setAttribute("data-testid", "row-from");
     var to = cell(row, "to");
@@ -89,7 +96,7 @@
     when.setAttribute("data-testid", "row-received");
     when.title = String(message.received_at);
     cell(row, "num", devsmtp.formatSize(message.size || 0)).setAttribute("data-testid", "row-size");
-    var actions = cell(row, "actions");
+    var actions = cell(row, "row-actions");
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "danger ghost row-delete";
@@ -148,7 +155,7 @@
   function loadMore() {
     if (!next) return;
     var mine = generation;
-    devsmtp.api("GET", query({ after: next })).then(function (answer) {
+    devsmtp.api("GET", query({ before: next })).then(function (answer) {
       if (mine !== generation) return;
       next = answer.next;
       more.hidden = !next;
@@ -201,12 +208,13 @@
   function onEvent(kind, raw) {
     var data = null;
     try { data = raw ? JSON.parse(raw) : null; } catch (e) { data = null; }
-    var type = String(kind === "message" && data && data.type ? data.type : kind);
-    if (/delet|remov|clear|prun/.test(type)) {
-      var ids = idsOf(data && data.message ? data.message : data);
+    if (kind === "deleted") {
+      var ids = idsOf(data);
       if (ids.length) ids.forEach(removeRow); else loadFirst();
-    } else {
+    } else if (kind === "new") {
       refreshTop();
+    } else {
+      loadFirst();  // "reload": the server dropped events; start over
     }
   }
 
@@ -221,7 +229,6 @@
       live.setAttribute("data-state", "offline");
       live.textContent = t("offline");
     };
-    source.onmessage = function (event) { onEvent("message", event.data); };
     page.event_types.forEach(function (type) {
       source.addEventListener(type, function (event) { onEvent(type, event.data); });
     });

@@ -1,0 +1,5 @@
+"""``python -m devsmtp``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,334 @@
+"""The JSON API under ``/api`` (Starlette). No GET changes anything."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import __version__, release, views
+from .errors import BadRequest, DevSMTPError, MessageNotFound, PartNotFound, ReleaseRefused
+from .faults import Faults
+from .handler import CaptureHandler
+from .parse import parse_bytes
+from .records import Query, StoredMessage
+from .settings import Settings
+from .store import Event, Store
+
+__all__ = ["ApiContext", "create_app", "routes"]
+
+
+@dataclass
+class ApiContext:
+    """What the routes need: the store, the fault rules, sessions, settings."""
+
+    store: Store
+    faults: Faults
+    handler: CaptureHandler
+    settings: Settings
+    ports: dict[str, object]
+
+
+class JSON(JSONResponse):
+    """JSON with real UTF-8 (Finnish and Swedish stay readable)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _int(params: QueryParams, name: str, default: int | None, low: int, high: int) -> int | None:
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise BadRequest(f"'{name}' must be between {low} and {high}")
+    return number
+
+
+def _float(params: QueryParams, name: str, default: float, low: float, high: float) -> float:
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = float(str(value))
+    except ValueError:
+        raise BadRequest(f"'{name}' must be a number of seconds, not {value!r}") from None
+    if not low <= number <= high:
+        raise BadRequest(f"'{name}' must be between {low:g} and {high:g}")
+    return number
+
+
+def query_from(params: QueryParams) -> Query:
+    """``to``, ``from``, ``subject``, ``q``, ``after``, ``before`` as a :class:`Query`."""
+    return Query(
+        to=params.get("to") or None,
+        sender=params.get("from") or None,
+        subject=params.get("subject") or None,
+        q=params.get("q") or None,
+        after=_int(params, "after", None, 0, 2**62),
+        before=_int(params, "before", None, 0, 2**62),
+    )
+
+
+def _dicts(messages: list[StoredMessage]) -> list[dict[str, object]]:
+    return [m.to_dict() for m in messages]
+
+
+def _id(request: Request) -> int:
+    return int(request.path_params["id"])
+
+
+def routes(ctx: ApiContext) -> list[BaseRoute]:
+    """The ``/api`` routes bound to ``ctx``."""
+    store, faults = ctx.store, ctx.faults
+
+    async def list_messages(request: Request) -> Response:
+        query = query_from(request.query_params)
+        limit = _int(request.query_params, "limit", 50, 1, 1000) or 50
+        page = await run_in_threadpool(store.list, query, limit)
+        return JSON({"messages": _dicts(page.messages), "next": page.next, "latest": store.latest})
+
+    async def delete_messages(request: Request) -> Response:
+        query = query_from(request.query_params)
+        return JSON({"deleted": await store.delete_matching(query)})
+
+    async def get_message(request: Request) -> Response:
+        return JSON(await run_in_threadpool(views.message_detail, store, _id(request)))
+
+    async def delete_message(request: Request) -> Response:
+        if not await store.delete(_id(request)):
+            raise MessageNotFound(_id(request))
+        return JSON({"deleted": 1})
+
+    async def raw(request: Request) -> Response:
+        _, data = await run_in_threadpool(views.load, store, _id(request))
+        return Response(data, media_type="message/rfc822")
+
+    def body(kind: str) -> Any:
+        async def endpoint(request: Request) -> Response:
+            message, data = await run_in_threadpool(views.load, store, _id(request))
+            text, html = views.bodies(parse_bytes(data))
+            content = text if kind == "text" else html
+            if content is None:
+                raise PartNotFound(message.id, kind)
+            media = "text/plain" if kind == "text" else "text/html"
+            headers = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src data:"}
+            return Response(content, media_type=f"{media}; charset=utf-8", headers=headers)
+
+        return endpoint
+
+    async def part(request: Request) -> Response:
+        index = int(request.path_params["n"])
+        ctype, data, filename = await run_in_threadpool(
+            views.message_part, store, _id(request), index
+        )
+        headers = {"Content-Security-Policy": "sandbox; default-src 'none'"}
+        if filename:
+            quoted = filename.replace('"', "")
+            headers["Content-Disposition"] = f'attachment; filename="{quoted}"'
+        return Response(data, media_type=ctype, headers=headers)
+
+    async def release_message(request: Request) -> Response:
+        body = await _json_body(request)
+        to = body.get("to")
+        recipients = [to] if isinstance(to, str) else to
+        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+            raise BadRequest("'to' must be an address or a list of addresses")
+        release.check(recipients, ctx.settings.relay_allow)
+        host = body.get("host") or ctx.settings.relay_host
+        port = body.get("port") or ctx.settings.relay_port
+        if not isinstance(host, str) or not isinstance(port, int):
+            raise ReleaseRefused("no relay server: give 'host'/'port' or --relay-host")
+        message, data = await run_in_threadpool(views.load, store, _id(request))
+        sender = body.get("from") or message.envelope.mail_from
+        reply = await run_in_threadpool(
+            release.relay, host, port, str(sender), recipients, data
+        )
+        return JSON({"released": message.id, "to": recipients, "relay": f"{host}:{port}",
+                     "reply": reply})
+
+    async def wait(request: Request) -> Response:
+        params = request.query_params
+        query = query_from(params)
+        count = _int(params, "count", 1, 1, 1000) or 1
+        timeout = _float(params, "timeout", 10.0, 0.0, 300.0)
+        result = await store.wait(query, count=count, timeout=timeout)
+        if result.complete:
+            return JSON({"messages": _dicts(result.messages), "latest": store.latest})
+        arrived = await run_in_threadpool(store.list, Query(after=query.after), 50)
+        return JSON(
+            {
+                "error": "wait_timeout",
+                "message": f"no {count} message(s) matched within {timeout:g}s",
+                "messages": _dicts(result.messages),
+                "arrived": _dicts(arrived.messages),
+                "latest": store.latest,
+            },
+            status_code=408,
+        )
+
+    async def events(request: Request) -> Response:
+        return StreamingResponse(
+            _event_stream(store),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def list_faults(request: Request) -> Response:
+        return JSON({"rules": [r.to_dict() for r in faults.list()]})
+
+    async def add_faults(request: Request) -> Response:
+        body: Any = await _json_body(request, allow_list=True)
+        if isinstance(body, dict) and "rules" in body:
+            body = body["rules"]
+        rules = faults.add(body)
+        return JSON({"rules": [r.to_dict() for r in rules]}, status_code=201)
+
+    async def clear_faults(request: Request) -> Response:
+        return JSON({"deleted": faults.clear()})
+
+    async def delete_fault(request: Request) -> Response:
+        faults.remove(str(request.path_params["fault_id"]))
+        return JSON({"deleted": 1})
+
+    async def sessions(request: Request) -> Response:
+        return JSON({"sessions": [s.to_dict() for s in reversed(ctx.handler.sessions)]})
+
+    async def inboxes(request: Request) -> Response:
+        rows = await run_in_threadpool(store.inboxes)
+        return JSON({"inboxes": [{"address": a, "count": n} for a, n in rows]})
+
+    async def info(request: Request) -> Response:
+        count = await run_in_threadpool(store.count)
+        return JSON({"version": __version__, "count": count, "latest": store.latest,
+                     **ctx.ports, "size_limit": ctx.settings.size_limit,
+                     "max_messages": ctx.settings.max_messages})
+
+    async def openapi(request: Request) -> Response:
+        text = resources.files("devsmtp").joinpath("openapi.json").read_text("utf-8")
+        return Response(text, media_type="application/json")
+
+    message = "/api/messages/{id:int}"
+    return [
+        Route("/api/messages", list_messages, methods=["GET"]),
+        Route("/api/messages", delete_messages, methods=["DELETE"]),
+        Route(message, get_message, methods=["GET"]),
+        Route(message, delete_message, methods=["DELETE"]),
+        Route(message + "/raw", raw, methods=["GET"]),
+        Route(message + "/html", body("html"), methods=["GET"]),
+        Route(message + "/text", body("text"), methods=["GET"]),
+        Route(message + "/parts/{n:int}", part, methods=["GET"]),
+        Route(message + "/release", release_message, methods=["POST"]),
+        Route("/api/wait", wait, methods=["GET"]),
+        Route("/api/events", events, methods=["GET"]),
+        Route("/api/faults", list_faults, methods=["GET"]),
+        Route("/api/faults", add_faults, methods=["PUT", "POST"]),
+        Route("/api/faults", clear_faults, methods=["DELETE"]),
+        Route("/api/faults/{fault_id}", delete_fault, methods=["DELETE"]),
+        Route("/api/sessions", sessions, methods=["GET"]),
+        Route("/api/inboxes", inboxes, methods=["GET"]),
+        Route("/api/info", info, methods=["GET"]),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
+    ]
+
+
+async def _json_body(request: Request, *, allow_list: bool = False) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise BadRequest(f"the body is not valid JSON ({error})") from None
+    if isinstance(data, list) and allow_list:
+        return data  # type: ignore[return-value]
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def _sse(event: Event) -> str:
+    if event.kind == "new" and event.message is not None:
+        data = json.dumps(event.message.to_dict(), ensure_ascii=False)
+        return f"id: {event.message.id}\nevent: new\ndata: {data}\n\n"
+    if event.kind == "deleted":
+        return f"event: deleted\ndata: {json.dumps({'ids': list(event.ids)})}\n\n"
+    return "event: reload\ndata: {}\n\n"
+
+
+async def _event_stream(store: Store) -> AsyncIterator[str]:
+    subscription = store.subscribe()
+    try:
+        yield "retry: 2000\n: devsmtp events\n\n"
+        iterator = aiter(subscription)
+        while True:
+            try:
+                event = await asyncio.wait_for(anext(iterator), timeout=15)
+            except TimeoutError:
+                yield ": keep-alive\n\n"
+                continue
+            except StopAsyncIteration:
+                return
+            yield _sse(event)
+    finally:
+        subscription.close()
+
+
+class BasicAuth:
+    """HTTP basic auth (any user name, the configured password) for every route."""
+
+    def __init__(self, app: ASGIApp, password: str) -> None:
+        self.app = app
+        self.password = password.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._ok(scope):
+            response = JSON(
+                {"error": "unauthorized", "message": "devsmtp needs the --ui-password"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="devsmtp"'},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _ok(self, scope: Scope) -> bool:
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" and value[:6].lower() == b"basic ":
+                try:
+                    decoded = base64.b64decode(value[6:], validate=True)
+                except ValueError:
+                    return False
+                return hmac.compare_digest(decoded.partition(b":")[2], self.password)
+        return False
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DevSMTPError)
+    return JSON(exc.to_dict(), status_code=exc.status)
+
+
+def create_app(ctx: ApiContext, extra: list[BaseRoute] | None = None) -> ASGIApp:
+    """The whole HTTP app: ``/api`` plus ``extra`` (the web inbox), with auth if set."""
+    handlers = {DevSMTPError: _error}
+    app = Starlette(routes=[*routes(ctx), *(extra or [])], exception_handlers=handlers)
+    if ctx.settings.ui_password:
+        return BasicAuth(app, ctx.settings.ui_password)
+    return app

@@ -1,0 +1,202 @@
+"""Deterministic fault injection: rules that make the SMTP server misbehave.
+
+A rule fires at one ``stage`` (``connect``, ``mail``, ``rcpt`` or ``data``),
+optionally only for a recipient (``to``; an address or ``@domain``) or a sender
+(``from``), and only for its first ``times`` matching attempts. Firing means:
+wait ``delay`` seconds, then answer ``code`` (421/451/452/550/552/554), or close
+the connection (``disconnect``; at ``data`` this happens after the ``354``, in
+the middle of the client's data), or, with neither, carry on normally. Rules are
+checked in the order they were added; the first applicable one fires.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal, cast
+
+from .errors import FaultNotFound, FaultRuleInvalid
+from .records import domain_of, fold
+
+__all__ = ["CODES", "STAGES", "FaultRule", "Faults"]
+
+Stage = Literal["connect", "mail", "rcpt", "data"]
+STAGES: tuple[Stage, ...] = ("connect", "mail", "rcpt", "data")
+CODES: Mapping[int, str] = {
+    421: "4.3.2 Service not available, closing channel",
+    451: "4.3.0 Requested action aborted: local error in processing",
+    452: "4.3.1 Insufficient system storage",
+    550: "5.1.1 Mailbox unavailable",
+    552: "5.3.4 Message size exceeds fixed maximum or storage allocation exceeded",
+    554: "5.7.1 Transaction failed",
+}
+_FIELDS = {"stage", "code", "message", "to", "from", "times", "delay", "disconnect"}
+
+
+def _scope_matches(scope: str | None, addresses: Iterable[str]) -> bool:
+    if scope is None:
+        return True
+    wanted = fold(scope)
+    if wanted.startswith("@"):
+        return any(domain_of(a) == wanted[1:] for a in addresses)
+    return any(fold(a) == wanted for a in addresses)
+
+
+@dataclass(slots=True)
+class FaultRule:
+    """One installed rule; ``fired`` counts the attempts it has answered."""
+
+    id: str
+    stage: Stage
+    code: int | None = None
+    message: str | None = None
+    to: str | None = None
+    sender: str | None = None
+    times: int | None = None
+    delay: float = 0.0
+    disconnect: bool = False
+    fired: int = 0
+
+    @property
+    def reply(self) -> str | None:
+        """The SMTP reply line this rule answers with, if it answers."""
+        if self.code is None:
+            return None
+        return f"{self.code} {self.message or CODES[self.code]} (devsmtp fault {self.id})"
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def applies(self, stage: str, sender: str | None, recipients: Sequence[str]) -> bool:
+        if self.stage != stage or self.exhausted:
+            return False
+        if self.sender is not None and not _scope_matches(self.sender, [sender or ""]):
+            return False
+        return _scope_matches(self.to, recipients)
+
+    def describe(self) -> str:
+        """A line for the session log."""
+        action = self.reply or ("disconnect" if self.disconnect else "continue")
+        delay = f" after {self.delay:g}s" if self.delay else ""
+        return f"fault {self.id} fired at {self.stage}{delay}: {action}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "stage": self.stage,
+            "code": self.code,
+            "message": self.message,
+            "to": self.to,
+            "from": self.sender,
+            "times": self.times,
+            "delay": self.delay,
+            "disconnect": self.disconnect,
+            "fired": self.fired,
+            "exhausted": self.exhausted,
+        }
+
+
+def _text(data: Mapping[str, object], name: str) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise FaultRuleInvalid(f"'{name}' must be a string")
+    return value
+
+
+def parse_rule(data: object, id: str) -> FaultRule:
+    """Validate one rule from JSON; every error names the field and the fix."""
+    if not isinstance(data, Mapping):
+        raise FaultRuleInvalid("a rule must be a JSON object")
+    unknown = set(data) - _FIELDS
+    if unknown:
+        raise FaultRuleInvalid(f"unknown field(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
+    stage = data.get("stage")
+    if stage not in STAGES:
+        raise FaultRuleInvalid(f"'stage' must be one of {list(STAGES)}, not {stage!r}")
+    code = data.get("code")
+    if code is not None and (isinstance(code, bool) or code not in CODES):
+        raise FaultRuleInvalid(f"'code' must be one of {sorted(CODES)}, not {code!r}")
+    times = data.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise FaultRuleInvalid("'times' must be a whole number >= 1 (or null for always)")
+    delay = data.get("delay", 0) or 0
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
+        raise FaultRuleInvalid("'delay' must be a number of seconds between 0 and 600")
+    disconnect = data.get("disconnect", False)
+    if not isinstance(disconnect, bool):
+        raise FaultRuleInvalid("'disconnect' must be true or false")
+    if code is not None and disconnect:
+        raise FaultRuleInvalid("give either 'code' or 'disconnect', not both")
+    if code is None and not disconnect and not delay:
+        raise FaultRuleInvalid("give 'code', 'disconnect' or 'delay'")
+    to, sender = _text(data, "to"), _text(data, "from")
+    if to is not None and stage in ("connect", "mail"):
+        raise FaultRuleInvalid(f"'to' cannot scope stage {stage!r}: recipients are not known yet")
+    if sender is not None and stage == "connect":
+        raise FaultRuleInvalid("'from' cannot scope stage 'connect': the sender is not known yet")
+    return FaultRule(
+        id=id,
+        stage=cast(Stage, stage),
+        code=code if isinstance(code, int) else None,
+        message=_text(data, "message"),
+        to=to,
+        sender=sender,
+        times=times if isinstance(times, int) else None,
+        delay=float(delay),
+        disconnect=disconnect,
+    )
+
+
+@dataclass
+class Faults:
+    """The installed rules; safe to change from the API while sessions run."""
+
+    _rules: list[FaultRule] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, data: object) -> list[FaultRule]:
+        """Install one rule (a JSON object) or several (a list); all or none."""
+        items = data if isinstance(data, list) else [data]
+        if not items:
+            raise FaultRuleInvalid("no rule given")
+        with self._lock:
+            rules = [parse_rule(item, f"f{next(self._ids)}") for item in items]
+            self._rules.extend(rules)
+            return [replace(rule) for rule in rules]
+
+    def list(self) -> list[FaultRule]:
+        with self._lock:
+            return [replace(rule) for rule in self._rules]
+
+    def remove(self, id: str) -> None:
+        with self._lock:
+            for index, rule in enumerate(self._rules):
+                if rule.id == id:
+                    del self._rules[index]
+                    return
+        raise FaultNotFound(id)
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._rules)
+            self._rules.clear()
+            return count
+
+    def fire(
+        self, stage: Stage, sender: str | None = None, recipients: Sequence[str] = ()
+    ) -> FaultRule | None:
+        """The first applicable rule (a copy, after counting this attempt), or None."""
+        if not self._rules:  # the common case costs no lock
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.applies(stage, sender, recipients):
+                    rule.fired += 1
+                    return replace(rule)
+        return None

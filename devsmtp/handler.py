@@ -1,0 +1,260 @@
+"""The aiosmtpd side: the capture handler and a thin SMTP subclass for faults.
+
+SMTP itself is aiosmtpd's; this module only adds what it has no hook for:
+faults at connect and in the middle of DATA, closing after a 421, and a
+session id with a log. The handler stores DATA's exact bytes through the
+store's writer thread and answers 250 only after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import itertools
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, AnyStr
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from .errors import DevSMTPError
+from .faults import FaultRule, Faults, Stage
+from .records import Envelope as StoredEnvelope
+from .settings import Settings
+from .store import Store
+
+__all__ = ["CaptureHandler", "CaptureSMTP", "SessionInfo"]
+
+log = logging.getLogger("devsmtp")
+#: A status the handler returns to have the connection closed without a reply.
+DISCONNECT = "\x00disconnect"
+_session_ids = itertools.count(1)
+
+
+def clean(text: str) -> str:
+    """Undo aiosmtpd's surrogate escapes so the text is valid UTF-8 for JSON."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+@dataclass(slots=True)
+class SessionInfo:
+    """One SMTP connection as the API shows it (``GET /api/sessions``)."""
+
+    id: str
+    peer: str
+    started_at: float
+    log: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        stamp = time.strftime("%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}"
+        self.log.append(f"{stamp} {line}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "peer": self.peer, "started_at": self.started_at, "log": self.log}
+
+
+class CaptureSession(Session):
+    """aiosmtpd's session plus devsmtp's id, log and pending DATA fault."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, info: SessionInfo) -> None:
+        super().__init__(loop)
+        self.info = info
+        self.data_fault: FaultRule | None = None
+
+
+class CaptureHandler:
+    """aiosmtpd handler: faults at MAIL/RCPT/DATA, then store and answer 250."""
+
+    def __init__(self, store: Store, faults: Faults, settings: Settings) -> None:
+        self.store = store
+        self.faults = faults
+        self.settings = settings
+        self.sessions: deque[SessionInfo] = deque(maxlen=500)
+
+    def new_session(self, peer: object) -> SessionInfo:
+        if isinstance(peer, tuple) and len(peer) >= 2:
+            peer_text = f"{peer[0]}:{peer[1]}"
+        else:
+            peer_text = str(peer or "")
+        info = SessionInfo(f"s{next(_session_ids)}", peer_text, time.time())
+        self.sessions.append(info)
+        return info
+
+    async def apply(self, session: Session, stage: Stage, rule: FaultRule | None) -> str | None:
+        """Log and act on a fired rule: the status to answer instead, or None."""
+        if rule is None:
+            return None
+        if isinstance(session, CaptureSession):
+            session.info.add(rule.describe())
+        log.info("%s", rule.describe())
+        if rule.delay:
+            await asyncio.sleep(rule.delay)
+        if rule.disconnect:
+            return DISCONNECT
+        return rule.reply
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        # With this hook aiosmtpd leaves recording the name to us.
+        session.host_name = hostname
+        if self.settings.auth is None:
+            responses = [r for r in responses if not r.startswith("250-AUTH")]
+        return responses
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        status = await self.apply(session, "mail", self.faults.fire("mail", address))
+        if status is not None:
+            return status
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        rule = self.faults.fire("rcpt", envelope.mail_from, [address])
+        status = await self.apply(session, "rcpt", rule)
+        if status is not None:
+            return status
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if isinstance(session, CaptureSession) and session.data_fault is not None:
+            rule, session.data_fault = session.data_fault, None
+            status = await self.apply(session, "data", rule)
+            if status is not None:
+                return status
+        raw = envelope.original_content or b""
+        info = session.info if isinstance(session, CaptureSession) else None
+        transport = server.transport
+        stored = StoredEnvelope(
+            mail_from=clean(envelope.mail_from or ""),
+            rcpt_to=tuple(clean(r) for r in envelope.rcpt_tos),
+            received_at=time.time(),
+            mail_options=tuple(envelope.mail_options),
+            peer=info.peer if info else "",
+            helo=clean(session.host_name) if session.host_name else None,
+            auth_user=session.auth_data if isinstance(session.auth_data, str) else None,
+            tls=transport is not None and transport.get_extra_info("ssl_object") is not None,
+            smtputf8=envelope.smtp_utf8,
+            session_id=info.id if info else "",
+            session_log=tuple(info.log) if info else (),
+        )
+        try:
+            message = await self.store.add(raw, stored)
+        except DevSMTPError as error:
+            log.error("could not store a message: %s", error)
+            if info:
+                info.add(f"store failed: {error}")
+            return "451 4.3.0 devsmtp could not store the message; try again later"
+        if info:
+            info.add(f"stored as {message.id}")
+        return f"250 2.0.0 OK queued as {message.id}"
+
+    def authenticate(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        mechanism: str,
+        auth_data: Any,
+    ) -> AuthResult:
+        """AUTH PLAIN/LOGIN: accept any login (recording it) or check the configured one."""
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode("utf-8", "replace")
+        credentials = self.settings.credentials
+        info = session.info if isinstance(session, CaptureSession) else None
+        if credentials is not None:
+            user_ok = hmac.compare_digest(user.encode(), credentials[0].encode())
+            password_ok = hmac.compare_digest(auth_data.password, credentials[1].encode())
+            if not (user_ok and password_ok):
+                if info:
+                    info.add(f"AUTH {mechanism} refused for {user!r}")
+                return AuthResult(success=False, handled=False)
+        if info:
+            info.add(f"AUTH {mechanism} as {user!r}")
+        return AuthResult(success=True, handled=False, auth_data=user)
+
+
+class CaptureSMTP(SMTP):
+    """aiosmtpd's SMTP with fault hooks where the handler API has none."""
+
+    def __init__(self, handler: CaptureHandler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.capture = handler
+
+    def _create_session(self) -> Session:
+        return CaptureSession(self.loop, self.capture.new_session(None))
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        session = self.session
+        if isinstance(session, CaptureSession) and not session.info.peer:
+            peer = transport.get_extra_info("peername")
+            session.info.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else ""
+
+    async def _handle_client(self) -> None:
+        session = self.session
+        assert session is not None
+        status = await self.capture.apply(session, "connect", self.capture.faults.fire("connect"))
+        if status is not None:
+            await self.push(status)
+            if self.transport is not None:
+                self.transport.close()
+            return
+        await super()._handle_client()
+
+    async def smtp_DATA(self, arg: str) -> None:
+        envelope, session = self.envelope, self.session
+        if envelope is not None and envelope.rcpt_tos and not arg and session is not None:
+            rule = self.capture.faults.fire("data", envelope.mail_from, envelope.rcpt_tos)
+            if rule is not None and rule.disconnect:
+                await self.capture.apply(session, "data", rule)
+                await self._drop_mid_data()
+                return
+            if isinstance(session, CaptureSession):
+                session.data_fault = rule
+        await super().smtp_DATA(arg)
+
+    async def _drop_mid_data(self) -> None:
+        """Invite the data, take the first bytes, then hang up (nothing stored)."""
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            await asyncio.wait_for(self._reader.read(1), timeout=10)
+        if self.transport is not None:
+            self.transport.close()
+
+    async def push(self, status: AnyStr) -> None:
+        text = status.decode("utf-8", "replace") if isinstance(status, bytes) else status
+        if text == DISCONNECT:
+            if self.transport is not None:
+                self.transport.close()
+            return
+        await super().push(status)
+        if text.startswith("421") and self.transport is not None:
+            # RFC 5321 4.2.2: 421 means the server is closing the channel.
+            self.transport.close()

@@ -1,0 +1,67 @@
+"""Everything a devsmtp server is configured with, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["DEFAULT_SIZE_LIMIT", "PORTS_FILE", "Settings", "is_loopback"]
+
+#: Where a running server writes its ports (inside the data directory).
+PORTS_FILE = "ports.json"
+
+#: The SIZE advertised in EHLO: 25 MiB, the common provider limit.
+DEFAULT_SIZE_LIMIT = 25 * 1024 * 1024
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dataclass
+class Settings:
+    """Server options (``DevSMTP(data_dir, **options)`` fills these).
+
+    ``auth``: ``None`` (no AUTH offered), ``"any"`` (AUTH PLAIN/LOGIN accepts any
+    credentials and records the user) or ``"user:password"`` (required and checked).
+    ``smtps_port``: ``None`` for no implicit-TLS listener, ``0`` for a free port.
+    ``relay_allow``: addresses (``a@x``) or domains (``@x``) release may send to.
+    ``web``: free-form options for the web inbox (``devsmtp.web.routes``).
+    """
+
+    data_dir: Path
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 0
+    http_host: str = "127.0.0.1"
+    http_port: int = 0
+    smtps_port: int | None = None
+    hostname: str = "devsmtp"
+    size_limit: int = DEFAULT_SIZE_LIMIT
+    max_messages: int | None = 10_000
+    max_age: float | None = None
+    fsync: bool = True
+    auth: str | None = None
+    starttls: bool = False
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    session_timeout: float = 300.0
+    relay_host: str | None = None
+    relay_port: int = 25
+    relay_allow: tuple[str, ...] = ()
+    ui_password: str | None = None
+    uvloop: bool = True
+    web: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def tls_wanted(self) -> bool:
+        return self.starttls or self.smtps_port is not None
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """The required ``(user, password)``, or None when any login is accepted."""
+        if not self.auth or self.auth == "any":
+            return None
+        user, _, password = self.auth.partition(":")
+        return user, password
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only listens on this machine."""
+    return host in LOOPBACK or host.startswith("127.")

@@ -1,0 +1,168 @@
+"""``invitations deliver``: send the outbox once, keep sending (``--watch``), or
+give failed mail another chance (``--retry-failed``).
+
+Only ``INVITATIONS_DB`` and ``INVITATIONS_TRANSPORT`` are read: a delivery
+worker needs no signing keys.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import click
+
+from ..clock import SystemClock
+from ..config import DEFAULT_DB, DEFAULT_TRANSPORT
+from ..delivery import (
+    DEFAULT_LEASE,
+    MAX_ATTEMPTS,
+    DeliveryReport,
+    RateLimiter,
+    RetryPolicy,
+    requeue_failed,
+    run_workers,
+)
+from ..errors import InvitationError
+from ..store import SQLiteInvitationStore
+from ..transports import Transport, transport_from_url
+from . import main
+from ._signals import stop_on_signals
+from .core import _emit, _fail, _json_option, _lang_option, _language
+
+
+def summary(report: DeliveryReport) -> str:
+    return f"sent {report.sent}, queued for retry {report.queued}, failed {report.failed}"
+
+
+@main.command("deliver")
+@click.option("--watch", is_flag=True, help="Keep running as a worker until Ctrl-C or SIGTERM.")
+@click.option("--retry-failed", is_flag=True, help="Queue failed messages again, then send.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Parallel connections to the relay.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="At most this many messages per second (all workers together).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=5.0,
+    show_default=True,
+    help="Seconds between looks at the queue in --watch mode.",
+)
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_LEASE.total_seconds(),
+    show_default=True,
+    help="Seconds a claimed message is reserved for this worker.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(min=1),
+    default=MAX_ATTEMPTS,
+    show_default=True,
+    help="Attempts before a temporarily failing message fails.",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    help="Seconds before the first retry; doubles with each attempt.",
+)
+@click.option(
+    "--backoff-cap",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    help="Longest wait between two attempts, in seconds.",
+)
+@_lang_option
+@_json_option
+def deliver_command(
+    watch: bool,
+    retry_failed: bool,
+    workers: int,
+    rate: float | None,
+    interval: float,
+    lease: float,
+    max_attempts: int,
+    backoff: float,
+    backoff_cap: float,
+    lang: str | None,
+    as_json: bool,
+) -> None:
+    """Send queued invitation mail through INVITATIONS_TRANSPORT.
+
+    Exit status 1 when a message failed permanently in this run.
+    """
+    lang = _language(lang)
+    clock = SystemClock()
+    try:
+        url = os.environ.get("INVITATIONS_TRANSPORT", "").strip() or DEFAULT_TRANSPORT
+        transport_from_url(url)  # a mistyped URL stops here, before any work
+        if backoff > backoff_cap:
+            raise click.BadParameter("--backoff must not exceed --backoff-cap")
+        policy = RetryPolicy(
+            timedelta(seconds=backoff), timedelta(seconds=backoff_cap), max_attempts
+        )
+        store = SQLiteInvitationStore(os.environ.get("INVITATIONS_DB", "").strip() or DEFAULT_DB)
+    except InvitationError as error:
+        _fail(error, as_json, lang)
+
+    def factory() -> Transport:
+        return transport_from_url(url)
+
+    def progress(report: DeliveryReport) -> None:
+        if not as_json:
+            stamp = time.strftime("%H:%M:%S")
+            click.echo(f"{stamp} {summary(report)}", err=watch)
+
+    with store, stop_on_signals(threading.Event()) as stop:
+        requeued = requeue_failed(store, now=clock.now()) if retry_failed else 0
+        started = time.monotonic()
+        report = run_workers(
+            store,
+            factory,
+            clock=clock,
+            workers=workers,
+            watch=watch,
+            interval=interval,
+            stop=stop,
+            policy=policy,
+            lease=timedelta(seconds=lease),
+            pace=RateLimiter(rate) if rate else None,
+            on_report=progress if watch else None,
+        )
+    elapsed = time.monotonic() - started
+    if as_json:
+        _emit(
+            {
+                "ok": report.failed == 0,
+                "sent": report.sent,
+                "queued": report.queued,
+                "failed": report.failed,
+                "requeued": requeued,
+                "seconds": round(elapsed, 3),
+                "failures": [{"message_id": m, "reply": r} for m, r in report.failures],
+            }
+        )
+    else:
+        if requeued:
+            click.echo(f"queued {requeued} failed message(s) again")
+        for message_id, reply in report.failures:
+            click.echo(f"failed {message_id}: {reply}", err=True)
+        click.echo(f"{summary(report)} ({elapsed:.1f} s)")
+    sys.exit(1 if report.failed else 0)

@@ -1,0 +1,80 @@
+"""``invitations preview``: render a sample mail without sending anything."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from ..errors import InvitationError
+from ..rendering import ConfirmationEmail, InvitationEmail, Renderer
+from ..theme import load_theme
+from . import main
+
+SAMPLE_LINK = "https://asiointi.example.fi/register?token=SAMPLE-TOKEN"
+VALIDITY = timedelta(days=7)
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    languages = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not languages:
+        raise click.BadParameter("give at least one language, e.g. fi,sv,en")
+    return languages
+
+
+@main.command()
+@click.option("--languages", default="fi,sv,en", show_default=True,
+              help="Comma-separated languages, in the order the mail shows them.")
+@click.option("--format", "fmt", type=click.Choice(["html", "text", "eml"]), default="html",
+              show_default=True, help="HTML part, text part, or the whole message (.eml).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+@click.option("--company", default="Esimerkki Oy", show_default=True, help="Company name.")
+@click.option("--inviter", default="Maija Meikäläinen", show_default=True,
+              help="Name of the person who invites.")
+@click.option("--role", type=click.Choice(["user", "main_user"]), default="user",
+              show_default=True, help="Role of the invitee (changes the expiry advice).")
+@click.option("--kind", type=click.Choice(["invitation", "confirmation"]),
+              default="invitation", show_default=True,
+              help="The invitation, or the mail confirming a changed address.")
+@click.option("--theme", default="posti", show_default=True,
+              help="Theme name or a TOML file with a [theme] table.")
+def preview(
+    languages: str, fmt: str, out: Path | None, company: str, inviter: str, role: str,
+    kind: str, theme: str,
+) -> None:
+    """Render a sample invitation (sample data, sample link) without sending it."""
+    try:
+        langs = _languages(languages)
+        renderer = Renderer(load_theme(theme), langs)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        sender = f"{renderer.theme.sender_name} <noreply@posti.fi>"
+        if kind == "invitation":
+            email = InvitationEmail(
+                "preview", "matti.virtanen@example.fi", "Matti Virtanen", company, inviter, role,
+                SAMPLE_LINK, now + VALIDITY, VALIDITY, langs, "<preview@posti.fi>", sender, now,
+            )
+            rendered = renderer.render_invitation(email)
+            message = renderer.compose_invitation(email)
+        else:
+            confirm = ConfirmationEmail(
+                "preview", "matti.virtanen@example.fi", "Matti Virtanen",
+                SAMPLE_LINK.replace("/register", "/confirm-email"), now + VALIDITY, VALIDITY,
+                langs, "<preview@posti.fi>", sender, now,
+            )
+            rendered = renderer.render_confirmation(confirm)
+            message = renderer.compose_confirmation(confirm)
+    except InvitationError as exc:
+        raise click.ClickException(exc.message("en")) from None
+    formats: dict[str, bytes] = {
+        "html": rendered.html.encode("utf-8"),
+        "text": rendered.text.encode("utf-8"),
+        "eml": message.data,
+    }
+    data = formats[fmt]
+    if out is None:
+        click.echo(data, nl=False)
+    else:
+        out.write_bytes(data)
+        click.echo(f"wrote {out} ({len(data)} bytes, subject: {rendered.subject})", err=True)

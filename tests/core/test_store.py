@@ -1,0 +1,152 @@
+"""The SQLite store: schema versions, one-transaction writes, outbox leases."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from invitations.errors import ConfigurationError
+from invitations.models import DeliveryState, Invitation, InvitationStatus, Role
+from invitations.store import SCHEMA_VERSION, SQLiteInvitationStore, SubmittedDetails
+from invitations.transports.base import OutgoingMessage
+from tests.core.helpers import ACME, BOSS, START
+
+
+def record(n: int = 1) -> Invitation:
+    return Invitation(
+        id=f"inv-{n}", email=f"user{n}@acme.fi", company=ACME, inviter=BOSS, role=Role.USER,
+        services=("smartship",), languages=("fi", "sv", "en"), created_at=START,
+        issued_at=START, expires_at=START + timedelta(days=7),
+        status=InvitationStatus.PENDING,
+    )
+
+
+def message(n: int = 1) -> OutgoingMessage:
+    return OutgoingMessage(f"<m{n}@posti.fi>", "noreply@posti.fi", (f"user{n}@acme.fi",),
+                           b"Subject: x\r\n\r\nbody\r\n")
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[SQLiteInvitationStore]:
+    with SQLiteInvitationStore(db_path) as s:
+        yield s
+
+
+def test_schema_version_wal_and_reopen(db_path: Path) -> None:
+    with SQLiteInvitationStore(db_path) as first:
+        assert first.schema_version() == SCHEMA_VERSION
+        first.add(record(), nonce_hash="h", message=message(), now=START)
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with SQLiteInvitationStore(db_path) as again:  # migrations are idempotent on reopen
+        stored = again.get("inv-1", now=START)
+        assert stored is not None and stored.nonce_hash == "h"
+
+
+def test_migrates_forward_from_an_empty_versioned_file(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        conn.execute("INSERT INTO schema_version VALUES (0)")
+    with SQLiteInvitationStore(db_path) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert s.list_invitations(now=START) == []
+
+
+def test_refuses_a_newer_schema(db_path: Path) -> None:
+    SQLiteInvitationStore(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    with pytest.raises(ConfigurationError, match="newer"):
+        SQLiteInvitationStore(db_path)
+
+
+def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        SQLiteInvitationStore(tmp_path / "nope" / "x.db")
+
+
+def test_invitation_and_outbox_row_in_one_transaction(store: SQLiteInvitationStore) -> None:
+    store.add(record(1), nonce_hash="h", message=message(1), now=START)
+    # Same Message-ID: the outbox insert fails, so the invitation must not exist either.
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add(record(2), nonce_hash="h", message=message(1), now=START)
+    assert store.get("inv-2", now=START) is None
+    assert [r.invitation_id for r in store.outbox()] == ["inv-1"]
+
+
+def test_memory_store_works(clock: object) -> None:
+    with SQLiteInvitationStore(":memory:") as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+        assert [i.id for i in s.list_invitations(now=START)] == ["inv-1"]
+
+
+def test_claim_with_lease(store: SQLiteInvitationStore) -> None:
+    for n in (1, 2, 3):
+        store.add(record(n), nonce_hash="h", message=message(n), now=START)
+    lease = timedelta(minutes=5)
+    a = store.claim_due(owner="a", now=START, lease=lease, limit=2)
+    assert [r.id for r in a] == [1, 2] and all(r.lease_owner == "a" for r in a)
+    b = store.claim_due(owner="b", now=START, lease=lease)
+    assert [r.id for r in b] == [3]
+    assert store.claim_due(owner="c", now=START + timedelta(minutes=4), lease=lease) == []
+    # A crashed worker's lease runs out and another worker takes over.
+    c = store.claim_due(owner="c", now=START + timedelta(minutes=6), lease=lease)
+    assert [r.id for r in c] == [1, 2, 3]
+    # Only the lease holder may record a result.
+    assert not store.record_result(1, owner="a", now=START, state=DeliveryState.SENT)
+    assert store.record_result(1, owner="c", now=START, state=DeliveryState.SENT)
+    assert store.record_result(2, owner="c", now=START, state=DeliveryState.QUEUED,
+                               error="451 later", next_attempt_at=START + timedelta(hours=1))
+    rows = {r.id: r for r in store.outbox()}
+    assert rows[1].state is DeliveryState.SENT and rows[1].sent_at == START
+    assert rows[1].lease_owner is None and rows[1].attempts == 1
+    assert rows[2].state is DeliveryState.QUEUED and rows[2].last_error == "451 later"
+    assert store.claim_due(owner="d", now=START + timedelta(minutes=30), lease=lease,
+                           message_ids=["<m2@posti.fi>"]) == []
+    later = store.claim_due(owner="d", now=START + timedelta(hours=1), lease=lease,
+                            message_ids=["<m2@posti.fi>"])
+    assert [r.id for r in later] == [2]
+    assert later[0].to_message() == message(2)
+
+
+def test_redeem_is_conditional(store: SQLiteInvitationStore) -> None:
+    store.add(record(), nonce_hash="h", message=message(), now=START)
+    details = SubmittedDetails("A", "B", "user1@acme.fi", "user1@acme.fi")
+    assert not store.redeem("inv-1", nonce_hash="wrong", now=START, details=details)
+    late = START + timedelta(days=7, seconds=1)
+    assert not store.redeem("inv-1", nonce_hash="h", now=late, details=details)
+    assert store.redeem("inv-1", nonce_hash="h", now=START, details=details)
+    assert not store.redeem("inv-1", nonce_hash="h", now=START, details=details)
+    stored = store.get("inv-1", now=late)
+    assert stored is not None
+    assert stored.invitation.status is InvitationStatus.ACCEPTED  # accepted never "expires"
+
+
+def test_reissue_drops_unsent_mail(store: SQLiteInvitationStore) -> None:
+    store.add(record(), nonce_hash="h", message=message(1), now=START)
+    assert store.reissue("inv-1", nonce_hash="h2", issued_at=START, expires_at=START,
+                         message=replace(message(2), recipients=("user1@acme.fi",)))
+    assert [r.message_id for r in store.outbox()] == ["<m2@posti.fi>"]
+    stored = store.get("inv-1", now=START)
+    assert stored is not None and stored.nonce_hash == "h2"
+    assert stored.invitation.resend_count == 1
+
+
+def test_requeue_failed(store: SQLiteInvitationStore) -> None:
+    for n in (1, 2):
+        store.add(record(n), nonce_hash="h", message=message(n), now=START)
+    for row in store.claim_due(owner="w", now=START, lease=timedelta(minutes=1)):
+        store.record_result(row.id, owner="w", now=START, state=DeliveryState.FAILED,
+                            error="550 no")
+    later = START + timedelta(hours=2)
+    assert store.requeue_failed(now=later, message_ids=["<m2@posti.fi>"]) == 1
+    assert store.requeue_failed(now=later, message_ids=[]) == 0
+    states = {r.message_id: (r.state, r.attempts, r.next_attempt_at) for r in store.outbox()}
+    assert states["<m2@posti.fi>"] == (DeliveryState.QUEUED, 0, later)
+    assert states["<m1@posti.fi>"][0] is DeliveryState.FAILED
+    assert store.requeue_failed(now=later) == 1
