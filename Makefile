@@ -60,6 +60,10 @@ messages: venv
 	for lang in fi sv en; do \
 	  $(BIN)/pybabel update --no-fuzzy-matching -D web -i locales/web.pot -d locales -l $$lang; \
 	done
+	$(BIN)/pybabel extract --no-location --sort-output -F devsmtp/web/babel.cfg -k N_ -o devsmtp/locales/devsmtp.pot --project devsmtp --version 0.1.0 .
+	for lang in fi sv en; do \
+	  $(BIN)/pybabel update --no-fuzzy-matching -D devsmtp -i devsmtp/locales/devsmtp.pot -d devsmtp/locales -l $$lang; \
+	done
 
 wheel: venv
 	$(BIN)/python -m build --wheel --outdir dist .

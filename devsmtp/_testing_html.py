@@ -63,6 +63,10 @@ class _Sections(HTMLParser):
             self.skipping += 1
         section = None
         lang = a.get("lang", "").strip()
+        enclosing = self.current()
+        inner = any(enclosing is known for known in self.sections)
+        if lang and inner and enclosing is not None and enclosing.lang == lang:
+            lang = ""  # e.g. <td lang="fi"> inside <div lang="fi">: still the same section
         if lang or (self.whole and not self.stack):
             section = Section(lang or "")
             (self.outer if tag in ("html", "body") and not self.whole else self.sections

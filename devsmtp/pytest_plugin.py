@@ -7,7 +7,9 @@ fixtures that need them.
 Fixtures: ``smtp_capture`` (session server, private recipient domain per
 test), ``smtp_capture_isolated`` (a server of its own), ``smtp_faults``,
 ``mail_outbox``, ``clock``, ``invitation_keys``, ``invitation_service`` and
-``devsmtp_server``. Options: ``--devsmtp-url`` and ``--devsmtp-artifacts``.
+``devsmtp_server``. Options: ``--devsmtp-url``, ``--devsmtp-smtp`` and
+``--devsmtp-artifacts``. A failing test's mail is saved as ``.eml`` files and
+their paths are added to its report.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from invitations.clock import FrozenClock
-    from invitations.service import InvitationService
+    from invitations import FrozenClock, InvitationService
     from invitations.transports.memory import MemoryTransport
 
     from .testing import Capture, DevSMTPClient
@@ -41,18 +42,20 @@ class DevSMTPServer:
     smtp_host: str
     smtp_port: int
     stop: Callable[[], None] | None = None
-    clients: list[DevSMTPClient] = field(default_factory=list)
+    _client: DevSMTPClient | None = field(default=None, repr=False)
 
+    @property
     def client(self) -> DevSMTPClient:
-        from .testing import DevSMTPClient
+        """One API client for the server, shared by the tests that use it."""
+        if self._client is None:
+            from .testing import DevSMTPClient
 
-        client = DevSMTPClient(self.api_url)
-        self.clients.append(client)
-        return client
+            self._client = DevSMTPClient(self.api_url)
+        return self._client
 
     def close(self) -> None:
-        for client in self.clients:
-            client.close()
+        if self._client is not None:
+            self._client.close()
         if self.stop is not None:
             self.stop()
 
@@ -83,7 +86,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("DEVSMTP_SMTP"),
         metavar="HOST:PORT",
         help="SMTP address of the server given by --devsmtp-url "
-        "(default: asked from its API, else its host and port 1025); env DEVSMTP_SMTP",
+        "(default: the one its GET /api/info reports); env DEVSMTP_SMTP",
     )
     group.addoption(
         "--devsmtp-artifacts",
@@ -154,8 +157,7 @@ def smtp_capture(
     """
     from .testing import Capture
 
-    client = devsmtp_server.clients[0] if devsmtp_server.clients else devsmtp_server.client()
-    capture = Capture(client, devsmtp_server.smtp_host, devsmtp_server.smtp_port)
+    capture = Capture(devsmtp_server.client, devsmtp_server.smtp_host, devsmtp_server.smtp_port)
     return _register(request, capture, tmp_path)
 
 
@@ -166,7 +168,7 @@ def smtp_capture_isolated(request: pytest.FixtureRequest, tmp_path: Path) -> Ite
 
     server = _start_in_process(tmp_path / "devsmtp")
     try:
-        capture = Capture(server.client(), server.smtp_host, server.smtp_port)
+        capture = Capture(server.client, server.smtp_host, server.smtp_port)
         yield _register(request, capture, tmp_path)
     finally:
         server.close()
@@ -239,7 +241,7 @@ def mail_outbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Memo
 @pytest.fixture
 def clock() -> FrozenClock:
     """A frozen clock the test moves: ``clock.advance(days=7, seconds=1)``."""
-    from invitations.clock import FrozenClock
+    from invitations import FrozenClock
 
     return FrozenClock()
 
@@ -259,17 +261,18 @@ def invitation_service(
     SQLite store in ``tmp_path``, test keys, the ``clock`` fixture, links on
     ``http://localhost`` (``/register?token=...``).
     """
-    from invitations.service import InvitationService
-    from invitations.store import SQLiteInvitationStore
+    from invitations import InvitationService, SQLiteInvitationStore
+    from invitations.transports import transport_from_url
 
-    store = SQLiteInvitationStore(tmp_path / "invitations.sqlite3")
-    service = InvitationService(
-        invitation_keys, TEST_BASE_URL, smtp_capture.smtp_url, store=store, clock=clock
-    )
-    yield service
-    for closer in (getattr(service, "close", None), getattr(store, "close", None)):
-        if callable(closer):
-            closer()
+    # Made here, so that its kept-open SMTP connection is closed here too.
+    with transport_from_url(smtp_capture.smtp_url) as transport:
+        store = SQLiteInvitationStore(tmp_path / "invitations.sqlite3")
+        service = InvitationService(
+            invitation_keys, TEST_BASE_URL, transport, store=store, clock=clock
+        )
+        yield service
+        service.close()
+        store.close()
 
 
 @pytest.hookimpl(wrapper=True)

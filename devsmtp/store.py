@@ -92,6 +92,7 @@ class _Add:
     raw: bytes
     envelope: Envelope
     future: asyncio.Future[StoredMessage]
+    summary: Summary | None = None
 
 
 @dataclass(slots=True)
@@ -219,7 +220,9 @@ class Store:
         self._count = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: queue.SimpleQueue[_Add | _Op | None] = queue.SimpleQueue()
+        self._parse_queue: queue.SimpleQueue[_Add | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._parser: threading.Thread | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -255,9 +258,15 @@ class Store:
             target=self._run, args=(conn,), name="devsmtp-writer", daemon=True
         )
         self._writer.start()
+        self._parser = threading.Thread(target=self._parse, name="devsmtp-parser", daemon=True)
+        self._parser.start()
 
     def close(self) -> None:
         """Finish queued writes, stop the writer, close connections, unlock."""
+        if self._parser is not None:
+            self._parse_queue.put(None)
+            self._parser.join()
+            self._parser = None
         if self._writer is not None:
             self._queue.put(None)
             self._writer.join()
@@ -283,7 +292,7 @@ class Store:
     async def add(self, raw: bytes, envelope: Envelope) -> StoredMessage:
         """Store ``raw`` with its envelope; returns once the batch is committed."""
         future: asyncio.Future[StoredMessage] = self._require_loop().create_future()
-        self._queue.put(_Add(raw, envelope, future))
+        self._parse_queue.put(_Add(raw, envelope, future))
         return await future
 
     async def delete(self, id: int) -> bool:
@@ -311,7 +320,13 @@ class Store:
             raise StoreError("the store is not open")
         return self._loop
 
-    # -- the writer thread ---------------------------------------------------
+    # -- the parser and writer threads --------------------------------------
+
+    def _parse(self) -> None:
+        # Parsing here overlaps with the writer's fsync of the previous batch.
+        while (job := self._parse_queue.get()) is not None:
+            job.summary = summarize(job.raw)
+            self._queue.put(job)
 
     def _run(self, conn: sqlite3.Connection) -> None:
         timeout = 1.0 if self.max_age else None
@@ -347,7 +362,7 @@ class Store:
         age_due = self.max_age is not None and time.time() - self._last_age_prune >= 1.0
         if not adds and not age_due:
             return
-        prepared = [(job, summarize(job.raw)) for job in adds]
+        prepared = [(job, job.summary or summarize(job.raw)) for job in adds]
         stored: list[StoredMessage] = []
         try:
             conn.execute("BEGIN IMMEDIATE")

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Self, overload
+from typing import Any, Self, overload
 
 import httpx
 
@@ -234,22 +234,23 @@ class Capture:
 
     @overload
     def wait_for(self, to: str | None = ..., subject: str | None = ...,
-                 count: Literal[1] = ..., timeout: float = ...) -> CapturedMail: ...
+                 count: None = ..., timeout: float = ...) -> CapturedMail: ...
 
     @overload
     def wait_for(self, to: str | None = ..., subject: str | None = ...,
                  count: int = ..., timeout: float = ...) -> list[CapturedMail]: ...
 
-    def wait_for(self, to: str | None = None, subject: str | None = None, count: int = 1,
-                 timeout: float = 5.0) -> CapturedMail | list[CapturedMail]:
-        """Return as soon as ``count`` new matching mails are stored (one mail when count=1).
+    def wait_for(self, to: str | None = None, subject: str | None = None,
+                 count: int | None = None, timeout: float = 5.0
+                 ) -> CapturedMail | list[CapturedMail]:
+        """Return as soon as new matching mail is stored: one mail, or a list of ``count``.
 
         ``to`` is an address or a local part of this test's domain; ``None``
         means any address of the domain. ``subject`` matches a substring,
         ignoring case. Raises :class:`MailAssertionError` listing what arrived.
         """
-        mails = self._collect(to, subject, count, timeout, self.start)
-        return mails[0] if count == 1 else mails
+        mails = self._collect(to, subject, count or 1, timeout, self.start)
+        return mails if count is not None else mails[0]
 
     def _collect(self, to: str | None, subject: str | None, count: int, timeout: float,
                  after: int) -> list[CapturedMail]:
@@ -291,15 +292,21 @@ class Capture:
 
     def report(self, headline: str, *, to: str | None = None, subject: str | None = None
                ) -> str:
-        """``headline``, every mail stored since the test started, and the closest match."""
-        summaries = sorted(self.client.summaries(after=self.start, limit=50), key=_seq)
-        lines = [headline, f"captured since the test started ({len(summaries)}, at most 50):"]
+        """``headline``, the mail stored since the test started, and the closest match.
+
+        Lists this test's mail (up to 50) and the first 10 others (a wrong
+        address shows up there); ``from`` is the From header.
+        """
+        own = self.client.summaries(to=self._to(None), after=self.start, limit=50)
+        others = [s for s in self.client.summaries(after=self.start, limit=60)
+                  if not self._mine(s, None, None)][:10]
+        summaries = sorted(own + others, key=_seq)
+        lines = [headline, f"captured since the test started ({len(summaries)} shown):"]
         for s in summaries:
-            mine = "" if self._mine(s, None, None) else "  [another test's domain]"
-            if _seq(s) in self.seen:
-                mine += "  [handed out]"
+            notes = ("" if self._mine(s, None, None) else "  [not this test's domain]") + (
+                "  [handed out]" if _seq(s) in self.seen else "")
             lines.append(f"  - from {s.get('from')} to {', '.join(s.get('to', []))}: "
-                         f"{s.get('subject')!r}{mine}")
+                         f"{s.get('subject')!r}{notes}")
         if not summaries:
             lines.append("  (nothing)")
         if summaries and (to or subject):

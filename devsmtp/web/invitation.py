@@ -9,6 +9,7 @@ the same link and the same expiry instant.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,8 @@ class Verdict:
     state: str
     detail: str | None = None
     expires_at: datetime | None = None
+    #: The languages the invitation was issued in (known from the store).
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class InvitationChecker:
             TokenSigner(list(secret_keys), max_age=validity, clock=self.clock)
             if secret_keys else None
         )
+        # Read at each check, not at start-up: the service may create it later.
         self._db = Path(invitations_db) if invitations_db else None
 
     @property
@@ -121,6 +125,9 @@ class InvitationChecker:
             return verdict
         if decoded is None:
             return Verdict("tampered", TokenMalformed().message(lang))
+        if not self._db.is_file():
+            # Opening it would create an empty store that knows no invitation.
+            raise sqlite3.OperationalError(f"{self._db} does not exist")
         store = SQLiteInvitationStore(self._db)
         try:
             stored = store.get(decoded.id, now=self.clock.now())
@@ -143,7 +150,8 @@ class InvitationChecker:
             closed = "expired"
         # A replaced link keeps its own expiry (the token's), not the new link's.
         expires = None if closed == "superseded" else invitation.expires_at
-        return Verdict(closed or verdict.state, verdict.detail, expires)
+        return Verdict(closed or verdict.state, verdict.detail, expires,
+                       tuple(invitation.languages))
 
 
 def _nonce(decoded: InvitationToken) -> str | None:
@@ -293,8 +301,14 @@ def build_panel(
         verdict = checker.check(token, decoded, language.code)
     except InvitationError as error:
         verdict = Verdict("unknown", error.message(language.code))
+    except sqlite3.Error as error:
+        verdict = Verdict("unknown", language.gettext(
+            "The invitation database cannot be read (%(error)s); check --invitations-db.")
+            % {"error": error})
     expires_at = (verdict.expires_at if verdict and verdict.expires_at
                   else decoded.expires_at if decoded else None)
+    if verdict and verdict.languages:
+        expected = verdict.languages
     sections, problems = check_sections(html_sections(html or ""), link, expected, language,
                                         expires_at)
     return Panel(

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
+from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,7 @@ from invitations.i18n import TIMEZONE, Language
 from .i18n import COOKIE, LANGUAGES, NAMES, choose_language, language
 from .invitation import InvitationChecker, build_panel
 from .source import StoreSource
-from .view import Loaded, build_view, preview_html
+from .view import N_, Loaded, build_view, preview_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -46,11 +46,6 @@ _COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; it is translated where it is shown."""
-    return message
 
 
 #: Strings the browser scripts show, translated per page.
@@ -92,11 +87,12 @@ def _datetime_filter(context: Context, when: datetime | None) -> str:
 
 @pass_context
 def _filesize_filter(context: Context, size: int) -> str:
+    """``11,6 kt`` / ``11,6 kB``: the same units the list's script shows."""
     lang: Language = context["language"]
-    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
+    for unit, scale in (("digital-megabyte", 1024 * 1024), ("digital-kilobyte", 1024)):
         if size >= scale:
-            return f"{format_decimal(size / scale, '#,##0.#', locale=lang.locale)} {unit}"
-    return f"{size} B"
+            return format_unit(size / scale, unit, "short", "#,##0.#", locale=lang.locale)
+    return format_unit(size, "digital-byte", "short", locale=lang.locale)
 
 
 def _iso(when: datetime | None) -> str:
@@ -205,16 +201,11 @@ class InboxPages:
         if stored is None:
             return self._not_found(request)
         lang, _ = self._language(request)
-
-        def group_title(part: str, section: str) -> str:
-            title = lang.gettext("HTML part") if part == "html" else lang.gettext("Text part")
-            return f"{title} · {section}" if section else title
-
         view = build_view(
             stored,
             attachment_url=lambda index: str(request.url_for(
                 "message_attachment", message_id=stored.record.id, index=index).path),
-            group_title=group_title,
+            gettext=lang.gettext,
         )
         panel = await run_in_threadpool(
             build_panel, stored.html, stored.record.summary.links,

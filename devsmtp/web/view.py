@@ -98,30 +98,38 @@ class MessageView:
     problem: bool
 
 
-def link_groups(links: list[Link], title: Callable[[str, str], str]) -> list[LinkGroup]:
+def link_groups(links: list[Link], gettext: Callable[[str], str]) -> list[LinkGroup]:
     """Links grouped by part (``html``/``text``) and language section, in order."""
     groups: dict[tuple[str, str], LinkGroup] = {}
     for link in links:
         key = (link.part, link.lang or "")
         if key not in groups:
-            groups[key] = LinkGroup(key[0], key[1], title(*key))
+            title = gettext(N_("HTML part") if link.part == "html" else N_("Text part"))
+            groups[key] = LinkGroup(key[0], key[1], f"{title} · {key[1]}" if key[1] else title)
         groups[key].links.append(link)
     return list(groups.values())
 
 
-def envelope_facts(record: StoredMessage) -> tuple[tuple[str, str], ...]:
-    """The SMTP session's facts beside MAIL FROM / RCPT TO (protocol terms, untranslated)."""
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated where it is shown."""
+    return message
+
+
+def envelope_facts(record: StoredMessage,
+                   gettext: Callable[[str], str]) -> tuple[tuple[str, str], ...]:
+    """The SMTP session's facts beside MAIL FROM / RCPT TO (protocol words stay as they are)."""
     envelope = record.envelope
+    yes, no = gettext(N_("yes")), gettext(N_("no"))
     facts = [
-        ("Received", iso_time(envelope.received_at)),
-        ("Peer", envelope.peer),
+        (gettext(N_("Received")), iso_time(envelope.received_at)),
+        (gettext(N_("Client")), envelope.peer),
         ("HELO/EHLO", envelope.helo or ""),
         ("AUTH", envelope.auth_user or ""),
-        ("TLS", "yes" if envelope.tls else "no"),
-        ("SMTPUTF8", "yes" if envelope.smtputf8 else "no"),
-        ("MAIL parameters", " ".join(envelope.mail_options)),
+        ("TLS", yes if envelope.tls else no),
+        ("SMTPUTF8", yes if envelope.smtputf8 else no),
+        (gettext(N_("MAIL parameters")), " ".join(envelope.mail_options)),
     ]
-    facts += [("Session", line) for line in envelope.session_log]
+    facts += [(gettext(N_("Session log")), line) for line in envelope.session_log]
     return tuple((label, value) for label, value in facts if value)
 
 
@@ -129,7 +137,7 @@ def build_view(
     loaded: Loaded,
     *,
     attachment_url: Callable[[int], str],
-    group_title: Callable[[str, str], str],
+    gettext: Callable[[str], str],
 ) -> MessageView:
     record = loaded.record
     summary = record.summary
@@ -148,12 +156,12 @@ def build_view(
         raw_text=raw.decode("utf-8", "replace"),
         raw_truncated=len(loaded.raw) > RAW_LIMIT,
         envelope=Envelope(record.envelope.mail_from, record.envelope.rcpt_to,
-                          envelope_facts(record)),
+                          envelope_facts(record, gettext)),
         attachments=[
             AttachmentView(a.part, a.name, a.type, a.size, attachment_url(a.part))
             for a in summary.attachments
         ],
-        link_groups=link_groups(summary.links, group_title),
+        link_groups=link_groups(summary.links, gettext),
         remote_images=len(_REMOTE_IMAGE.findall(loaded.html or "")),
         problem=summary.malformed,
     )

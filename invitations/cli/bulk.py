@@ -21,7 +21,7 @@ from ..config import Settings
 from ..errors import InvitationError
 from . import main
 from ._signals import stop_on_signals
-from .core import _emit, _fail, _json_option, _lang_option, _language
+from .core import _emit, _fail, _json_option, _lang_option, _language, bulk_options
 
 
 class Progress:
@@ -131,11 +131,7 @@ def _summarise(report: BulkReport, problems: list[dict[str, Any]] | None, *, che
 @click.option("--csv", "csv_path", required=True,
               type=click.Path(exists=True, dir_okay=False, readable=True),
               help="CSV file with a header row (see docs for the columns).")
-@click.option("--skip-invalid", is_flag=True, help="Send the valid rows even if some are bad.")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Parallel SMTP connections.")
-@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="At most this many messages per second.")
+@bulk_options
 @click.option("--check", "check_only", is_flag=True, help="Only validate the file.")
 @click.option("--queue-only", is_flag=True,
               help="Queue the invitations; 'invitations deliver' sends them.")

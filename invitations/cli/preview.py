@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from ..errors import InvitationError
-from ..rendering import ConfirmationEmail, InvitationEmail, Renderer
+from ..rendering import Renderer
+from ..rendering.samples import SAMPLE_VALIDITY, sample_confirmation, sample_invitation
 from ..theme import load_theme
 from . import main
-
-SAMPLE_LINK = "https://asiointi.example.fi/register?token=SAMPLE-TOKEN"
-VALIDITY = timedelta(days=7)
 
 
 def _languages(value: str) -> tuple[str, ...]:
@@ -49,20 +47,18 @@ def preview(
         langs = _languages(languages)
         renderer = Renderer(load_theme(theme), langs)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
-        sender = f"{renderer.theme.sender_name} <noreply@posti.fi>"
+        common = {
+            "languages": langs, "sent_at": now, "expires_at": now + SAMPLE_VALIDITY,
+            "sender": f"{renderer.theme.sender_name} <noreply@posti.fi>",
+        }
         if kind == "invitation":
-            email = InvitationEmail(
-                "preview", "matti.virtanen@example.fi", "Matti Virtanen", company, inviter, role,
-                SAMPLE_LINK, now + VALIDITY, VALIDITY, langs, "<preview@posti.fi>", sender, now,
+            email = sample_invitation(
+                company_name=company, inviter_name=inviter, invited_role=role, **common
             )
             rendered = renderer.render_invitation(email)
             message = renderer.compose_invitation(email)
         else:
-            confirm = ConfirmationEmail(
-                "preview", "matti.virtanen@example.fi", "Matti Virtanen",
-                SAMPLE_LINK.replace("/register", "/confirm-email"), now + VALIDITY, VALIDITY,
-                langs, "<preview@posti.fi>", sender, now,
-            )
+            confirm = sample_confirmation(**common)
             rendered = renderer.render_confirmation(confirm)
             message = renderer.compose_confirmation(confirm)
     except InvitationError as exc:

@@ -101,6 +101,14 @@ class InliningLoader(BaseLoader):
 
     def inline(self, name: str, source: str) -> str:
         """Return ``source`` with the CSS inlined; refuse if Jinja tags would change."""
+        for tag in _JINJA_TAG.findall(source):
+            # The HTML parser would read markup inside a tag (even a comment) as
+            # elements and might close them elsewhere.
+            if "<" in tag or ">" in tag:
+                raise ConfigurationError(
+                    f"template {name} cannot be CSS-inlined at load time: {tag[:40]!r} "
+                    "holds < or >; keep markup out of Jinja tags and comments"
+                )
         if "<html" in source:
             inlined = self._document.inline(source)
         else:

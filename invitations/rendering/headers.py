@@ -7,12 +7,12 @@ other line-breaking character is a :class:`~invitations.errors.HeaderInjection`.
 
 from __future__ import annotations
 
-import base64
 import re
 from datetime import datetime
 from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import (
     Address,
+    AddressHeader,
     BaseHeader,
     Group,
     HeaderRegistry,
@@ -27,6 +27,7 @@ from functools import cache, lru_cache
 from typing import Any, cast
 
 from ..errors import HeaderInjection, InvalidAddress
+from .folding import fold_tokens, fold_words, word_tokens
 
 # CR, LF and everything else str.splitlines() or a mail client treats as a break,
 # plus the other C0/C1 controls, which have no business in a header.
@@ -41,8 +42,9 @@ def check_header_value(field: str, value: str) -> str:
 
 
 def address_header(
-    field: str, name: str, addr_spec: str, display_name: str | None = None
-) -> BaseHeader:
+    field: str, name: str, addr_spec: str, display_name: str | None = None,
+    name_field: str | None = None,
+) -> AddressHeader:
     """The header ``name`` (From, To) for one address; refuses line breaks and bad syntax.
 
     The address is parsed once, by the header parser the message will use.
@@ -51,7 +53,7 @@ def address_header(
     """
     check_header_value(field, addr_spec)
     if display_name:
-        check_header_value(field, display_name)
+        check_header_value(name_field or field, display_name)
     local, at, domain = addr_spec.rpartition("@")
     if not (at and local and domain):
         raise InvalidAddress(field, "expected local-part@domain", value=addr_spec)
@@ -60,10 +62,11 @@ def address_header(
     name_text = " ".join((display_name or "").split())
     candidate = Address(display_name=name_text, username=local, domain=domain)
     if _plain_mailbox(candidate):  # syntax already checked: no parse needed
-        return POLICY.header_factory(name, candidate)  # type: ignore[no-any-return]
-    header: BaseHeader = POLICY_UTF8.header_factory(name, str(candidate))
-    found = getattr(header, "addresses", ())
-    problems = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
+        return cast(AddressHeader, POLICY.header_factory(name, candidate))
+    header = cast(AddressHeader, POLICY_UTF8.header_factory(name, str(candidate)))
+    found = header.addresses
+    defects = cast(BaseHeader, header).defects
+    problems = [d for d in defects if not isinstance(d, NonASCIILocalPartDefect)]
     if problems or len(found) != 1 or found[0].addr_spec != addr_spec:
         reason = str(problems[0]) if problems else "not one plain address"
         raise InvalidAddress(field, reason, value=addr_spec)
@@ -138,94 +141,6 @@ class _FoldOnce(BaseHeader):
         return super().fold(policy=policy)
 
 
-# RFC 2047 "Q" encoding in a phrase-safe form: these bytes stay literal.
-_Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
-_EW_PREFIX, _EW_SUFFIX = "=?utf-8?q?", "?="
-_EW_MAX = 75  # RFC 2047: an encoded word is at most 75 characters
-
-
-def _q_char(char: str) -> str:
-    if char == " ":
-        return "_"
-    return "".join(chr(b) if b in _Q_SAFE else f"={b:02X}" for b in char.encode("utf-8"))
-
-
-def encoded_words(text: str) -> list[str]:
-    """``text`` as one or more UTF-8 Q encoded words, never splitting a character."""
-    words: list[str] = []
-    current = ""
-    room = _EW_MAX - len(_EW_PREFIX) - len(_EW_SUFFIX)
-    for char in text:
-        encoded = _q_char(char)
-        if len(current) + len(encoded) > room:
-            words.append(_EW_PREFIX + current + _EW_SUFFIX)
-            current = ""
-        current += encoded
-    if current:
-        words.append(_EW_PREFIX + current + _EW_SUFFIX)
-    return words
-
-
-def single_encoded_word(text: str) -> str | None:
-    """``text`` as one encoded word (Q, else the denser B), or None if too long."""
-    quoted = _EW_PREFIX + "".join(map(_q_char, text)) + _EW_SUFFIX
-    if len(quoted) <= _EW_MAX:
-        return quoted
-    packed = "=?utf-8?b?" + base64.b64encode(text.encode("utf-8")).decode("ascii") + "?="
-    return packed if len(packed) <= _EW_MAX else None
-
-
-def word_tokens(text: str, *, phrase: bool = False) -> list[str] | None:
-    """Split ``text`` at spaces; runs of non-ASCII words become encoded words.
-
-    Consecutive non-ASCII words share one encoded word, because RFC 2047
-    decoders drop the space between adjacent encoded words. In a phrase (a
-    display name) a run must fit one encoded word — Python's own reader keeps
-    that space there — so None is returned when it does not.
-    """
-    tokens: list[str] = []
-    run: list[str] = []
-
-    def flush() -> bool:
-        if run:
-            if phrase:
-                word = single_encoded_word(" ".join(run))
-                if word is None:
-                    return False
-                tokens.append(word)
-            else:
-                tokens.extend(encoded_words(" ".join(run)))
-            run.clear()
-        return True
-
-    for word in text.split():
-        if word.isascii() and "=?" not in word:
-            if not flush():
-                return None
-            tokens.append(word)
-        else:
-            run.append(word)
-    return tokens if flush() else None
-
-
-def fold_tokens(name: str, tokens: list[str], linesep: str = "\r\n", width: int = 78) -> str:
-    """``name: token token ...`` folded before a token that would pass ``width``."""
-    lines: list[str] = []
-    line = f"{name}:"
-    for token in tokens:
-        if len(line) + 1 + len(token) > width and line != f"{name}:":
-            lines.append(line)
-            line = ""
-        line += " " + token
-    lines.append(line)
-    return linesep.join(lines) + linesep
-
-
-def fold_words(name: str, value: str, linesep: str = "\r\n", width: int = 78) -> str:
-    """Fold an unstructured header encoding only its non-ASCII words."""
-    return fold_tokens(name, word_tokens(value) or [], linesep, width)
-
-
 _ATOM = r"[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+"
 _ASCII_ATOM = re.compile(_ATOM)
 _PLAIN_ADDR_SPEC = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*")
@@ -265,7 +180,7 @@ class _QuickAddress(UniqueAddressHeader):
             kwds["decoded"] = str(value)
             kwds["parse_tree"] = None
             return
-        super().parse(value, kwds)  # type: ignore[misc]
+        super().parse(value, kwds)
 
 
 class _QuickDate(UniqueDateHeader):
@@ -278,7 +193,7 @@ class _QuickDate(UniqueDateHeader):
             kwds["decoded"] = format_datetime(value)
             kwds["parse_tree"] = None
             return
-        super().parse(value, kwds)  # type: ignore[misc]
+        super().parse(value, kwds)
 
 
 class _WordEncoded(UnstructuredHeader):

@@ -19,9 +19,9 @@ from ..transports.base import OutgoingMessage
 from .headers import (
     POLICY,
     POLICY_UTF8,
+    address_header,
     check_header_value,
     constant_header,
-    address_header,
     parse_sender,
 )
 
@@ -103,8 +103,8 @@ def build_message(
 ) -> OutgoingMessage:
     """Compose the message and return it with its envelope, ready for a transport."""
     from_address = parse_sender(sender, sender_name)
-    to_header = address_header("email", "To", to_email, to_name)
-    to_address: Address = getattr(to_header, "addresses")[0]
+    to_header = address_header("email", "To", to_email, to_name, name_field="to_name")
+    to_address: Address = to_header.addresses[0]
     check_header_value("message_id", message_id)
     if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id):
         raise ValueError(f"Message-ID must look like <local@domain>, got {message_id!r}")

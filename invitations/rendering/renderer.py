@@ -28,6 +28,7 @@ from .environment import InliningLoader, load, make_environment
 from .mime import build_message
 
 KINDS = ("invitation", "confirmation")
+_TIME = Markup('<time datetime="{}">{}</time>')
 DEFAULT_LANGUAGES = ("fi", "sv", "en")
 
 
@@ -92,11 +93,10 @@ class Renderer:
     ) -> None:
         self.theme = theme
         plain = make_environment()
-        #: The theme's stylesheet; ``inline_css=False`` leaves it out of the HTML
-        #: (for tools that inline it themselves).
+        #: The theme's stylesheet, rendered from ``email.css``.
         self.css = plain.get_template("email.css").render(theme=theme)
         self._loader: BaseLoader = InliningLoader(self.css)
-        if not inline_css:
+        if not inline_css:  # for tools and tests that inline the result themselves
             assert plain.loader is not None
             self._loader = plain.loader
         layouts = make_environment(self._loader)
@@ -130,8 +130,9 @@ class Renderer:
         for lang in languages:
             pack = self._templates(lang)
             templates = pack.kinds[kind]
-            context = dict(values, lang=lang, theme=self.theme, expires_iso=expires_iso,
-                           expires_at=pack.language.format_datetime(expires_at))
+            expires_text = pack.language.format_datetime(expires_at)
+            context = dict(values, lang=lang, theme=self.theme, expires_at=expires_text,
+                           when=_TIME.format(expires_iso, expires_text))
             # One line whatever the translator typed: a subject cannot span headers.
             title = " ".join(templates.subject.render(context).split())
             context["title"] = title

@@ -51,6 +51,10 @@ class _SessionError(Exception):
 class _Stale(Exception):
     """The server went away before the transaction committed: safe to redo once."""
 
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
 
 @functools.cache
 def _fqdn() -> str:
@@ -152,18 +156,20 @@ class SMTPTransport(BaseTransport):
         refusal = _wire.refusal(message, smtputf8_supported=True)
         if refusal is not None:
             return refusal
+        reason = ""
         for _ in range(2):
             reused = self._conn is not None
             try:
                 return self._transaction(self._connection(), message)
-            except _Stale:
+            except _Stale as stale:
                 # The server had closed the idle connection or said 421:
                 # nothing was committed, so start over once on a new one.
                 self._drop()
+                reason = stale.reason
                 if not reused:
                     break
         raise _SessionError(
-            _wire.temporary(None, f"{self.host}:{self.port} closed the connection before MAIL")
+            _wire.temporary(None, f"{self.host}:{self.port} closed the connection: {reason}")
         )
 
     def _transaction(self, conn: smtplib.SMTP, message: OutgoingMessage) -> SendResult:
@@ -182,12 +188,12 @@ class SMTPTransport(BaseTransport):
             # Addresses were checked by _wire.refusal, so they are quoted
             # directly rather than re-parsed by smtplib for every message.
             code, reply = conn.docmd("MAIL", f"FROM:<{message.sender}>{options}")
-            self._check_closing(code)
+            self._check_closing(code, reply)
             if code != 250:
                 return self._abort(conn, code, reply)
             for recipient in message.recipients:
                 code, reply = conn.docmd("RCPT", f"TO:<{recipient}>")
-                self._check_closing(code)
+                self._check_closing(code, reply)
                 if code not in (250, 251):
                     rejected.append(_wire.from_reply(code, f"<{recipient}>: {_text(reply)}"))
             # Any temporary rejection, or nobody accepted: send nothing, so
@@ -197,9 +203,9 @@ class SMTPTransport(BaseTransport):
                 self._reset(conn)
                 return (temporary or rejected)[0]
             code, reply = conn.docmd("DATA")
-            self._check_closing(code)
-        except (smtplib.SMTPServerDisconnected, OSError):
-            raise _Stale from None
+            self._check_closing(code, reply)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            raise _Stale(str(error) or type(error).__name__) from None
         finally:
             conn.command_encoding = "ascii"
         if code != 354:
@@ -220,10 +226,11 @@ class SMTPTransport(BaseTransport):
             return SendResult(SendStatus.ACCEPTED, code, f"{result.reply} (rejected: {notes})")
         return result
 
-    def _check_closing(self, code: int) -> None:
+    @staticmethod
+    def _check_closing(code: int, reply: bytes) -> None:
         # 421 means the server is closing the channel: nothing was committed.
         if code == 421:
-            raise _Stale
+            raise _Stale(f"421 {_text(reply)}")
 
     def _abort(self, conn: smtplib.SMTP, code: int, reply: bytes | str) -> SendResult:
         self._reset(conn)

@@ -11,7 +11,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from .inbox_support import Inbox, Shots, Watch, inbox_fixture, plain_mail  # noqa: F401 - the `inbox` fixture
+from .inbox_support import (  # noqa: F401 - inbox_fixture is the `inbox` fixture
+    Inbox,
+    Shots,
+    Watch,
+    inbox_fixture,
+    plain_mail,
+    running_inbox,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -137,3 +144,19 @@ def test_attachments_inline_images_and_downloads(
                     timeout=10)
     assert downloaded.content == raw.content  # byte for byte what was captured
     assert downloaded.headers["content-disposition"].startswith("attachment;")
+
+
+def test_inbox_behind_ui_password(tmp_path: Path, browser: Browser) -> None:
+    with running_inbox(tmp_path, ui_password="salainen-qa") as inbox:
+        assert httpx.get(inbox.url, timeout=10).status_code == 401
+        context = browser.new_context(
+            locale="fi-FI", http_credentials={"username": "qa", "password": "salainen-qa"})
+        try:
+            page = context.new_page()
+            page.goto(inbox.url)
+            # The list's fetches and the event stream carry the same credentials.
+            expect(page.get_by_test_id("live-status")).to_have_attribute("data-state", "live")
+            inbox.send(plain_mail("Salasanan takana", "qa@example.com"))
+            expect(page.get_by_test_id("row-subject")).to_have_text("Salasanan takana")
+        finally:
+            context.close()

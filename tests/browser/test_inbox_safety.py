@@ -42,7 +42,7 @@ def hostile_html(base: str) -> str:
 <button id="send" type="submit">Lähetä</button></form>
 <iframe src="{base}/frame.html"></iframe>
 <object data="{base}/object.swf"></object>
-<p><a href="https://example.com/ok">Tavallinen linkki</a></p>
+<p><a id="js-link" href="javascript:alert('link ran')">Skriptilinkki</a></p>
 </body></html>"""
 
 
@@ -79,8 +79,10 @@ def test_hostile_mail_shows_without_running(
     mail = page.frame_locator("[data-testid=preview]")
     expect(mail.locator("#title")).to_have_text("Vihamielinen viesti")
     expect(page.get_by_test_id("remote-images-blocked")).to_contain_text("1")
-    # A click on the mail's submit button must not submit (no allow-forms).
+    # A click on the mail's submit button must not submit (no allow-forms), nor
+    # may a javascript: link run (the sandbox and the CSP both forbid it).
     mail.locator("#send").click()
+    mail.locator("#js-link").click()
     page.wait_for_timeout(500)  # give anything that could run the time to run
     shots(page, "hostile-mail-preview")
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from devsmtp.testing import CapturedMail
 from invitations.models import Registration
 
-from .inbox_support import Inbox, Shots, inbox_fixture, plain_mail  # noqa: F401 - the `inbox` fixture
+from .inbox_support import Inbox, Shots, inbox_fixture, plain_mail, running_inbox  # noqa: F401
 from .scenario_support import GOOD_PASSWORD, MAIN_USER
 
 pytestmark = pytest.mark.browser
@@ -103,3 +103,16 @@ def test_tampered_token_and_missing_language_are_flagged(
     expect(page.get_by_test_id("language-problems")).to_contain_text("fi, en")
     expect(page.get_by_test_id("language-problems")).to_contain_text("fi, sv, en")
     shots(page, "missing-swedish")
+
+
+def test_missing_database_says_so_and_creates_nothing(tmp_path: Path, page: Page) -> None:
+    missing = tmp_path / "no-such.sqlite3"
+    with running_inbox(tmp_path, invitations_db=str(missing)) as inbox:
+        inbox.invite("kuka@example.com")
+        open_mail(page, inbox, "kuka@example.com")
+        expect_state(page, "unknown")
+        expect(page.get_by_test_id("invitation-state-detail")).to_contain_text(
+            "--invitations-db")
+        # The signature was still checked with the keys; the panel is otherwise whole.
+        expect(page.get_by_test_id("language-check")).to_have_attribute("data-ok", "true")
+    assert not missing.exists()

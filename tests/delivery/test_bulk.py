@@ -21,8 +21,7 @@ from invitations.models import DeliveryState, Role
 from invitations.store import SQLiteInvitationStore
 from tests.delivery.conftest import BASE_URL, KEY, ServiceFactory
 from tests.delivery.test_crash import CLI, kill, wait_for
-from tests.delivery.test_outbox import Slow
-from tests.transports.smtpd import Scripted, SMTPServer
+from tests.transports.smtpd import Scripted, Slow, SMTPServer
 
 Server = Callable[..., SMTPServer]
 HEADER = ["email", "first_name", "last_name", "languages", "role", "company_id",
@@ -262,3 +261,13 @@ def test_100000_rows_validate_in_constant_memory(tmp_path: Path) -> None:
     # Only a 16-byte duplicate key per row is kept (about 12 MB for 100,000 rows);
     # the file itself (10 MB) is never held.
     assert big_peak - small_peak < 30_000, f"{small_peak} kB -> {big_peak} kB"
+
+
+def test_send_with_csv_runs_the_bulk_path(tmp_path: Path, db: Path, smtp_server: Server) -> None:
+    server = smtp_server()
+    path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(3)])
+    result = CliRunner().invoke(main, ["send", "--csv", str(path), "--workers", "2", "--json"],
+                                env=env_for(db, server))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sent"] == 3
+    assert len(server.messages) == 3

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,7 +18,7 @@ from invitations.models import DeliveryState
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import SMTPTransport
 from tests.delivery.conftest import BASE_URL, KEY, ServiceFactory, invite
-from tests.transports.smtpd import Recorder, SMTPServer
+from tests.transports.smtpd import SMTPServer, Stall
 
 Server = Callable[..., SMTPServer]
 CLI = [sys.executable, "-c", "from invitations.cli import main; main()"]
@@ -37,19 +35,6 @@ service.send_invite("killed@testi.fi", company=Company("0112038-9", "Testi Oy", 
                     invited_by=Inviter("paula@testi.fi", None, Role.MAIN_USER, "0112038-9"))
 print("returned")
 """
-
-
-class Stall(Recorder):
-    """Receives DATA, then never answers: the client waits for the final reply."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.in_data = threading.Event()
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.in_data.set()
-        await asyncio.sleep(60)
-        return "451 too late"
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float = 20) -> None:

@@ -16,7 +16,7 @@ from invitations.models import DeliveryState, InvitationStatus
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import SMTPTransport
 from tests.delivery.conftest import ServiceFactory, invite
-from tests.transports.smtpd import Recorder, Scripted, SMTPServer
+from tests.transports.smtpd import Scripted, Slow, SMTPServer
 
 Server = Callable[..., SMTPServer]
 
@@ -140,16 +140,6 @@ def test_a_crashed_workers_lease_expires(
         assert deliver(service.store, transport, clock=clock).sent == 1
     assert claimed.message_id == invitation.message_id
     assert len(server.messages) == 1
-
-
-class Slow(Recorder):
-    """Takes a little time per message, so that two workers overlap."""
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        import asyncio
-
-        await asyncio.sleep(0.01)
-        return await super().handle_DATA(server, session, envelope)  # type: ignore[arg-type]
 
 
 def test_two_workers_on_one_queue_never_send_the_same_message(

@@ -9,6 +9,7 @@ import pytest
 
 from devsmtp.testing import Capture
 from invitations import (
+    Company,
     InvitationExpired,
     InvitationInvalid,
     InvitationRevoked,
@@ -34,9 +35,12 @@ def test_invite_verify_redeem_once(
     assert mail.invitation.id == invitation.id
     assert mail.invitation.expires_at == invitation.expires_at
     app = create_app(invitation_service, session_keys=invitation_keys)
-    with BackgroundServer() as server, httpx.Client(base_url=server.url) as client:
-        server.start(app)
-        page = mail.assert_link_works(client)  # GET twice: a prefetch uses nothing up
+    server = BackgroundServer().start(app)
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            page = mail.assert_link_works(client)  # GET twice: a prefetch uses nothing up
+    finally:
+        server.stop()
     assert 'data-testid="page-register"' in page.text
 
     # verify is read-only: a mail scanner's prefetch changes nothing
@@ -125,3 +129,30 @@ def test_changed_email_is_confirmed_by_mail(
     assert done.status is InvitationStatus.ACCEPTED
     assert (done.email, done.registered_email) == (invitation.email, changed)
     assert invitation_service.get(invitation.id).status is InvitationStatus.ACCEPTED
+
+
+def test_single_language_invitation(
+    invitation_service: InvitationService, smtp_capture: Capture, company: Company,
+    main_user: Inviter,
+) -> None:
+    email = smtp_capture.address("sv")
+    invitation_service.send_invite(email, company=company, invited_by=main_user,
+                                   languages=("sv",))
+    mail = smtp_capture.wait_for(to=email)
+    assert mail.subject == "Inbjudan att bli användare"
+    mail.assert_languages("sv")
+    mail.assert_no_untranslated()
+
+
+def test_inviting_the_same_address_again_resends(
+    invitation_service: InvitationService, smtp_capture: Capture, invite: Invite,
+    company: Company, main_user: Inviter,
+) -> None:
+    first, old = invite("again")
+    second = invitation_service.send_invite(first.email, company=company, invited_by=main_user)
+    new = smtp_capture.wait_for(to=first.email)
+    assert second.id == first.id
+    assert new.invitation.id == first.id and new.token != old.token
+    with pytest.raises(InvitationInvalid):
+        invitation_service.verify(old.token)
+    assert len(invitation_service.list(company=company)) == 1

@@ -104,3 +104,12 @@ def test_isolated_capture_has_its_own_server(
     assert smtp_capture_isolated.wait_for().subject == "own"
     assert smtp_capture_isolated.client.summaries()[0]["subject"] == "own"
     assert len(smtp_capture_isolated.client.summaries()) == 1
+
+
+def test_failure_shows_mail_sent_to_a_wrong_address(smtp_capture: Capture) -> None:
+    send(smtp_capture, "alice@wrong-domain.example", subject="Kutsu")
+    with pytest.raises(MailAssertionError) as info:
+        smtp_capture.wait_for(to="alice", timeout=0.3)
+    text = str(info.value)
+    assert "to alice@wrong-domain.example: 'Kutsu'  [not this test's domain]" in text
+    assert "closest match: to ['alice@wrong-domain.example'] subject 'Kutsu'" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from email.message import EmailMessage
 
+import httpx
 import pytest
 
 from devsmtp.testing import CapturedMail, Envelope, MailAssertionError, decode_token
@@ -177,3 +178,41 @@ def test_assert_languages_compares_visible_dates_even_with_time_elements() -> No
     texts = dict(TEXTS, sv=(*TEXTS["sv"][:2], "Giltig till 14.3.2025 kl. 14:05."))
     with pytest.raises(MailAssertionError, match="expiry differs between sections"):
         captured(invitation_mail(texts=texts, times=True)).assert_languages("fi", "sv", "en")
+
+
+def test_assert_link_works_sends_path_to_the_client_base_url() -> None:
+    seen: list[str] = []
+
+    def app(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, text="form")
+
+    mail = captured(invitation_mail(link="http://localhost/register?token=a.b.c"))
+    with httpx.Client(transport=httpx.MockTransport(app), base_url="http://app:81") as client:
+        assert mail.assert_link_works(client).text == "form"
+    assert seen == ["http://app:81/register?token=a.b.c"] * 2
+
+
+def test_assert_link_works_catches_a_link_used_up_by_the_first_get() -> None:
+    answers = iter([200, 410])
+
+    def app(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), text="gone")
+
+    mail = captured(invitation_mail(link="http://localhost/register?token=a.b.c"))
+    with httpx.Client(transport=httpx.MockTransport(app), base_url="http://app") as client, \
+            pytest.raises(MailAssertionError, match=r"second GET /register\?token=a.b.c .*410"):
+        mail.assert_link_works(client)
+
+
+def test_same_language_nested_is_one_section() -> None:
+    msg = EmailMessage()
+    msg.set_content("x")
+    msg.add_alternative(
+        '<html lang="fi"><body><div lang="fi"><table><tr><td lang="fi">Hei '
+        '<a href="http://h/register?token=t">linkki</a></td></tr></table></div>'
+        '<div lang="sv"><p lang="sv">Hej</p></div></body></html>', subtype="html")
+    mail = captured(msg)
+    assert mail.languages == ["fi", "sv"]
+    assert mail.section("fi").text == "Hei linkki"
+    assert [link.lang for link in mail.links if link.part == "html"] == ["fi"]

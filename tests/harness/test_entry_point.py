@@ -162,10 +162,15 @@ def test_loading_the_plugin_is_cheap() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_the_readme_sample_runs(tmp_path: Path) -> None:
+def test_the_readme_samples_run(tmp_path: Path) -> None:
     readme = Path(__file__).parents[2] / "docs" / "readme" / "testing.md"
     blocks = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.DOTALL)
-    sample = next(block for block in blocks if "def test_invited_user_registers" in block)
-    result = run_pytest(project_with(tmp_path, sample))
+    samples = [block for block in blocks if "def test_" in block]
+    assert len(samples) == 2
+    project = tmp_path / "project"
+    project.mkdir()
+    for n, sample in enumerate(samples):
+        (project / f"test_readme_{n}.py").write_text(sample, encoding="utf-8")
+    result = run_pytest(project)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout

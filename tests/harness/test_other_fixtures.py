@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 
-from devsmtp.testing import CapturedMail
+import pytest
+
+from devsmtp.errors import ServerUnreachable
+from devsmtp.testing import CapturedMail, DevSMTPClient
 from invitations.clock import FrozenClock
 from invitations.transports import OutgoingMessage
 from invitations.transports.memory import MemoryTransport
@@ -31,3 +35,11 @@ def test_clock_advances_on_request(clock: FrozenClock) -> None:
     start = clock.now()
     assert clock.now() == start
     assert clock.advance(days=7, seconds=1) - start == timedelta(days=7, seconds=1)
+
+
+def test_client_names_an_unreachable_server() -> None:
+    with socket.socket() as unused:  # bound, not listening: connections are refused
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        with DevSMTPClient(url) as client, pytest.raises(ServerUnreachable, match=url):
+            client.last_seq()

@@ -21,7 +21,8 @@ from invitations.rendering import (
     mime,
     renderer_for,
 )
-from invitations.rendering.headers import POLICY, POLICY_UTF8, fold_words
+from invitations.rendering.folding import fold_words
+from invitations.rendering.headers import POLICY, POLICY_UTF8
 
 SUBJECT = "Kutsu käyttäjäksi / Inbjudan att bli användare / User invitation"
 

@@ -242,3 +242,32 @@ def test_load_time_inlining_equals_render_time_inlining(
         return squash(unescape(re.sub(r">\s+<", "><", html)))
 
     assert normal(ours) == normal(reference)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<p>{% if a > b %}x{% endif %}</p>",  # markup-like text inside a tag
+        "<p>{# a <b> comment #}</p>",
+        "<table>{% for row in rows %}<tr><td>{{ row }}</td></tr>{% endfor %}</table>",  # moved
+    ],
+)
+def test_loader_refuses_templates_it_cannot_inline_exactly(source: str) -> None:
+    from jinja2 import DictLoader
+
+    from invitations.errors import ConfigurationError
+    from invitations.rendering.environment import InliningLoader, make_environment
+
+    loader = InliningLoader("p { color: red; }", base=DictLoader({"t.html": source}))
+    with pytest.raises(ConfigurationError, match=r"t\.html"):
+        make_environment(loader).get_template("t.html")
+
+
+def test_bench_baseline_renders_the_same_templates() -> None:
+    """The benchmark's bare render still runs (it is not timed here)."""
+    from bench import bench_compose
+
+    html, text = bench_compose.bare_render()(bench_compose.SAMPLE)  # type: ignore[misc]
+    assert 'lang="sv"' in str(html) and "style=" not in str(html)
+    assert bench_compose.SAMPLE.link in str(text)
+    assert bench_compose.cycling(renderer_for().compose_invitation)() is not None

@@ -102,6 +102,31 @@ class Scripted(Recorder):
         return status
 
 
+class Slow(Recorder):
+    """Takes ``delay`` seconds per message, so that parallel clients overlap."""
+
+    def __init__(self, delay: float = 0.01) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
+class Stall(Recorder):
+    """Receives DATA, then never answers: the client waits for the final reply."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_data = threading.Event()
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.in_data.set()
+        await asyncio.sleep(60)
+        return "451 4.3.0 Too late"
+
+
 class CloseAfter(Recorder):
     """Close each connection after ``n`` messages, silently or with a 421
     to the next MAIL (``say_421=True``), like relays that limit a session."""

@@ -17,6 +17,7 @@ from tests.transports.smtpd import (
     CloseAfter,
     Scripted,
     SMTPServer,
+    Stall,
     password_authenticator,
 )
 
@@ -250,3 +251,23 @@ def test_constructed_directly_with_an_ehlo_name(smtp_server: Server) -> None:
         assert transport.send([make_message(1)])[0].accepted
     assert server.messages[0].helo == "client.test"
     assert not server.messages[0].tls
+
+
+def test_a_server_that_stops_answering_times_out_as_temporary(smtp_server: Server) -> None:
+    server = smtp_server(Stall())
+    transport = SMTPTransport("127.0.0.1", server.port, timeout=0.5, local_hostname="t")
+    started = time.monotonic()
+    with transport:
+        result = transport.send([make_message(1)])[0]
+    assert result.status is SendStatus.TEMPORARY_FAILURE
+    assert "during DATA" in result.reply and "timed out" in result.reply
+    assert time.monotonic() - started < 5
+
+
+def test_a_relay_refusing_every_session_keeps_its_reply(smtp_server: Server) -> None:
+    server = smtp_server(CloseAfter(0, say_421=True))
+    with transport_from_url(url(server)) as transport:
+        results = transport.send([make_message(1), make_message(2)])
+    assert [r.status for r in results] == [SendStatus.TEMPORARY_FAILURE] * 2
+    assert "421 4.7.0 Too many messages" in results[0].reply
+    assert server.handler.connections == 1  # the rest of the batch failed fast

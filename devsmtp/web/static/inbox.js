@@ -220,14 +220,18 @@
 
   function connect() {
     var source = new EventSource(page.api + "/events");
+    var missed = false;
     source.onopen = function () {
       live.setAttribute("data-state", "live");
       live.textContent = t("live");
+      if (missed) loadFirst();  // events sent while we were away are gone: resync
+      missed = false;
     };
     source.onerror = function () {
       // EventSource reconnects by itself; reload the list when it is back.
       live.setAttribute("data-state", "offline");
       live.textContent = t("offline");
+      missed = true;
     };
     page.event_types.forEach(function (type) {
       source.addEventListener(type, function (event) { onEvent(type, event.data); });
