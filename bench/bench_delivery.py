@@ -229,9 +229,6 @@ def one_by_one(db: Path, transport: Transport | None, count: int) -> float:
 def _bulk_child(csv_path: str, port: str, workers: str, limit: str, db: str) -> None:
     """Child process: send_csv over the file, stopping after ``limit`` invitations;
     print rates and the peak RSS as JSON."""
-    import os as _os
-    if _os.environ.get("SWITCH"):
-        sys.setswitchinterval(float(_os.environ["SWITCH"]))
     stop = threading.Event()
     marks: dict[str, float] = {}
 

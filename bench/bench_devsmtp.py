@@ -174,10 +174,10 @@ def _get_json(url: str) -> object:
 
 
 @contextmanager
-def devsmtp_server(data: Path) -> Iterator[Target]:
+def devsmtp_server(data: Path, *extra: str) -> Iterator[Target]:
     process = subprocess.Popen(
         [sys.executable, "-m", "devsmtp", "serve", "--smtp", "127.0.0.1:0", "--http",
-         "127.0.0.1:0", "--data", str(data), "--max-messages", "100000"],
+         "127.0.0.1:0", "--data", str(data), "--max-messages", "100000", *extra],
         stdout=subprocess.DEVNULL,
     )
     ports_file = data / "ports.json"
@@ -200,7 +200,8 @@ def devsmtp_server(data: Path) -> Iterator[Target]:
         return found
 
     try:
-        yield Target("devsmtp (fsync, uvloop)", int(ports["smtp_port"]), subjects, process.pid)
+        name = "devsmtp (no fsync)" if extra else "devsmtp (fsync: durable)"
+        yield Target(name, int(ports["smtp_port"]), subjects, process.pid)
     finally:
         _stop(process)
 
@@ -305,21 +306,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="devsmtp-bench-") as tmp, ExitStack() as stack:
         bare = stack.enter_context(bare_server())
         devsmtp = stack.enter_context(devsmtp_server(Path(tmp) / "devsmtp"))
-        targets = [bare, devsmtp]
+        nosync = stack.enter_context(devsmtp_server(Path(tmp) / "nosync", "--no-fsync"))
+        targets = [bare, devsmtp, nosync]
+        maildev = None
         if executable is not None:
-            targets.append(stack.enter_context(maildev_server(executable, Path(tmp) / "maildev")))
+            maildev = stack.enter_context(maildev_server(executable, Path(tmp) / "maildev"))
+            targets.append(maildev)
         else:
             print(f"  MailDev: not measured ({why})")
         rates = measure(targets)
         stored = (N + 50) * len(CONCURRENCY)
         print(f"  devsmtp RSS after {stored} stored messages: {_rss_mb(devsmtp.pid):.0f} MB "
               "(goal < 150 MB)", flush=True)
-    for concurrency in CONCURRENCY:
-        mine = rates[devsmtp.name][concurrency][0]
-        line = f"  c={concurrency}: devsmtp/bare {mine / rates[bare.name][concurrency][0]:.2f}"
-        if len(targets) == 3:
-            line += f", devsmtp/maildev {mine / rates[targets[2].name][concurrency][0]:.2f}"
-        print(line)
+    for target in (devsmtp, nosync):
+        for concurrency in CONCURRENCY:
+            mine = rates[target.name][concurrency][0]
+            line = f"  {target.name} c={concurrency}: "
+            line += f"/bare {mine / rates[bare.name][concurrency][0]:.2f}"
+            if maildev is not None:
+                line += f", /maildev {mine / rates[maildev.name][concurrency][0]:.2f}"
+            print(line)
     print("  goals at c=8: devsmtp/bare >= 0.60, devsmtp/maildev >= 2.0, lost 0, RSS < 150 MB")
 
 

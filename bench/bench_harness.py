@@ -41,7 +41,7 @@ def _poll(capture: Capture, to: str) -> None:
 def _measure(capture: Capture, port: int, see: Callable[[Capture, str], object]) -> list[float]:
     delays = []
     for n in range(ROUNDS):
-        to, sent = capture.address(f"r{n}-{see.__name__}"), []
+        to, sent = capture.address(f"r{n}-{see.__name__}"), list[float]()
         sender = threading.Thread(target=_send, args=(port, to, f"round {n}", sent))
         sender.start()
         see(capture, to)

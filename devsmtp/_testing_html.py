@@ -184,14 +184,22 @@ def expiry_instants(section: Section) -> list[str]:
 
 
 _PLACEHOLDER = re.compile(r"%\([^)]*\)[sd]|%[sd]|\{[a-z_]+\}")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _fragments(text: str) -> list[str]:
+    """Sentences of ``text`` between placeholders, whitespace collapsed."""
+    return [" ".join(sentence.split())
+            for piece in _PLACEHOLDER.split(text) for sentence in _SENTENCE_END.split(piece)]
 
 
 def leaks(sections: Sequence[Section], catalogs: Mapping[str, Mapping[str, str]]) -> list[str]:
     """Texts of another language found in a section, as readable problem lines.
 
     A catalog message whose msgid (or another language's msgstr) differs from
-    the section language's own msgstr must not appear in that section.
-    Placeholders split the texts; fragments under 16 characters are ignored.
+    the section language's own msgstr must not appear in that section, not even
+    one sentence of it. Placeholders and sentence ends split the texts;
+    fragments under 16 characters are ignored.
     """
     problems = []
     for section in sections:
@@ -207,8 +215,7 @@ def leaks(sections: Sequence[Section], catalogs: Mapping[str, Mapping[str, str]]
             for text, origin in foreign.items():
                 if not text or text == msgstr:
                     continue
-                for fragment in _PLACEHOLDER.split(text):
-                    fragment = " ".join(fragment.split())
+                for fragment in _fragments(text):
                     if len(fragment) >= 16 and fragment not in msgstr and fragment in body:
                         problems.append(f"[{section.lang}] contains {origin} text {fragment!r}")
     return problems

@@ -53,8 +53,18 @@ class InvitationToken:
     expires_at: datetime
 
 
+class _Response(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 class _Getter(Protocol):
-    def get(self, url: str, /, **kwargs: Any) -> Any: ...
+    """What ``assert_link_works`` needs: ``httpx.Client`` and Starlette's TestClient fit."""
+
+    def get(self, url: str, *, follow_redirects: bool = ...) -> Any: ...
 
 
 # --------------------------------------------------------------------------- mail
@@ -238,7 +248,7 @@ class CapturedMail:
             parts = urlsplit(link)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
         for attempt in ("first", "second"):
-            response = client.get(target, follow_redirects=True)
+            response: _Response = client.get(target, follow_redirects=True)
             if response.status_code != status:
                 raise MailAssertionError(
                     f"{attempt} GET {target} (from {self.describe()}) answered "

@@ -6,8 +6,8 @@ fixtures that need them.
 
 Fixtures: ``smtp_capture`` (session server, private recipient domain per
 test), ``smtp_capture_isolated`` (a server of its own), ``smtp_faults``,
-``mail_outbox``, ``clock``, ``invitation_keys``, ``invitation_service`` and
-``devsmtp_server``. Options: ``--devsmtp-url``, ``--devsmtp-smtp`` and
+``mail_outbox``, ``clock``, ``invitation_keys``, ``invitation_service``,
+``registration_client`` and ``devsmtp_server``. Options: ``--devsmtp-url``, ``--devsmtp-smtp`` and
 ``--devsmtp-artifacts``. A failing test's mail is saved as ``.eml`` files and
 their paths are added to its report.
 """
@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    import httpx
+
     from invitations import FrozenClock, InvitationService
     from invitations.transports.memory import MemoryTransport
 
@@ -273,6 +275,29 @@ def invitation_service(
         yield service
         service.close()
         store.close()
+
+
+@pytest.fixture
+def registration_client(
+    invitation_service: InvitationService, invitation_keys: list[str]
+) -> Iterator[httpx.Client]:
+    """An ``httpx.Client`` on the reference registration pages for ``invitation_service``.
+
+    The pages (``invitations.web.create_app``) run under uvicorn on a free
+    loopback port; use ``mail.assert_link_works(registration_client)``.
+    """
+    import httpx
+
+    from invitations.web import create_app
+    from invitations.web.server import BackgroundServer
+
+    app = create_app(invitation_service, session_keys=invitation_keys)
+    server = BackgroundServer().start(app)
+    try:
+        with httpx.Client(base_url=server.url, trust_env=False) as client:
+            yield client
+    finally:
+        server.stop()
 
 
 @pytest.hookimpl(wrapper=True)

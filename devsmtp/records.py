@@ -53,7 +53,7 @@ class Envelope:
         return data
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in _ENVELOPE_FIELDS}
         return json.dumps(data, ensure_ascii=False)
 
     @classmethod
@@ -62,6 +62,9 @@ class Envelope:
         for key in ("rcpt_to", "mail_options", "session_log"):
             data[key] = tuple(data.get(key) or ())
         return cls(**data)
+
+
+_ENVELOPE_FIELDS = tuple(Envelope.__dataclass_fields__)
 
 
 @dataclass(slots=True)

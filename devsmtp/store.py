@@ -21,14 +21,16 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from .errors import DataDirLocked, StoreError
 from .parse import Summary, summarize
+from .push import Event, Subscription, Waiter, WaitResult
 from .records import Envelope, Query, StoredMessage, domain_of, fold, search_text, sender_text
+from .sql import SCHEMA, connect, delete_ids, row_to_message, where
 
 __all__ = ["Event", "Page", "Store", "Subscription", "WaitResult"]
 
@@ -36,40 +38,9 @@ DB_NAME = "messages.sqlite3"
 LOCK_NAME = "devsmtp.lock"
 #: Most jobs one transaction takes; bounds the latency a batch adds.
 BATCH_LIMIT = 512
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    received_at REAL NOT NULL,
-    size INTEGER NOT NULL,
-    envelope TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    sender_fold TEXT NOT NULL,
-    subject_fold TEXT NOT NULL,
-    search_fold TEXT NOT NULL,
-    malformed INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS raw (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS recipients (
-    seq INTEGER NOT NULL,
-    addr TEXT NOT NULL,
-    domain TEXT NOT NULL,
-    PRIMARY KEY (seq, addr)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS recipients_addr ON recipients (addr, seq);
-CREATE INDEX IF NOT EXISTS recipients_domain ON recipients (domain, seq);
-CREATE INDEX IF NOT EXISTS messages_received ON messages (received_at);
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A change pushed to subscribers: a ``new`` message or ``deleted`` ids."""
-
-    kind: Literal["new", "deleted", "overflow", "closed"]
-    message: StoredMessage | None = None
-    ids: tuple[int, ...] = ()
-
+#: Messages up to this size are summarised on the event loop, larger ones on a
+#: parser thread so that a big message never holds other sessions up.
+INLINE_PARSE_LIMIT = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -77,14 +48,6 @@ class Page:
 
     messages: list[StoredMessage]
     next: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class WaitResult:
-    """Matches found by :meth:`Store.wait`; ``complete`` is False on timeout."""
-
-    messages: list[StoredMessage]
-    complete: bool
 
 
 @dataclass(slots=True)
@@ -99,97 +62,6 @@ class _Add:
 class _Op:
     fn: Callable[[sqlite3.Connection], tuple[int, ...]]
     future: asyncio.Future[tuple[int, ...]]
-
-
-@dataclass(slots=True, eq=False)
-class _Waiter:
-    query: Query
-    count: int
-    future: asyncio.Future[None]
-    found: dict[int, StoredMessage] = field(default_factory=dict)
-
-    def offer(self, message: StoredMessage, pin: Callable[[Iterable[int]], None]) -> None:
-        if self.query.matches(message):
-            self.found[message.id] = message
-            pin([message.id])
-            if len(self.found) >= self.count and not self.future.done():
-                self.future.set_result(None)
-
-
-class Subscription:
-    """An async iterator of :class:`Event`; ends when the store closes."""
-
-    def __init__(self, store: Store, maxsize: int = 1000) -> None:
-        self._store = store
-        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
-        self._overflowed = False
-
-    def push(self, event: Event) -> None:
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
-            self._overflowed = True
-
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return self
-
-    async def __anext__(self) -> Event:
-        if self._overflowed:
-            # A slow reader missed events: tell it to reload instead of lying.
-            self._overflowed = False
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            return Event("overflow")
-        event = await self._queue.get()
-        if event.kind == "closed":
-            raise StopAsyncIteration
-        return event
-
-    def close(self) -> None:
-        self._store._subscribers.discard(self)
-
-
-def _connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(f"PRAGMA synchronous={synchronous}")
-    conn.execute("PRAGMA journal_size_limit=67108864")
-    return conn
-
-
-_TEXT_FILTERS = (("sender", "sender_fold"), ("subject", "subject_fold"), ("q", "search_fold"))
-
-
-def _where(query: Query) -> tuple[str, list[object]]:
-    clauses: list[str] = []
-    params: list[object] = []
-    to = query.folded("to")
-    if to is not None:
-        column, value = ("domain", to[1:]) if to.startswith("@") else ("addr", to)
-        clauses.append(f"seq IN (SELECT seq FROM recipients WHERE {column} = ?)")
-        params.append(value)
-    for name, column in _TEXT_FILTERS:
-        text = query.folded(name)
-        if text is not None:
-            clauses.append(f"instr({column}, ?) > 0")
-            params.append(text)
-    if query.after is not None:
-        clauses.append("seq > ?")
-        params.append(query.after)
-    if query.before is not None:
-        clauses.append("seq < ?")
-        params.append(query.before)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
-
-
-def _message(row: Sequence[Any]) -> StoredMessage:
-    seq, size, envelope, summary = row
-    return StoredMessage(
-        id=seq,
-        envelope=Envelope.from_json(envelope),
-        summary=Summary.from_dict(json.loads(summary)),
-        size=size,
-    )
 
 
 class Store:
@@ -228,7 +100,7 @@ class Store:
         self._lock = threading.Lock()
         self._pins: dict[int, float] = {}
         self._subscribers: set[Subscription] = set()
-        self._waiters: set[_Waiter] = set()
+        self._waiters: set[Waiter] = set()
         self._lock_fd: int | None = None
         self._last_age_prune = 0.0
 
@@ -245,8 +117,8 @@ class Store:
             raise DataDirLocked(str(self.data_dir)) from None
         self._lock_fd = fd
         try:
-            conn = _connect(self.path, synchronous="FULL" if self.fsync else "NORMAL")
-            conn.executescript(_SCHEMA)
+            conn = connect(self.path, synchronous="FULL" if self.fsync else "NORMAL")
+            conn.executescript(SCHEMA)
         except sqlite3.Error as error:
             self._unlock()
             raise StoreError(f"{self.path}: {error}") from error
@@ -292,21 +164,28 @@ class Store:
     async def add(self, raw: bytes, envelope: Envelope) -> StoredMessage:
         """Store ``raw`` with its envelope; returns once the batch is committed."""
         future: asyncio.Future[StoredMessage] = self._require_loop().create_future()
-        self._parse_queue.put(_Add(raw, envelope, future))
+        job = _Add(raw, envelope, future)
+        if len(raw) <= INLINE_PARSE_LIMIT:
+            # A small message parses in a fraction of a millisecond: doing it here
+            # saves a thread hand-off and overlaps with the writer's fsync.
+            job.summary = summarize(raw)
+            self._queue.put(job)
+        else:
+            self._parse_queue.put(job)
         return await future
 
     async def delete(self, id: int) -> bool:
         """Delete one message; False when it did not exist."""
-        ids = await self._op(lambda conn: self._delete_ids(conn, [id]))
+        ids = await self._op(lambda conn: delete_ids(conn, [id]))
         return bool(ids)
 
     async def delete_matching(self, query: Query) -> int:
         """Delete every message ``query`` matches (``Query()`` deletes all)."""
 
         def run(conn: sqlite3.Connection) -> tuple[int, ...]:
-            where, params = _where(query)
-            rows = conn.execute(f"SELECT seq FROM messages{where}", params).fetchall()
-            return self._delete_ids(conn, [r[0] for r in rows])
+            clause, params = where(query)
+            rows = conn.execute(f"SELECT seq FROM messages{clause}", params).fetchall()
+            return delete_ids(conn, [r[0] for r in rows])
 
         return len(await self._op(run))
 
@@ -438,23 +317,17 @@ class Store:
             victims = [r[0] for r in rows if r[0] not in pinned][:excess]
         if self.max_age is not None and now - self._last_age_prune >= 1.0:
             self._last_age_prune = now
-            rows = conn.execute(
-                "SELECT seq FROM messages WHERE received_at < ?", (now - self.max_age,)
-            ).fetchall()
-            victims.extend(r[0] for r in rows if r[0] not in pinned)
-        return self._delete_ids(conn, sorted(set(victims)))
-
-    @staticmethod
-    def _delete_ids(conn: sqlite3.Connection, ids: list[int]) -> tuple[int, ...]:
-        deleted: list[int] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = conn.execute(f"SELECT seq FROM messages WHERE seq IN ({marks})", chunk)
-            deleted.extend(r[0] for r in rows.fetchall())
-            for table in ("messages", "raw", "recipients"):
-                conn.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", chunk)
-        return tuple(deleted)
+            # Ids grow with arrival time, so the expired ones are a prefix in id order
+            # (no index on received_at to maintain on every insert).
+            cutoff = now - self.max_age
+            for seq, received_at in conn.execute(
+                "SELECT seq, received_at FROM messages ORDER BY seq"
+            ):
+                if received_at >= cutoff:
+                    break
+                if seq not in pinned:
+                    victims.append(seq)
+        return delete_ids(conn, sorted(set(victims)))
 
     def _deliver(
         self,
@@ -523,25 +396,25 @@ class Store:
 
     def list(self, query: Query | None = None, limit: int = 50) -> Page:
         """Messages matching ``query``, newest first; ``next`` feeds ``before=``."""
-        where, params = _where(query or Query())
+        clause, params = where(query or Query())
         rows = self._reader().execute(
-            f"SELECT seq, size, envelope, summary FROM messages{where}"
+            f"SELECT seq, size, envelope, summary FROM messages{clause}"
             " ORDER BY seq DESC LIMIT ?",
             [*params, limit + 1],
         ).fetchall()
-        messages = [_message(row) for row in rows[:limit]]
+        messages = [row_to_message(row) for row in rows[:limit]]
         return Page(messages, messages[-1].id if len(rows) > limit else None)
 
     def count(self, query: Query | None = None) -> int:
-        where, params = _where(query or Query())
-        row = self._reader().execute(f"SELECT count(*) FROM messages{where}", params)
+        clause, params = where(query or Query())
+        row = self._reader().execute(f"SELECT count(*) FROM messages{clause}", params)
         return int(row.fetchone()[0])
 
     def get(self, id: int) -> StoredMessage | None:
         row = self._reader().execute(
             "SELECT seq, size, envelope, summary FROM messages WHERE seq = ?", (id,)
         ).fetchone()
-        return _message(row) if row else None
+        return row_to_message(row) if row else None
 
     def raw(self, id: int) -> bytes | None:
         """The exact bytes received in DATA, or None."""
@@ -559,14 +432,14 @@ class Store:
 
     def subscribe(self) -> Subscription:
         """Events for every new and deleted message from now on."""
-        subscription = Subscription(self)
+        subscription = Subscription(self._subscribers.discard)
         self._subscribers.add(subscription)
         return subscription
 
     async def wait(self, query: Query, *, count: int = 1, timeout: float = 10.0) -> WaitResult:
         """Hold until ``count`` messages match ``query`` (already stored ones count)."""
         loop = asyncio.get_running_loop()
-        waiter = _Waiter(query, max(1, count), loop.create_future())
+        waiter = Waiter(query, max(1, count), loop.create_future())
         self._waiters.add(waiter)
         try:
             # Registered first, so nothing committed during this read is missed.

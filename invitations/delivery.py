@@ -205,25 +205,24 @@ def deliver(
     """Send up to ``limit`` due messages (or only ``message_ids``); never raises for a
     failed send. Each result is recorded as soon as the server answers, so a
     crash loses no progress. ``stop`` ends the run after the message in flight;
-    rows already claimed but not sent stay queued and are retried after ``lease``.
+    rows claimed but not sent are released at once (after a crash: when ``lease``
+    runs out).
     """
     owner = owner or worker_id()
     policy = policy or RetryPolicy()
     report = DeliveryReport()
-    while report.total < limit and not (stop is not None and stop.is_set()):
+    more = True
+    while more and report.total < limit and not (stop is not None and stop.is_set()):
+        wanted = min(batch, limit - report.total)
         rows = store.claim_due(
-            owner=owner,
-            now=clock.now(),
-            lease=lease,
-            limit=min(batch, limit - report.total),
-            message_ids=message_ids,
+            owner=owner, now=clock.now(), lease=lease, limit=wanted, message_ids=message_ids
         )
-        if not rows:
-            break
-        for row in rows:
-            if pace is not None and not pace.wait(stop):
-                return report
-            if stop is not None and stop.is_set():
+        more = len(rows) == wanted  # fewer: nothing else was due, spare a query
+        for index, row in enumerate(rows):
+            stopped = pace is not None and not pace.wait(stop)
+            if stopped or (stop is not None and stop.is_set()):
+                # Hand the rest back now rather than when the lease runs out.
+                store.release([r.id for r in rows[index:]], owner=owner)
                 return report
             result = send_row(transport, row)
             record(store, row, result, owner=owner, clock=clock, policy=policy, report=report)

@@ -90,6 +90,8 @@ FIELD_LABELS: Mapping[str, Mapping[str, str]] = {
     "services": {"fi": "palvelut", "sv": "tjänster", "en": "services"},
     "languages": {"fi": "kielet", "sv": "språk", "en": "languages"},
     "sender": {"fi": "lähettäjä", "sv": "avsändare", "en": "sender"},
+    "to_name": {"fi": "vastaanottajan nimi", "sv": "mottagarens namn", "en": "recipient's name"},
+    "message_id": {"fi": "Message-ID", "sv": "Message-ID", "en": "Message-ID"},
 }
 
 

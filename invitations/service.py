@@ -130,6 +130,8 @@ class InvitationService:
         self._owns_store = store is None if close_store is None else close_store
         self.store: InvitationStore = store if store is not None else SQLiteInvitationStore()
         self.transport = _transport(transport)
+        # A transport built here from a URL is ours to close; one passed in is not.
+        self._owns_transport = isinstance(transport, str)
         self._owner = worker_id()
         # One transport object is not safe for concurrent batches; serialize them.
         self._transport_lock = threading.Lock()
@@ -295,6 +297,9 @@ class InvitationService:
                            limit=limit).sent
 
     def close(self) -> None:
+        if self._owns_transport and self.transport is not None:
+            with self._transport_lock:
+                self.transport.close()
         if self._owns_store:
             self.store.close()
 

@@ -98,6 +98,9 @@ class InvitationStore(Protocol):
     def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
         """Failed rows back to queued, due now, attempts reset; returns how many."""
 
+    def release(self, row_ids: Sequence[int], *, owner: str) -> int:
+        """Give back claimed rows that were not sent (a stopped worker); attempts unchanged."""
+
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]: ...
 
@@ -420,6 +423,18 @@ class SQLiteInvitationStore:
                 "UPDATE outbox SET state = 'queued', next_attempt_at = ?, attempts = 0, "
                 f"lease_owner = NULL, lease_until = NULL WHERE state = 'failed'{only}",
                 params,
+            )
+            return cur.rowcount
+
+    def release(self, row_ids: Sequence[int], *, owner: str) -> int:
+        if not row_ids:
+            return 0
+        marks = ", ".join("?" for _ in row_ids)
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL "
+                f"WHERE lease_owner = ? AND state = 'queued' AND id IN ({marks})",
+                [owner, *row_ids],
             )
             return cur.rowcount
 

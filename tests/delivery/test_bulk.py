@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from invitations.bulk import CSVFormatError, RowProblem, send_csv, validate_csv
 from invitations.cli import main
 from invitations.models import DeliveryState, Role
 from invitations.store import SQLiteInvitationStore
+from invitations.transports import Transport, transport_from_url
 from tests.delivery.conftest import BASE_URL, KEY, ServiceFactory
 from tests.delivery.test_crash import CLI, kill, wait_for
 from tests.transports.smtpd import Scripted, Slow, SMTPServer
@@ -123,9 +125,16 @@ def test_skip_invalid_sends_the_good_rows_over_parallel_connections(
     service = service_factory(None)
     rows = [good_row(n) for n in range(30)] + [["bad", *good_row(99)[1:]]]
     progress: list[tuple[int, int]] = []
+    ready = threading.Barrier(3)
+
+    def factory() -> Transport:
+        if threading.current_thread() is not threading.main_thread():
+            ready.wait(10)  # all three workers exist before the first chunk
+        return transport_from_url(f"smtp://127.0.0.1:{server.port}")
+
     report = send_csv(
         write_csv(tmp_path / "in.csv", rows), service=service,
-        transport=f"smtp://127.0.0.1:{server.port}", workers=3, skip_invalid=True, batch=3,
+        transport=factory, workers=3, skip_invalid=True, batch=3,
         on_progress=lambda done, total: progress.append((done, total)),
     )
     assert (report.sent, report.queued, report.failed, report.skipped) == (30, 0, 0, 1)
@@ -227,6 +236,7 @@ def test_ctrl_c_leaves_unsent_rows_queued(tmp_path: Path, db: Path, smtp_server:
         queued = [r for r in rows if r.state is DeliveryState.QUEUED]
     assert len(sent) == len(server.messages)  # every sent mail is recorded as sent
     assert len(sent) + len(queued) == len(rows) and len(rows) < 400
+    assert all(r.lease_owner is None for r in queued)  # ready for the next deliver
     assert f"sent {len(sent)}," in out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from invitations.delivery import RetryPolicy, deliver, requeue_failed, run_worke
 from invitations.errors import DeliveryFailed
 from invitations.models import DeliveryState, InvitationStatus
 from invitations.store import SQLiteInvitationStore
-from invitations.transports import SMTPTransport
+from invitations.transports import OutgoingMessage, SendResult, SMTPTransport
 from tests.delivery.conftest import ServiceFactory, invite
 from tests.transports.smtpd import Scripted, Slow, SMTPServer
 
@@ -179,10 +179,13 @@ def test_run_workers_spreads_over_parallel_connections(
     service = service_factory(None)
     for n in range(40):
         invite(service, n)
-    report = run_workers(
-        service.store, lambda: SMTPTransport("127.0.0.1", server.port, timeout=5),
-        clock=clock, workers=3,
-    )
+    ready = threading.Barrier(3)
+
+    def factory() -> SMTPTransport:
+        ready.wait(10)  # all three workers exist before the first claim
+        return SMTPTransport("127.0.0.1", server.port, timeout=5)
+
+    report = run_workers(service.store, factory, clock=clock, workers=3)
     assert (report.sent, report.queued, report.failed) == (40, 0, 0)
     assert server.handler.connections == 3
     assert len(server.messages) == 40
@@ -209,3 +212,27 @@ def test_watch_mode_stops_on_the_event(
     thread.join(10)
     assert not thread.is_alive()
     assert seen and len(server.messages) == 1
+
+
+def test_a_stopped_run_hands_claimed_rows_back_at_once(
+    smtp_server: Server, service_factory: ServiceFactory, clock: FrozenClock
+) -> None:
+    server = smtp_server()
+    service = service_factory(None)
+    for n in range(5):
+        invite(service, n)
+    stop = threading.Event()
+
+    class StopAfterOne(SMTPTransport):
+        def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+            stop.set()  # as if Ctrl-C arrived while this message was on the wire
+            return super().send(messages)
+
+    with StopAfterOne("127.0.0.1", server.port, timeout=5) as transport:
+        stopped = deliver(service.store, transport, clock=clock, batch=5, stop=stop)
+    assert stopped.sent == 1
+    queued = service.store.outbox(state=DeliveryState.QUEUED)
+    assert len(queued) == 4 and all(r.lease_owner is None for r in queued)
+    with SMTPTransport("127.0.0.1", server.port, timeout=5) as again:
+        assert deliver(service.store, again, clock=clock).sent == 4  # no lease wait
+    assert len(server.messages) == 5

@@ -18,7 +18,8 @@ from .conftest import make_message, send
 INVITE_HTML = (
     '<html lang="fi"><body>'
     '<div lang="fi"><p>Hei! <a href="https://example.com/register?token=T">Rekisteröidy</a></p></div>'
-    '<div lang="sv"><p>Hej! <a href="https://example.com/register?token=T">Registrera dig</a></p></div>'
+    '<div lang="sv"><p>Hej! <a href="https://example.com/register?token=T">'
+    "Registrera dig</a></p></div>"
     '<div lang="en"><p>Hi! <a href="https://example.com/register?token=T">Register</a></p></div>'
     "</body></html>"
 )
@@ -68,7 +69,8 @@ def test_detail_links_languages_parts(server: DevSMTP, api: httpx.Client) -> Non
     send(server, raw)
     detail = api.get("/messages/1").json()
     assert detail["languages"] == ["fi", "sv", "en"]
-    html_links = [(link["lang"], link["text"]) for link in detail["links"] if link["part"] == "html"]
+    links = detail["links"]
+    html_links = [(link["lang"], link["text"]) for link in links if link["part"] == "html"]
     assert html_links == [("fi", "Rekisteröidy"), ("sv", "Registrera dig"), ("en", "Register")]
     assert {"url": "https://example.com/register?token=T", "text": "", "part": "text",
             "lang": None} in detail["links"]

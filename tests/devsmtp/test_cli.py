@@ -113,15 +113,25 @@ def test_fault_commands(served: tuple[Path, dict[str, object]]) -> None:
     assert json.loads(cli(data, "fault", "list", "--json").stdout) == {"rules": []}
 
 
-def test_release_command(tmp_path: Path, served: tuple[Path, dict[str, object]]) -> None:
-    data, ports = served
-    smtp_send(ports, "qa@example.com", "to release")
+def test_release_command(tmp_path: Path) -> None:
     with DevSMTP(tmp_path / "relay") as relay:
-        refused = cli(data, "release", "1", "--to", "x@example.com", "--relay",
-                      f"127.0.0.1:{relay.smtp_port}", check=False)
-        assert refused.returncode != 0
-        assert "allow-list" in refused.stderr
-    assert relay.store is not None
+        process, ports = start_serve(tmp_path / "capture", "--relay",
+                                     f"127.0.0.1:{relay.smtp_port}", "--relay-allow",
+                                     "@allowed.example")
+        try:
+            data = tmp_path / "capture"
+            smtp_send(ports, "qa@example.com", "to release")
+            refused = cli(data, "release", "1", "--to", "x@elsewhere.example", check=False)
+            assert refused.returncode != 0
+            assert "allow-list" in refused.stderr
+            done = cli(data, "release", "1", "--to", "real@allowed.example").stdout
+            assert done.startswith("released 1 to real@allowed.example")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=30)
+        (released,) = relay.store.list().messages
+        assert released.envelope.rcpt_to == ("real@allowed.example",)
+        assert released.summary.subject == "to release"
 
 
 def test_unreachable_server_is_explained(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ def test_ehlo_advertises_smtputf8_8bitmime_size(server: DevSMTP) -> None:
 
 def test_stored_bytes_are_exact_and_envelope_kept(server: DevSMTP, api: httpx.Client) -> None:
     raw = make_message(to="visible@example.com")
-    send(server, raw, to=["visible@example.com", "hidden-bcc@example.com"], sender="bounce@posti.fi")
+    recipients = ["visible@example.com", "hidden-bcc@example.com"]
+    send(server, raw, to=recipients, sender="bounce@posti.fi")
     (summary,) = api.get("/messages").json()["messages"]
     assert summary["to"] == ["visible@example.com", "hidden-bcc@example.com"]
     assert summary["mail_from"] == "bounce@posti.fi"
@@ -143,6 +144,19 @@ def test_starttls_and_implicit_tls(tmp_path: Path) -> None:
         assert [m.envelope.tls for m in messages] == [True, True]
 
 
+def test_implicit_tls_only_on_uvloop(tmp_path: Path) -> None:
+    with DevSMTP(tmp_path, smtps_port=0) as server:
+        context = ssl.create_default_context(cafile=str(tmp_path / "tls" / "cert.pem"))
+        assert server.smtps_port
+        with smtplib.SMTP_SSL("127.0.0.1", server.smtps_port, context=context) as client:
+            assert not client.has_extn("starttls")
+            client.sendmail("a@example.com", ["tls@example.com"], make_message())
+        with smtplib.SMTP("127.0.0.1", server.smtp_port) as client:
+            client.ehlo()
+            assert not client.has_extn("starttls")  # plain port stays plain
+        assert [m.envelope.tls for m in server.store.list().messages] == [True]
+
+
 def test_no_reverse_dns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args: object) -> str:
         raise AssertionError("devsmtp must not resolve host names")
@@ -163,7 +177,10 @@ def test_disconnect_mid_data_stores_nothing_and_leaks_nothing(
         with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as sock:
             reader = sock.makefile("rb")
             assert reader.readline().startswith(b"220")
-            for line in (b"EHLO x\r\n", b"MAIL FROM:<a@example.com>\r\n", b"RCPT TO:<b@example.com>\r\n"):
+            commands = (
+                b"EHLO x\r\n", b"MAIL FROM:<a@example.com>\r\n", b"RCPT TO:<b@example.com>\r\n"
+            )
+            for line in commands:
                 sock.sendall(line)
                 reply = reader.readline()
                 while reply[3:4] == b"-":

@@ -1,19 +1,13 @@
-"""People, companies and an ``invite`` helper for the end-to-end suite (public API only)."""
+"""Fixtures of the end-to-end suite: a company, its main user and ``invite``."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 
 from devsmtp.testing import Capture, CapturedMail
-from invitations import Company, Invitation, InvitationService, Inviter, Registration
+from invitations import Company, Invitation, InvitationService, Inviter
 
-SUBJECT = "Kutsu käyttäjäksi / Inbjudan att bli användare / User invitation"
-#: Valid for the names used below: no three consecutive letters of "Alice"/"Äijälä".
-PASSWORD = "Kuu#Mets4Polku9"
-
-Invite = Callable[[str], tuple[Invitation, CapturedMail]]
+from ._people import Invite
 
 
 @pytest.fixture
@@ -40,7 +34,3 @@ def invite(invitation_service: InvitationService, smtp_capture: Capture, company
         return invitation, smtp_capture.wait_for(to=email)
 
     return send
-
-
-def registration(email: str) -> Registration:
-    return Registration("Alice", "Äijälä", email, email, PASSWORD)

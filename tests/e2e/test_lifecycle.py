@@ -19,28 +19,20 @@ from invitations import (
     Inviter,
 )
 from invitations.clock import FrozenClock
-from invitations.web import create_app
-from invitations.web.server import BackgroundServer
 
-from .conftest import SUBJECT, Invite, registration
+from ._people import SUBJECT, Invite, registration
 
 
 def test_invite_verify_redeem_once(
     invitation_service: InvitationService, smtp_capture: Capture, invite: Invite,
-    invitation_keys: list[str],
+    registration_client: httpx.Client,
 ) -> None:
     invitation, mail = invite("alice")
     assert mail.to == [invitation.email]
     assert mail.invitation_link == invitation.link
     assert mail.invitation.id == invitation.id
     assert mail.invitation.expires_at == invitation.expires_at
-    app = create_app(invitation_service, session_keys=invitation_keys)
-    server = BackgroundServer().start(app)
-    try:
-        with httpx.Client(base_url=server.url) as client:
-            page = mail.assert_link_works(client)  # GET twice: a prefetch uses nothing up
-    finally:
-        server.stop()
+    page = mail.assert_link_works(registration_client)  # GET twice: a prefetch uses nothing
     assert 'data-testid="page-register"' in page.text
 
     # verify is read-only: a mail scanner's prefetch changes nothing

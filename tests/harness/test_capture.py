@@ -9,7 +9,7 @@ import pytest
 
 from devsmtp.testing import Capture, MailAssertionError
 
-from .conftest import send
+from ._smtp import send
 
 
 def test_wait_for_returns_the_mail_with_its_envelope(smtp_capture: Capture) -> None:

@@ -13,8 +13,8 @@ from devsmtp.testing import CapturedMail, Envelope, MailAssertionError, decode_t
 from ._mails import SIGNED_AT, SUBJECT, TEXTS, invitation_mail, make_token
 
 
-def captured(msg: EmailMessage, **kwargs: object) -> CapturedMail:
-    return CapturedMail.from_message(msg, **kwargs)  # type: ignore[arg-type]
+def captured(msg: EmailMessage, envelope: Envelope | None = None) -> CapturedMail:
+    return CapturedMail.from_message(msg, envelope=envelope)
 
 
 def test_headers_and_bodies_are_decoded() -> None:

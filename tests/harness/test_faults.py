@@ -9,7 +9,7 @@ import pytest
 from devsmtp.pytest_plugin import Faults
 from devsmtp.testing import Capture
 
-from .conftest import send
+from ._smtp import send
 
 
 def test_first_attempts_refused_then_accepted(smtp_capture: Capture, smtp_faults: Faults) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the harness's own tests: send mail over real SMTP on loopback."""
+"""Send plain mail over real SMTP on loopback, for the harness's own tests."""
 
 from __future__ import annotations
 

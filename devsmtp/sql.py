@@ -1,0 +1,96 @@
+"""The SQLite side of the store: schema, connections, filters, rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .parse import Summary
+from .records import Envelope, Query, StoredMessage
+
+__all__ = ["SCHEMA", "connect", "delete_ids", "row_to_message", "where"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at REAL NOT NULL,
+    size INTEGER NOT NULL,
+    envelope TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    sender_fold TEXT NOT NULL,
+    subject_fold TEXT NOT NULL,
+    search_fold TEXT NOT NULL,
+    malformed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS raw (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS recipients (
+    seq INTEGER NOT NULL,
+    addr TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    PRIMARY KEY (seq, addr)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS recipients_addr ON recipients (addr, seq);
+CREATE INDEX IF NOT EXISTS recipients_domain ON recipients (domain, seq);
+"""
+
+
+def connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
+    """A write connection: WAL, ``synchronous`` as the fsync policy asks, autocommit."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA journal_size_limit=67108864")
+    return conn
+
+
+_TEXT_FILTERS = (("sender", "sender_fold"), ("subject", "subject_fold"), ("q", "search_fold"))
+
+
+def where(query: Query) -> tuple[str, list[object]]:
+    """``query`` as a ``WHERE`` clause (or ``""``) and its parameters."""
+    clauses: list[str] = []
+    params: list[object] = []
+    to = query.folded("to")
+    if to is not None:
+        column, value = ("domain", to[1:]) if to.startswith("@") else ("addr", to)
+        clauses.append(f"seq IN (SELECT seq FROM recipients WHERE {column} = ?)")
+        params.append(value)
+    for name, column in _TEXT_FILTERS:
+        text = query.folded(name)
+        if text is not None:
+            clauses.append(f"instr({column}, ?) > 0")
+            params.append(text)
+    if query.after is not None:
+        clauses.append("seq > ?")
+        params.append(query.after)
+    if query.before is not None:
+        clauses.append("seq < ?")
+        params.append(query.before)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def row_to_message(row: Sequence[Any]) -> StoredMessage:
+    """A ``(seq, size, envelope, summary)`` row as a :class:`StoredMessage`."""
+    seq, size, envelope, summary = row
+    return StoredMessage(
+        id=seq,
+        envelope=Envelope.from_json(envelope),
+        summary=Summary.from_dict(json.loads(summary)),
+        size=size,
+    )
+
+
+def delete_ids(conn: sqlite3.Connection, ids: list[int]) -> tuple[int, ...]:
+    """Delete messages ``ids`` in the open transaction; the ids that existed."""
+    deleted: list[int] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT seq FROM messages WHERE seq IN ({marks})", chunk)
+        deleted.extend(r[0] for r in rows.fetchall())
+        for table in ("messages", "raw", "recipients"):
+            conn.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", chunk)
+    return tuple(deleted)

@@ -1,0 +1,67 @@
+"""The arrival summary: headers decoded, links with language, attachments, defects."""
+
+from __future__ import annotations
+
+from devsmtp.parse import summarize
+
+
+def test_links_take_the_nearest_lang_and_anchor_text() -> None:
+    raw = (
+        b"Subject: =?utf-8?q?Kutsu_k=C3=A4ytt=C3=A4j=C3=A4ksi?=\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\nContent-Language: fi\r\n\r\n"
+        b'<html lang="fi"><body><!-- <a href="https://hidden">no</a> -->'
+        b'<div lang="sv"><p>Hej <a href="https://x/r?a=1&amp;b=2" title="a>b">Registrera '
+        b"<b>dig</b></a></p><div>inner</div></div>"
+        b'<div lang="en"><div><a href=\'https://x/en\'>Register</a></div><img src="x"/></div>'
+        b'<a href=https://x/fi>Rekister\xc3\xb6idy</a><script>var a="<a href=y>"</script>'
+        b"</body></html>\r\n"
+    )
+    summary = summarize(raw)
+    assert summary.subject == "Kutsu käyttäjäksi"
+    assert [(link.url, link.text, link.lang) for link in summary.links] == [
+        ("https://x/r?a=1&b=2", "Registrera dig", "sv"),
+        ("https://x/en", "Register", "en"),
+        ("https://x/fi", "Rekisteröidy", "fi"),
+    ]
+    assert summary.languages == ["fi", "sv", "en"]
+    assert summary.has_html and not summary.has_text
+    assert not summary.malformed
+
+
+def test_text_links_and_raw_utf8_headers() -> None:
+    raw = (
+        "From: Jörg <jörg@bücher.example>\r\nTo: a@example.com, B <b@example.com>\r\n"
+        "Subject: Hei äö =?utf-8?q?K=C3=A4ytt=C3=A4j=C3=A4?=\r\n"
+        "Date: Fri, 27 Nov 2026 21:00:00 +0200\r\n\r\n"
+        "Avaa https://example.com/register?token=abc. Kiitos!\r\n"
+    ).encode()
+    summary = summarize(raw)
+    assert summary.sender == "Jörg <jörg@bücher.example>"
+    assert summary.to == ["a@example.com", "B <b@example.com>"]
+    assert summary.subject == "Hei äö Käyttäjä"
+    assert summary.date == "2026-11-27T21:00:00+02:00"
+    assert [(link.url, link.part) for link in summary.links] == [
+        ("https://example.com/register?token=abc", "text")
+    ]
+
+
+def test_attachments_and_parts() -> None:
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n"
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\n"
+        b"Content-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''ohje%C3%A4.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQ=\r\n--XX--\r\n"
+    )
+    summary = summarize(raw)
+    assert [(a.name, a.type, a.size) for a in summary.attachments] == [
+        ("ohjeä.pdf", "application/pdf", 8)
+    ]
+    assert [p.type for p in summary.parts] == ["text/plain", "application/pdf"]
+
+
+def test_unparseable_input_is_marked_not_dropped() -> None:
+    for raw in (b"\x00\xff\xfe garbage without headers", b"Content-Type: multipart/mixed\r\n\r\nx"):
+        summary = summarize(raw)
+        assert summary.malformed
+        assert summary.defects
