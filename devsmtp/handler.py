@@ -41,19 +41,35 @@ def clean(text: str) -> str:
 
 @dataclass(slots=True)
 class SessionInfo:
-    """One SMTP connection as the API shows it (``GET /api/sessions``)."""
+    """One SMTP connection as the API shows it (``GET /api/sessions``).
+
+    ``log`` keeps the session's last lines; ``pending`` the lines since the
+    last stored message, which go into that message's envelope (so a long
+    session does not copy its whole history into every message).
+    """
 
     id: str
     peer: str
     started_at: float
-    log: list[str] = field(default_factory=list)
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    pending: list[str] = field(default_factory=list)
 
-    def add(self, line: str) -> None:
-        stamp = time.strftime("%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}"
-        self.log.append(f"{stamp} {line}")
+    def add(self, line: str, *, pending: bool = True) -> None:
+        now = time.time()
+        stamp = time.strftime("%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}"
+        entry = f"{stamp} {line}"
+        self.log.append(entry)
+        if pending:
+            self.pending.append(entry)
+
+    def take(self) -> tuple[str, ...]:
+        """The pending lines, for the message being stored; then starts afresh."""
+        lines, self.pending = tuple(self.pending), []
+        return lines
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "peer": self.peer, "started_at": self.started_at, "log": self.log}
+        return {"id": self.id, "peer": self.peer, "started_at": self.started_at,
+                "log": list(self.log)}
 
 
 class CaptureSession(Session):
@@ -154,24 +170,24 @@ class CaptureHandler:
             mail_from=clean(envelope.mail_from or ""),
             rcpt_to=tuple(clean(r) for r in envelope.rcpt_tos),
             received_at=time.time(),
-            mail_options=tuple(envelope.mail_options),
+            mail_options=tuple(clean(o) for o in envelope.mail_options),
             peer=info.peer if info else "",
             helo=clean(session.host_name) if session.host_name else None,
             auth_user=session.auth_data if isinstance(session.auth_data, str) else None,
             tls=transport is not None and transport.get_extra_info("ssl_object") is not None,
             smtputf8=envelope.smtp_utf8,
             session_id=info.id if info else "",
-            session_log=tuple(info.log) if info else (),
+            session_log=info.take() if info else (),
         )
         try:
             message = await self.store.add(raw, stored)
         except DevSMTPError as error:
             log.error("could not store a message: %s", error)
             if info:
-                info.add(f"store failed: {error}")
+                info.add(f"store failed: {error}", pending=False)
             return "451 4.3.0 devsmtp could not store the message; try again later"
         if info:
-            info.add(f"stored as {message.id}")
+            info.add(f"stored as {message.id}", pending=False)
         return f"250 2.0.0 OK queued as {message.id}"
 
     def authenticate(

@@ -357,6 +357,28 @@ def _collect_defects(summary: Summary, part: Message) -> None:
         summary.defects.append(type(defect).__name__)
 
 
+def _clean(text: str | None) -> str | None:
+    if text is None or not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _scrub(summary: Summary) -> None:
+    """Replace raw 8-bit leftovers (lone surrogates) so every field is valid UTF-8."""
+    s = summary
+    s.sender, s.subject = str(_clean(s.sender)), str(_clean(s.subject))
+    s.date, s.message_id = _clean(s.date), _clean(s.message_id)
+    s.to, s.cc = [str(_clean(a)) for a in s.to], [str(_clean(a)) for a in s.cc]
+    s.languages = [str(_clean(a)) for a in s.languages]
+    s.defects = [str(_clean(a)) for a in s.defects]
+    s.attachments = [Attachment(str(_clean(a.name)), str(_clean(a.type)), a.size, a.part)
+                     for a in s.attachments]
+    s.links = [Link(str(_clean(k.url)), str(_clean(k.text)), k.part, _clean(k.lang))
+               for k in s.links]
+    s.parts = [Part(p.index, str(_clean(p.type)), p.size, _clean(p.name), _clean(p.disposition),
+                    _clean(p.charset)) for p in s.parts]
+
+
 def summarize(raw: bytes) -> Summary:
     """Summarise ``raw``; never raises (failures mark the summary malformed)."""
     summary = Summary()
@@ -375,7 +397,9 @@ def summarize(raw: bytes) -> Summary:
             summary.defects.append("NoHeaders")
     except Exception as error:  # the email package can raise nearly anything on junk
         summary.defects.append(f"{type(error).__name__}: {error}")
+    if not raw.isascii():
+        _scrub(summary)
     summary.malformed = bool(summary.defects)
     search = " ".join([summary.sender, *summary.to, *summary.cc, summary.subject, *texts])
-    summary.search_text = search[:SEARCH_TEXT_LIMIT].casefold()
+    summary.search_text = str(_clean(search[:SEARCH_TEXT_LIMIT].casefold()))
     return summary

@@ -4,9 +4,11 @@ Writes go through one writer thread that batches whatever sessions have queued
 into a single transaction (group commit): with ``fsync`` on, each batch costs
 one WAL ``fsync`` however many messages it holds, and every session's future
 is resolved on the event loop only after that commit returned, so a message is
-on disk before its ``250``. Reads use per-thread connections (WAL readers never
-block the writer). New and deleted messages are pushed to subscribers and
-waiters on the event loop; nothing polls.
+on disk before its ``250``. Each message is summarised on arrival: on the
+loop when small (cheap, and it overlaps with the writer's fsync), on a parser
+thread when large. Reads use per-thread connections (WAL readers never block
+the writer). New and deleted messages are pushed to subscribers and waiters on
+the event loop; nothing polls.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import builtins
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import queue
 import sqlite3
@@ -34,6 +37,7 @@ from .sql import SCHEMA, connect, delete_ids, row_to_message, where
 
 __all__ = ["Event", "Page", "Store", "Subscription", "WaitResult"]
 
+log = logging.getLogger("devsmtp")
 DB_NAME = "messages.sqlite3"
 LOCK_NAME = "devsmtp.lock"
 #: Most jobs one transaction takes; bounds the latency a batch adds.
@@ -41,6 +45,7 @@ BATCH_LIMIT = 512
 #: Messages up to this size are summarised on the event loop, larger ones on a
 #: parser thread so that a big message never holds other sessions up.
 INLINE_PARSE_LIMIT = 64 * 1024
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -202,7 +207,7 @@ class Store:
     # -- the parser and writer threads --------------------------------------
 
     def _parse(self) -> None:
-        # Parsing here overlaps with the writer's fsync of the previous batch.
+        # Only messages over INLINE_PARSE_LIMIT come here, off the event loop.
         while (job := self._parse_queue.get()) is not None:
             job.summary = summarize(job.raw)
             self._queue.put(job)
@@ -249,9 +254,15 @@ class Store:
                 stored.append(self._insert(conn, job, summary))
             pruned = self._prune(conn, len(stored))
             conn.execute("COMMIT")
-        except sqlite3.Error as error:
+        except Exception as error:  # the writer must outlive anything one batch does
             if conn.in_transaction:
                 conn.rollback()
+            if len(adds) > 1:
+                # Retry one by one so that only the message at fault is refused.
+                for job in adds:
+                    self._commit_adds(conn, [job])
+                return
+            log.exception("could not store a message")
             failure = StoreError(str(error))
             self._deliver([(job.future, failure) for job in adds], [], ())
             return
@@ -296,7 +307,7 @@ class Store:
             conn.execute("BEGIN IMMEDIATE")
             ids = job.fn(conn)
             conn.execute("COMMIT")
-        except sqlite3.Error as error:
+        except Exception as error:  # the writer must outlive anything one job does
             if conn.in_transaction:
                 conn.rollback()
             self._deliver([(job.future, StoreError(str(error)))], [], ())

@@ -17,10 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
 
+from .bulk_queue import compose_processes, queue_invites
 from .bulk_rows import (
     OPTIONAL,
     REQUIRED,
     BulkInvite,
+    CheckedRows,
     CSVFormatError,
     DuplicateRow,
     RowProblem,
@@ -74,6 +76,14 @@ def validate_csv(
     path: str | PathLike[str], on_problem: Callable[[RowProblem], None] | None = None
 ) -> BulkReport:
     """Check the whole file; report each bad row through ``on_problem``."""
+    return _check(path, on_problem)
+
+
+def _check(
+    path: str | PathLike[str],
+    on_problem: Callable[[RowProblem], None] | None,
+    keep: Callable[[BulkInvite], None] | None = None,
+) -> BulkReport:
     report = BulkReport()
     for parsed in parse_file(path):
         report.rows += 1
@@ -81,6 +91,8 @@ def validate_csv(
             report.invalid += 1
             if on_problem is not None:
                 on_problem(parsed)
+        elif keep is not None:
+            keep(parsed)
     return report
 
 
@@ -101,6 +113,7 @@ def send_csv(
     on_failure: Callable[[str, str], None] | None = None,
     policy: RetryPolicy | None = None,
     batch: int = 10,
+    processes: int | None = None,
 ) -> BulkReport:
     """Validate ``path``, then invite every good row.
 
@@ -108,11 +121,33 @@ def send_csv(
     so its own connection); ``None`` only queues, for a ``deliver`` worker to
     send. Nothing is queued when a row is bad, unless ``skip_invalid``.
     ``on_progress(done, total)`` follows the sending; ``on_failure(what, reply)``
-    hears of each failed message or row the service refused.
+    hears of each failed message or row the service refused. ``batch`` message
+    ids go to a sender at a time; ``processes`` compose the mail in a process pool
+    (``None``: one per CPU when sending over several connections from a big file,
+    see :func:`invitations.bulk_queue.compose_processes`; ``0``: in this process).
     """
-    report = validate_csv(path, on_problem)
-    if report.invalid and not skip_invalid:
-        return report
+    with CheckedRows() as checked:
+        report = _check(path, on_problem, checked.add)
+        if report.invalid and not skip_invalid:
+            return report
+        return _send(checked, report, service, transport, workers, rate, stop, on_progress,
+                     on_failure, policy, batch, processes)
+
+
+def _send(
+    checked: CheckedRows,
+    report: BulkReport,
+    service: InvitationService,
+    transport: TransportSource,
+    workers: int,
+    rate: float | None,
+    stop: threading.Event | None,
+    on_progress: Callable[[int, int], None] | None,
+    on_failure: Callable[[str, str], None] | None,
+    policy: RetryPolicy | None,
+    batch: int,
+    processes: int | None,
+) -> BulkReport:
     stop = stop or threading.Event()
     total = report.rows - report.invalid
     factory = (lambda: transport_from_url(transport)) if isinstance(transport, str) else transport
@@ -170,12 +205,26 @@ def send_csv(
             while (chunk := chunks.get()) is not None:  # keep the producer from blocking
                 count(unsent=len(chunk))
 
+    def emit(message_ids: list[str]) -> None:
+        if factory is None:
+            count(unsent=len(message_ids))
+            return
+        for start in range(0, len(message_ids), batch):
+            chunks.put(message_ids[start : start + batch])
+
+    def fail(row: BulkInvite, error: InvitationError) -> None:
+        count(failed=1)
+        if on_failure is not None:
+            on_failure(f"line {row.line}", error.message("en"))
+
+    if processes is None:
+        processes = compose_processes(workers if factory else 1, total)
     threads = [threading.Thread(target=work, name=f"bulk-{n}") for n in range(workers)]
     if factory is not None:
         for thread in threads:
             thread.start()
     try:
-        _produce(path, service, report, stop, chunks if factory else None, batch, on_failure, count)
+        queue_invites(checked, service, emit=emit, fail=fail, stop=stop, processes=processes)
     finally:
         if factory is not None:
             for _ in threads:
@@ -187,47 +236,3 @@ def send_csv(
         raise errors[0]
     return report
 
-
-def _produce(
-    path: str | PathLike[str],
-    service: InvitationService,
-    report: BulkReport,
-    stop: threading.Event,
-    chunks: queue.Queue[list[str] | None] | None,
-    batch: int,
-    on_failure: Callable[[str, str], None] | None,
-    count: Callable[..., None],
-) -> None:
-    """Queue one invitation per good row; hand message ids to the workers in chunks."""
-    chunk: list[str] = []
-    for parsed in parse_file(path):
-        if stop.is_set():
-            break
-        if isinstance(parsed, RowProblem):
-            continue
-        try:
-            invitation = service.send_invite(
-                parsed.email,
-                company=parsed.company,
-                invited_by=parsed.inviter,
-                role=parsed.role,
-                services=parsed.services,
-                languages=parsed.languages,
-                first_name=parsed.first_name,
-                last_name=parsed.last_name,
-                deliver=False,
-            )
-        except InvitationError as error:
-            count(failed=1)
-            if on_failure is not None:
-                on_failure(f"line {parsed.line}", error.message("en"))
-            continue
-        if chunks is None or invitation.message_id is None:
-            count(unsent=1)
-            continue
-        chunk.append(invitation.message_id)
-        if len(chunk) >= batch:
-            chunks.put(chunk)
-            chunk = []
-    if chunk and chunks is not None:
-        chunks.put(chunk)

@@ -14,7 +14,9 @@ import csv
 import functools
 import hashlib
 import io
+import pickle
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from os import PathLike
@@ -240,3 +242,37 @@ def parse_file(path: str | PathLike[str]) -> Iterator[BulkInvite | RowProblem]:
             if first != line:
                 parsed = RowProblem(line, (DuplicateRow("email", first_line=first),))
         yield parsed
+
+
+class CheckedRows:
+    """The good rows of the checking pass, kept in a temporary file (not in memory)
+    for the sending pass: what is sent is exactly what was checked, even if the CSV
+    file changes meanwhile, and no row is parsed and validated twice."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._pickler = pickle.Pickler(self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count = 0
+
+    def add(self, row: BulkInvite) -> None:
+        self._pickler.dump(row)
+        self._pickler.clear_memo()  # a memo would keep every row alive
+        self.count += 1
+
+    def __iter__(self) -> Iterator[BulkInvite]:
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self.count):
+            # Our own file, written just now by this process.
+            row = pickle.load(self._file)
+            assert isinstance(row, BulkInvite)
+            yield row
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> CheckedRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -12,7 +12,7 @@ import hmac
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 from types import TracebackType
@@ -177,18 +177,10 @@ class InvitationService:
             # makes the invited user a main user), if this inviter may withdraw it.
             _authorize_manage(inviter, existing.invitation)
             self.store.revoke(existing.invitation.id, by=inviter.id, now=now)
-        issued = now.replace(microsecond=0)  # tokens carry whole seconds
-        invitation = Invitation(
-            id=uuid.uuid4().hex, email=address, company=company, inviter=inviter,
-            role=granted, services=wanted, languages=langs, created_at=now,
-            issued_at=issued, expires_at=issued + self.validity,
-            status=InvitationStatus.PENDING, first_name=first, last_name=last,
-        )
-        nonce = new_nonce()
-        link = self._link("register", self._signer.sign(invitation.id, nonce))
-        message = self._invitation_message(invitation, link, now)
-        self.store.add(invitation, nonce_hash=hash_nonce(nonce), message=message, now=now)
-        return self._delivered(invitation.id, message, link, deliver=deliver)
+        draft = self._draft(address, company, inviter, granted, wanted, langs, first, last, now)
+        message = compose_invitation(draft.email)
+        self.store.add(draft.invitation, nonce_hash=draft.nonce_hash, message=message, now=now)
+        return self._delivered(draft.invitation.id, message, draft.link, deliver=deliver)
 
     def verify(self, token: str) -> Invitation:
         """The invitation behind a link, if it can be redeemed now. Changes nothing."""
@@ -347,17 +339,38 @@ class InvitationService:
                                     role=str(invitation.role), invitation_id=invitation.id)
         return stored, payload
 
+    def _draft(self, address: str, company: Company, inviter: Inviter, role: Role,
+               services: tuple[str, ...], languages: tuple[str, ...], first: str | None,
+               last: str | None, now: datetime) -> _Draft:
+        """A new invitation, its signed link and what its mail shows; the values must
+        already be normalised and allowed (``send_invite`` and bulk rows check them)."""
+        issued = now.replace(microsecond=0)  # tokens carry whole seconds
+        invitation = Invitation(
+            id=uuid.uuid4().hex, email=address, company=company, inviter=inviter,
+            role=role, services=services, languages=languages, created_at=now,
+            issued_at=issued, expires_at=issued + self.validity,
+            status=InvitationStatus.PENDING, first_name=first, last_name=last,
+        )
+        nonce = new_nonce()
+        link = self._link("register", self._signer.sign(invitation.id, nonce))
+        return _Draft(invitation, hash_nonce(nonce), link,
+                      self._invitation_email(invitation, link, now), now)
+
     def _invitation_message(self, invitation: Invitation, link: str, now: datetime
                             ) -> OutgoingMessage:
+        return compose_invitation(self._invitation_email(invitation, link, now))
+
+    def _invitation_email(self, invitation: Invitation, link: str, now: datetime
+                          ) -> InvitationEmail:
         names = " ".join(n for n in (invitation.first_name, invitation.last_name) if n)
-        return compose_invitation(InvitationEmail(
+        return InvitationEmail(
             invitation_id=invitation.id, to_email=invitation.email, to_name=names or None,
             company_name=invitation.company.name,
             inviter_name=invitation.inviter.name or invitation.inviter.id,
             invited_role=str(invitation.role), link=link, expires_at=invitation.expires_at,
             validity=self.validity, languages=invitation.languages,
             message_id=self._message_id(), sender=self.sender, sent_at=now,
-        ))
+        )
 
     def _reissue(self, invitation: Invitation, now: datetime, *, deliver: bool = True
                  ) -> Invitation:
@@ -389,6 +402,17 @@ class InvitationService:
         with self._transport_lock:
             deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
                     message_ids=message_ids)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """An invitation not stored yet: the record, its nonce hash, link and mail context."""
+
+    invitation: Invitation
+    nonce_hash: str
+    link: str
+    email: InvitationEmail
+    now: datetime
 
 
 def _same(stored_hash: str | None, nonce: str) -> bool:

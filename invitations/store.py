@@ -39,6 +39,7 @@ from .transports.base import OutgoingMessage
 __all__ = [
     "SCHEMA_VERSION",
     "InvitationStore",
+    "NewInvitation",
     "SQLiteInvitationStore",
     "StoredInvitation",
     "SubmittedDetails",
@@ -55,12 +56,27 @@ class SubmittedDetails:
     username: str
 
 
+@dataclass(frozen=True)
+class NewInvitation:
+    """One invitation and its mail for :meth:`InvitationStore.add_many`."""
+
+    invitation: Invitation
+    nonce_hash: str
+    message: OutgoingMessage
+    now: datetime
+
+
 class InvitationStore(Protocol):
     """What the service needs from storage. Times passed in come from the service clock."""
 
     def add(self, invitation: Invitation, *, nonce_hash: str, message: OutgoingMessage,
             now: datetime) -> None:
         """Insert the invitation and its queued mail in one transaction."""
+
+    def add_many(self, entries: Sequence[NewInvitation]) -> list[int]:
+        """Insert every entry (invitation and queued mail) in ONE transaction: all or
+        none. An entry whose address already has a pending invitation at its company
+        is left out; returns the indices left out (the caller reissues those)."""
 
     def get(self, invitation_id: str, *, now: datetime) -> StoredInvitation | None: ...
 
@@ -134,6 +150,8 @@ class SQLiteInvitationStore:
         self._registry_lock = threading.Lock()
         self._memory_lock = threading.RLock()
         self._pid = os.getpid()
+        self._writer_lock = threading.RLock()
+        self._writer_pid = self._pid
         if not self._memory:
             parent = Path(self.path).expanduser().resolve().parent
             if not parent.is_dir():
@@ -173,10 +191,18 @@ class SQLiteInvitationStore:
     def _guard(self) -> AbstractContextManager[Any]:
         return self._memory_lock if self._memory else nullcontext()
 
+    def _writers(self) -> threading.RLock:
+        # Threads of this process queue for writing here, not in SQLite's busy
+        # handler, which sleeps milliseconds between retries (other processes
+        # still meet the file lock and busy_timeout).
+        if self._writer_pid != os.getpid():  # forked: the holder is not in this process
+            self._writer_pid, self._writer_lock = os.getpid(), threading.RLock()
+        return self._writer_lock
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction: takes the write lock up front (no upgrade deadlock)."""
-        with self._guard():
+        with self._guard(), self._writers():
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -232,7 +258,28 @@ class SQLiteInvitationStore:
 
     def add(self, invitation: Invitation, *, nonce_hash: str, message: OutgoingMessage,
             now: datetime) -> None:
-        inv = invitation
+        with self._write() as conn:
+            self._insert(conn, NewInvitation(invitation, nonce_hash, message, now))
+
+    def add_many(self, entries: Sequence[NewInvitation]) -> list[int]:
+        skipped: list[int] = []
+        with self._write() as conn:
+            for index, entry in enumerate(entries):
+                inv = entry.invitation
+                # Checked inside the transaction, so no other writer slips in between.
+                if conn.execute(
+                    "SELECT 1 FROM invitations WHERE company_id = ? AND email_key = ? "
+                    "AND status = 'pending' LIMIT 1",
+                    (inv.company.business_id, inv.email.casefold()),
+                ).fetchone():
+                    skipped.append(index)
+                else:
+                    self._insert(conn, entry)
+        return skipped
+
+    @classmethod
+    def _insert(cls, conn: sqlite3.Connection, entry: NewInvitation) -> None:
+        inv, message = entry.invitation, entry.message
         values = {
             "id": inv.id, "email": inv.email, "email_key": inv.email.casefold(),
             "first_name": inv.first_name, "last_name": inv.last_name,
@@ -241,16 +288,15 @@ class SQLiteInvitationStore:
             "inviter_id": inv.inviter.id, "inviter_name": inv.inviter.name,
             "inviter_role": str(inv.inviter.role), "inviter_company_id": inv.inviter.company_id,
             "role": str(inv.role), "services": json.dumps(list(inv.services)),
-            "languages": json.dumps(list(inv.languages)), "nonce_hash": nonce_hash,
+            "languages": json.dumps(list(inv.languages)), "nonce_hash": entry.nonce_hash,
             "created_at": encode_time(inv.created_at), "issued_at": encode_time(inv.issued_at),
             "expires_at": encode_time(inv.expires_at), "status": str(InvitationStatus.PENDING),
             "resend_count": 0, "message_id": message.message_id,
         }
         columns = ", ".join(values)
         marks = ", ".join(f":{name}" for name in values)
-        with self._write() as conn:
-            conn.execute(f"INSERT INTO invitations ({columns}) VALUES ({marks})", values)
-            self._queue(conn, inv.id, MessageKind.INVITATION, message, now)
+        conn.execute(f"INSERT INTO invitations ({columns}) VALUES ({marks})", values)
+        cls._queue(conn, inv.id, MessageKind.INVITATION, message, entry.now)
 
     def get(self, invitation_id: str, *, now: datetime) -> StoredInvitation | None:
         with self._read() as conn:

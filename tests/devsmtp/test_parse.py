@@ -65,3 +65,16 @@ def test_unparseable_input_is_marked_not_dropped() -> None:
         summary = summarize(raw)
         assert summary.malformed
         assert summary.defects
+
+
+def test_raw_8bit_in_parameters_never_breaks_storage() -> None:
+    raw = (
+        b"Subject: ok\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+        b"Content-Type: text/plain; charset=\xff\xfe\r\n\r\nhi\r\n--B\r\n"
+        b"Content-Type: application/octet-stream; name=\"\xe4\xff.bin\"\r\n"
+        b"Content-Disposition: attachment; filename=\"\xe4\xff.bin\"\r\n\r\nxx\r\n--B--\r\n"
+    )
+    summary = summarize(raw)
+    text = repr(summary.to_dict()) + summary.search_text
+    text.encode("utf-8")  # no lone surrogates left anywhere
+    assert summary.attachments

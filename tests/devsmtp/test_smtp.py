@@ -103,11 +103,12 @@ def test_swaks_as_third_party_client(server: DevSMTP, api: httpx.Client) -> None
     assert summary["mail_from"] == "swaks@example.com"
 
 
-def test_swaks_auth_plain_records_user(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_swaks_auth_records_user(tmp_path: Path, mechanism: str) -> None:
     with DevSMTP(tmp_path, auth="any") as server:
         result = subprocess.run(
             ["/usr/bin/swaks", "--server", f"127.0.0.1:{server.smtp_port}", "--to", "a@example.com",
-             "--auth", "PLAIN", "--auth-user", "tester", "--auth-password", "whatever"],
+             "--auth", mechanism, "--auth-user", "tester", "--auth-password", "whatever"],
             capture_output=True, text=True, timeout=60, check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
@@ -230,3 +231,31 @@ def test_oversized_message_refused_with_552(server: DevSMTP) -> None:
         code, _ = client.mail("a@example.com", [f"SIZE={len(raw)}"])
         assert code == 552  # declared size is refused up front
     assert server.store.count() == 0
+
+
+def test_8bit_junk_in_headers_is_stored_and_listed(server: DevSMTP, api: httpx.Client) -> None:
+    raw = (
+        b"From: \xff\xfe <x@example.com>\r\nSubject: \xe4\xff\r\n"
+        b"Content-Type: text/plain; charset=\xff\r\n\r\n\xff body\r\n"
+    )
+    send(server, raw)
+    (summary,) = api.get("/messages").json()["messages"]
+    assert api.get(f"/messages/{summary['id']}").status_code == 200
+    assert api.get(f"/messages/{summary['id']}/raw").content == raw
+
+
+def test_large_message_parsed_off_the_loop(server: DevSMTP, api: httpx.Client) -> None:
+    from email.message import EmailMessage
+    from email.policy import SMTP as SMTP_POLICY
+
+    msg = EmailMessage()
+    msg["Subject"] = "iso liite"
+    msg.set_content("liitteenä data")
+    msg.add_attachment(bytes(range(256)) * 8192, maintype="application",
+                       subtype="octet-stream", filename="data.bin")
+    raw = msg.as_bytes(policy=SMTP_POLICY)
+    assert len(raw) > 2 * 1024 * 1024
+    send(server, raw)
+    (summary,) = api.get("/messages").json()["messages"]
+    assert summary["attachments"][0]["size"] == 256 * 8192
+    assert api.get(f"/messages/{summary['id']}/raw").content == raw
