@@ -1,11 +1,14 @@
 """Bulk invitations from a CSV file: validate every row, then queue and send in parallel.
 
-The file is read twice, row by row, never held in memory: first every row is
-checked (each bad row reported with its line number and reason), then, if all
-rows are good or ``skip_invalid`` is set, each row is turned into a queued
-invitation by the service and handed to ``workers`` threads that send over
-their own reused SMTP connections. Stopping (Ctrl-C) leaves every queued but
-unsent message in the outbox for ``invitations deliver``. The columns are
+The file is read once, row by row, never held in memory: every row is
+checked (each bad row reported with its line number and reason) and the good
+ones are kept in a temporary file, so that what is sent is exactly what was
+checked. Then, if all rows are good or ``skip_invalid`` is set, the rows are
+queued in batches (one store transaction each, mail composed in helper
+processes for big files: :mod:`invitations.bulk_queue`) and handed to
+``workers`` threads that send over their own reused SMTP connections while the
+next batches are prepared. Stopping (Ctrl-C) leaves every queued but unsent
+message in the outbox for ``invitations deliver``. The columns are
 described in :mod:`invitations.bulk_rows`.
 """
 
@@ -30,6 +33,7 @@ from .bulk_rows import (
     parse_record,
     read_records,
 )
+from .bulk_send import Recorder
 from .delivery import DEFAULT_LEASE, RateLimiter, RetryPolicy, deliver, worker_id
 from .errors import InvitationError
 from .service import InvitationService
@@ -158,6 +162,8 @@ def _send(
     lock = threading.Lock()
     done = 0
     errors: list[BaseException] = []
+    recorder = Recorder(service.store)  # results: many per transaction, off the senders
+    outbox = recorder.store_view()
 
     def count(sent: int = 0, queued: int = 0, failed: int = 0, unsent: int = 0) -> None:
         nonlocal done
@@ -181,7 +187,7 @@ def _send(
                         count(unsent=len(chunk))
                         continue
                     result = deliver(
-                        service.store,
+                        outbox,
                         transport_,
                         clock=service.clock,
                         owner=owner,
@@ -218,19 +224,20 @@ def _send(
             on_failure(f"line {row.line}", error.message("en"))
 
     if processes is None:
-        processes = compose_processes(workers if factory else 1, total)
+        processes = compose_processes(workers, total)
     threads = [threading.Thread(target=work, name=f"bulk-{n}") for n in range(workers)]
-    if factory is not None:
-        for thread in threads:
-            thread.start()
-    try:
-        queue_invites(checked, service, emit=emit, fail=fail, stop=stop, processes=processes)
-    finally:
+    with recorder:
         if factory is not None:
-            for _ in threads:
-                chunks.put(None)
             for thread in threads:
-                thread.join()
+                thread.start()
+        try:
+            queue_invites(checked, service, emit=emit, fail=fail, stop=stop, processes=processes)
+        finally:
+            if factory is not None:
+                for _ in threads:
+                    chunks.put(None)
+                for thread in threads:
+                    thread.join()
     report.stopped = stop.is_set()
     if errors:
         raise errors[0]

@@ -70,6 +70,7 @@ class _Child:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "invitations.bulk_compose"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            start_new_session=True,  # a terminal's Ctrl-C is for the parent to handle
         )  # fmt: skip
         self.alive = True
 
@@ -136,6 +137,10 @@ def _serve() -> None:
     """The child: read batches from stdin, write composed messages to stdout."""
     # Ctrl-C reaches the whole process group; stopping is the parent's decision.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Composing is throughput work; the sending threads wait on replies and
+    # should get a CPU the moment one arrives.
+    with contextlib.suppress(OSError):
+        os.nice(5)
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the pipe
     from .rendering.samples import sample_invitation

@@ -32,7 +32,7 @@ from .service import InvitationService, _Draft
 from .store import NewInvitation
 
 #: Invitations per store transaction (and per task of the compose pool).
-BATCH = 50
+BATCH = 25
 #: Below this many rows a pool does not pay for starting its processes.
 POOL_MIN_ROWS = 1000
 
@@ -41,11 +41,12 @@ Fail = Callable[[BulkInvite, InvitationError], None]
 
 
 def compose_processes(workers: int, rows: int) -> int:
-    """How many compose processes a run gets by default: none for a small file or a
-    single sender, else one per CPU (at most ``workers``)."""
-    if workers <= 1 or rows < POOL_MIN_ROWS:
+    """How many compose processes a run gets by default: none for a small file, a
+    single sender or a single CPU, else one per CPU (at most ``workers``)."""
+    cpus = os.cpu_count() or 1
+    if workers <= 1 or rows < POOL_MIN_ROWS or cpus < 2:
         return 0
-    return max(1, min(workers, os.cpu_count() or 1))
+    return min(workers, cpus)
 
 
 @dataclass

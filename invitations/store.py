@@ -40,6 +40,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "InvitationStore",
     "NewInvitation",
+    "ResultUpdate",
     "SQLiteInvitationStore",
     "StoredInvitation",
     "SubmittedDetails",
@@ -64,6 +65,19 @@ class NewInvitation:
     nonce_hash: str
     message: OutgoingMessage
     now: datetime
+
+
+@dataclass(frozen=True)
+class ResultUpdate:
+    """The arguments of one :meth:`InvitationStore.record_result` call, for
+    :meth:`InvitationStore.record_results`."""
+
+    row_id: int
+    owner: str | None
+    now: datetime
+    state: DeliveryState
+    error: str | None = None
+    next_attempt_at: datetime | None = None
 
 
 class InvitationStore(Protocol):
@@ -110,6 +124,9 @@ class InvitationStore(Protocol):
                       state: DeliveryState, error: str | None = None,
                       next_attempt_at: datetime | None = None) -> bool:
         """Count an attempt, set the state, release the lease (only if ``owner`` holds it)."""
+
+    def record_results(self, updates: Sequence[ResultUpdate]) -> int:
+        """Several :meth:`record_result` calls in ONE transaction; how many took effect."""
 
     def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
         """Failed rows back to queued, due now, attempts reset; returns how many."""
@@ -442,19 +459,26 @@ class SQLiteInvitationStore:
     def record_result(self, row_id: int, *, owner: str | None, now: datetime,
                       state: DeliveryState, error: str | None = None,
                       next_attempt_at: datetime | None = None) -> bool:
-        sent_at = encode_time(now) if state is DeliveryState.SENT else None
-        owner_clause = "" if owner is None else " AND lease_owner = :owner"
+        update = ResultUpdate(row_id, owner, now, state, error, next_attempt_at)
+        return self.record_results([update]) == 1
+
+    def record_results(self, updates: Sequence[ResultUpdate]) -> int:
+        done = 0
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE outbox SET state = :state, attempts = attempts + 1, "
-                "last_error = :error, next_attempt_at = COALESCE(:next, next_attempt_at), "
-                "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
-                f"WHERE id = :id{owner_clause}",
-                {"state": str(state), "error": error,
-                 "next": None if next_attempt_at is None else encode_time(next_attempt_at),
-                 "sent": sent_at, "id": row_id, "owner": owner},
-            )
-            return cur.rowcount == 1
+            for u in updates:
+                sent_at = encode_time(u.now) if u.state is DeliveryState.SENT else None
+                owner_clause = "" if u.owner is None else " AND lease_owner = :owner"
+                cur = conn.execute(
+                    "UPDATE outbox SET state = :state, attempts = attempts + 1, "
+                    "last_error = :error, next_attempt_at = COALESCE(:next, next_attempt_at), "
+                    "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
+                    f"WHERE id = :id{owner_clause}",
+                    {"state": str(u.state), "error": u.error,
+                     "next": None if u.next_attempt_at is None else encode_time(u.next_attempt_at),
+                     "sent": sent_at, "id": u.row_id, "owner": u.owner},
+                )
+                done += cur.rowcount
+        return done
 
     def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
         params: list[object] = [encode_time(now)]
