@@ -163,8 +163,9 @@ def test_loading_the_plugin_is_cheap() -> None:
 
 
 def test_the_readme_samples_run(tmp_path: Path) -> None:
-    readme = Path(__file__).parents[2] / "docs" / "readme" / "testing.md"
-    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(encoding="utf-8"), re.DOTALL)
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Testing your invitations", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     samples = [block for block in blocks if "def test_" in block]
     assert len(samples) == 2
     project = tmp_path / "project"
