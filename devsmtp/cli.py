@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-import httpx
 
 from . import __version__
-from .errors import DevSMTPError, ServerUnreachable
+from ._cli_api import DEFAULT_DATA, api_for, api_options, echo_json, fail
+from .errors import DevSMTPError
 from .faults import CODES, STAGES
 from .settings import PORTS_FILE
 
-DEFAULT_DATA = ".devsmtp"
 _data_option = click.option(
     "--data",
     "data_dir",
@@ -29,15 +27,6 @@ _data_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Data directory (messages, ports.json, TLS certificate).",
 )
-
-
-def _lang() -> str:
-    value = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
-    return (value or "en")[:2] if (value or "")[:2] in ("fi", "sv") else "en"
-
-
-def _fail(error: DevSMTPError) -> NoReturn:
-    raise click.ClickException(error.message(_lang()))
 
 
 def _host_port(value: str, option: str) -> tuple[str, int]:
@@ -130,7 +119,7 @@ def serve(
     try:
         server.start()
     except DevSMTPError as error:
-        _fail(error)
+        fail(error)
     except OSError as error:
         raise click.ClickException(f"cannot listen: {error}") from None
     if as_json:
@@ -146,66 +135,7 @@ def serve(
     server.stop()
 
 
-# -- API clients ---------------------------------------------------------------
-
-
-class Api:
-    """A small httpx wrapper that turns API errors into readable CLI errors."""
-
-    def __init__(self, url: str, password: str | None) -> None:
-        auth = ("devsmtp", password) if password else None
-        self.url = url.rstrip("/")
-        self.client = httpx.Client(base_url=self.url, auth=auth, timeout=330)
-
-    def call(self, method: str, path: str, ok: tuple[int, ...] = (), **kwargs: Any) -> Any:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            _fail(ServerUnreachable(f"{self.url}: {error}"))
-        if response.status_code >= 400 and response.status_code not in ok:
-            try:
-                body = response.json()
-                messages = body.get("messages") or {}
-                text = messages.get(_lang()) or body.get("message") or response.text
-            except ValueError:
-                text = response.text
-            raise click.ClickException(f"{response.status_code}: {text}")
-        if response.headers.get("content-type", "").startswith("application/json"):
-            return response.json()
-        return response.content
-
-
-def _api(ctx: click.Context) -> Api:
-    obj = ctx.ensure_object(dict)
-    url = obj.get("api")
-    if not url:
-        ports = Path(obj["data"]) / PORTS_FILE
-        try:
-            url = json.loads(ports.read_text("utf-8"))["api"]
-        except (OSError, ValueError, KeyError):
-            hint = f"no {ports}; is `devsmtp serve --data {obj['data']}` running?"
-            _fail(ServerUnreachable(hint))
-    return Api(str(url), obj.get("password"))
-
-
-def api_options(fn: Any) -> Any:
-    """``--api``, ``--data`` and ``--ui-password`` for every client command."""
-
-    def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        ctx.ensure_object(dict)[param.name or ""] = value
-        return value
-
-    fn = click.option("--api", envvar="DEVSMTP_API", expose_value=False, callback=store,
-                      help="API URL (default: from DATA/ports.json).")(fn)
-    fn = click.option("--data", envvar="DEVSMTP_DATA", default=DEFAULT_DATA, expose_value=False,
-                      callback=store, help="Data directory of the running server.")(fn)
-    fn = click.option("--ui-password", "password", envvar="DEVSMTP_UI_PASSWORD",
-                      expose_value=False, callback=store)(fn)
-    return click.pass_context(fn)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+# -- API clients (shared parts in devsmtp._cli_api) -----------------------------
 
 
 def _table(messages: list[dict[str, Any]]) -> None:
@@ -242,9 +172,9 @@ def list_(
     """List captured messages, newest first."""
     params: dict[str, Any] = {**_filters(to, sender, subject), "limit": limit}
     params.update({k: v for k, v in (("q", query), ("after", after), ("before", before)) if v})
-    data = _api(ctx).call("GET", "/messages", params=params)
+    data = api_for(ctx).call("GET", "/messages", params=params)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     _table(data["messages"])
     if data["next"]:
@@ -262,7 +192,7 @@ def list_(
 @api_options
 def show(ctx: click.Context, message_id: int, view: str | None, as_json: bool) -> None:
     """Show one message (summary, or one view of it)."""
-    api = _api(ctx)
+    api = api_for(ctx)
     if view in ("raw", "text", "html"):
         data = api.call("GET", f"/messages/{message_id}/{view}")
         sys.stdout.buffer.write(data)
@@ -270,7 +200,7 @@ def show(ctx: click.Context, message_id: int, view: str | None, as_json: bool) -
         return
     detail = api.call("GET", f"/messages/{message_id}")
     if as_json:
-        _echo_json(detail if view is None else detail[view])
+        echo_json(detail if view is None else detail[view])
     elif view == "links":
         for link in detail["links"]:
             click.echo(f"[{link['part']}/{link['lang'] or '-'}] {link['url']}  {link['text']}")
@@ -312,9 +242,9 @@ def wait(
     params: dict[str, Any] = {**_filters(to, sender, subject), "count": count, "timeout": timeout}
     if after is not None:
         params["after"] = after
-    data = _api(ctx).call("GET", "/wait", ok=(408,), params=params)
+    data = api_for(ctx).call("GET", "/wait", ok=(408,), params=params)
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     elif "error" not in data:
         _table(data["messages"])
     if "error" in data:
@@ -330,7 +260,7 @@ def wait(
 @api_options
 def clear(ctx: click.Context, to: str | None) -> None:
     """Delete all messages, or one inbox's."""
-    data = _api(ctx).call("DELETE", "/messages", params={"to": to} if to else {})
+    data = api_for(ctx).call("DELETE", "/messages", params={"to": to} if to else {})
     click.echo(f"deleted {data['deleted']}")
 
 
@@ -366,9 +296,9 @@ def fault_add(
     rule: dict[str, Any] = {"stage": stage, "code": int(code) if code else None, "to": to,
                             "from": sender, "times": times, "delay": delay,
                             "disconnect": disconnect, "message": message}
-    data = _api(ctx).call("PUT", "/faults", json={k: v for k, v in rule.items() if v})
+    data = api_for(ctx).call("PUT", "/faults", json={k: v for k, v in rule.items() if v})
     if as_json:
-        _echo_json(data)
+        echo_json(data)
     else:
         click.echo(data["rules"][0]["id"])
 
@@ -378,9 +308,9 @@ def fault_add(
 @api_options
 def fault_list(ctx: click.Context, as_json: bool) -> None:
     """List installed rules and how often each fired."""
-    data = _api(ctx).call("GET", "/faults")
+    data = api_for(ctx).call("GET", "/faults")
     if as_json:
-        _echo_json(data)
+        echo_json(data)
         return
     for r in data["rules"]:
         scope = " ".join(f"{k}={r[k]}" for k in ("to", "from", "times") if r[k] is not None)
@@ -393,7 +323,7 @@ def fault_list(ctx: click.Context, as_json: bool) -> None:
 @api_options
 def fault_clear(ctx: click.Context, rule_id: str | None) -> None:
     """Remove one rule by id, or all rules."""
-    data = _api(ctx).call("DELETE", f"/faults/{rule_id}" if rule_id else "/faults")
+    data = api_for(ctx).call("DELETE", f"/faults/{rule_id}" if rule_id else "/faults")
     click.echo(f"deleted {data['deleted']}")
 
 
@@ -416,5 +346,5 @@ def release(
         body["host"], body["port"] = _host_port(relay, "--relay")
     if sender:
         body["from"] = sender
-    data = _api(ctx).call("POST", f"/messages/{message_id}/release", json=body)
+    data = api_for(ctx).call("POST", f"/messages/{message_id}/release", json=body)
     click.echo(f"released {data['released']} to {', '.join(data['to'])} via {data['relay']}")

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from .parse import Summary
-from .records import Envelope, Query, StoredMessage
+from .records import Envelope, Query, StoredMessage, domain_of, fold, search_text, sender_text
 
-__all__ = ["SCHEMA", "connect", "delete_ids", "row_to_message", "where"]
+__all__ = [
+    "SCHEMA", "connect", "delete_ids", "insert_message", "prune_ids", "row_to_message", "where",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -94,3 +96,55 @@ def delete_ids(conn: sqlite3.Connection, ids: list[int]) -> tuple[int, ...]:
         for table in ("messages", "raw", "recipients"):
             conn.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", chunk)
     return tuple(deleted)
+
+
+def insert_message(
+    conn: sqlite3.Connection, raw: bytes, envelope: Envelope, summary: Summary
+) -> StoredMessage:
+    """Insert one message (index, raw bytes, recipients) in the open transaction."""
+    message = StoredMessage(id=0, envelope=envelope, summary=summary, size=len(raw))
+    cursor = conn.execute(
+        "INSERT INTO messages (received_at, size, envelope, summary, sender_fold,"
+        " subject_fold, search_fold, malformed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            envelope.received_at,
+            message.size,
+            envelope.to_json(),
+            json.dumps(summary.to_dict(), ensure_ascii=False),
+            sender_text(message),
+            fold(summary.subject),
+            search_text(message),
+            int(summary.malformed),
+        ),
+    )
+    seq = cursor.lastrowid
+    assert seq is not None
+    message.id = seq
+    conn.execute("INSERT INTO raw (seq, data) VALUES (?, ?)", (seq, raw))
+    conn.executemany(
+        "INSERT OR IGNORE INTO recipients (seq, addr, domain) VALUES (?, ?, ?)",
+        [(seq, fold(r), domain_of(r)) for r in envelope.rcpt_to],
+    )
+    return message
+
+
+def prune_ids(
+    conn: sqlite3.Connection, *, excess: int, pinned: set[int], cutoff: float | None
+) -> list[int]:
+    """The ``excess`` oldest unpinned messages, plus unpinned ones received before
+    ``cutoff`` (if given), in id order."""
+    victims: list[int] = []
+    if excess > 0:
+        rows = conn.execute(
+            "SELECT seq FROM messages ORDER BY seq LIMIT ?", (excess + len(pinned),)
+        ).fetchall()
+        victims = [r[0] for r in rows if r[0] not in pinned][:excess]
+    if cutoff is not None:
+        # Ids grow with arrival time, so the expired ones are a prefix in id order
+        # (no index on received_at to maintain on every insert).
+        for seq, received_at in conn.execute("SELECT seq, received_at FROM messages ORDER BY seq"):
+            if received_at >= cutoff:
+                break
+            if seq not in pinned:
+                victims.append(seq)
+    return sorted(set(victims))

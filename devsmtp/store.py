@@ -17,7 +17,6 @@ import asyncio
 import builtins
 import contextlib
 import fcntl
-import json
 import logging
 import os
 import queue
@@ -31,9 +30,10 @@ from typing import Any
 
 from .errors import DataDirLocked, StoreError
 from .parse import Summary, summarize
+from .pins import Pins
 from .push import Event, Subscription, Waiter, WaitResult
-from .records import Envelope, Query, StoredMessage, domain_of, fold, search_text, sender_text
-from .sql import SCHEMA, connect, delete_ids, row_to_message, where
+from .records import Envelope, Query, StoredMessage
+from .sql import SCHEMA, connect, delete_ids, insert_message, prune_ids, row_to_message, where
 
 __all__ = ["Event", "Page", "Store", "Subscription", "WaitResult"]
 
@@ -103,7 +103,7 @@ class Store:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._pins: dict[int, float] = {}
+        self._pins = Pins()
         self._subscribers: set[Subscription] = set()
         self._waiters: set[Waiter] = set()
         self._lock_fd: int | None = None
@@ -251,7 +251,7 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job, summary in prepared:
-                stored.append(self._insert(conn, job, summary))
+                stored.append(insert_message(conn, job.raw, job.envelope, summary))
             pruned = self._prune(conn, len(stored))
             conn.execute("COMMIT")
         except Exception as error:  # the writer must outlive anything one batch does
@@ -275,33 +275,6 @@ class Store:
         if results or pruned:
             self._deliver(results, stored, pruned)
 
-    def _insert(self, conn: sqlite3.Connection, job: _Add, summary: Summary) -> StoredMessage:
-        envelope = job.envelope
-        message = StoredMessage(id=0, envelope=envelope, summary=summary, size=len(job.raw))
-        cursor = conn.execute(
-            "INSERT INTO messages (received_at, size, envelope, summary, sender_fold,"
-            " subject_fold, search_fold, malformed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                envelope.received_at,
-                message.size,
-                envelope.to_json(),
-                json.dumps(summary.to_dict(), ensure_ascii=False),
-                sender_text(message),
-                fold(summary.subject),
-                search_text(message),
-                int(summary.malformed),
-            ),
-        )
-        seq = cursor.lastrowid
-        assert seq is not None
-        message.id = seq
-        conn.execute("INSERT INTO raw (seq, data) VALUES (?, ?)", (seq, job.raw))
-        conn.executemany(
-            "INSERT OR IGNORE INTO recipients (seq, addr, domain) VALUES (?, ?, ?)",
-            [(seq, fold(r), domain_of(r)) for r in envelope.rcpt_to],
-        )
-        return message
-
     def _commit_op(self, conn: sqlite3.Connection, job: _Op) -> None:
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -318,27 +291,13 @@ class Store:
     def _prune(self, conn: sqlite3.Connection, added: int) -> tuple[int, ...]:
         """Drop the oldest messages over the limits, sparing pinned ones."""
         now = time.time()
-        pinned = self._pinned()
-        victims: list[int] = []
-        if self.max_messages is not None and self._count + added > self.max_messages:
-            excess = self._count + added - self.max_messages
-            rows = conn.execute(
-                "SELECT seq FROM messages ORDER BY seq LIMIT ?", (excess + len(pinned),)
-            ).fetchall()
-            victims = [r[0] for r in rows if r[0] not in pinned][:excess]
+        pinned = self._pins.live()
+        excess = 0 if self.max_messages is None else self._count + added - self.max_messages
+        cutoff: float | None = None
         if self.max_age is not None and now - self._last_age_prune >= 1.0:
             self._last_age_prune = now
-            # Ids grow with arrival time, so the expired ones are a prefix in id order
-            # (no index on received_at to maintain on every insert).
             cutoff = now - self.max_age
-            for seq, received_at in conn.execute(
-                "SELECT seq, received_at FROM messages ORDER BY seq"
-            ):
-                if received_at >= cutoff:
-                    break
-                if seq not in pinned:
-                    victims.append(seq)
-        return delete_ids(conn, sorted(set(victims)))
+        return delete_ids(conn, prune_ids(conn, excess=excess, pinned=pinned, cutoff=cutoff))
 
     def _deliver(
         self,
@@ -381,17 +340,7 @@ class Store:
 
     def pin(self, ids: Iterable[int], seconds: float | None = None) -> None:
         """Keep ``ids`` from being pruned for ``seconds`` (default ``pin_seconds``)."""
-        until = time.monotonic() + (self.pin_seconds if seconds is None else seconds)
-        with self._lock:
-            for id in ids:
-                self._pins[id] = max(until, self._pins.get(id, 0.0))
-
-    def _pinned(self) -> set[int]:
-        now = time.monotonic()
-        with self._lock:
-            for id in [i for i, until in self._pins.items() if until < now]:
-                del self._pins[id]
-            return set(self._pins)
+        self._pins.pin(ids, self.pin_seconds if seconds is None else seconds)
 
     # -- reads (any thread) ---------------------------------------------------
 

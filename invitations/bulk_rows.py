@@ -31,7 +31,7 @@ from .errors import (
     InvitationError,
 )
 from .models import Company, Inviter, Role
-from .service import _authorize_issue
+from .rules import authorize_issue
 from .validation import (
     MAX_NAME,
     normalize_company,
@@ -185,7 +185,7 @@ def _party(
             normalize_languages, _LANGUAGE_SEPARATORS.split(languages_text), LANGUAGES
         )
     if company is not None and inviter is not None and role is not None:
-        check(_authorize_issue, inviter, company.business_id, role)
+        check(authorize_issue, inviter, company.business_id, role)
         check(_check_contract, company, services or ())
     if check.errors or company is None or inviter is None or role is None:
         return tuple(check.errors)

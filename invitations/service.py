@@ -8,32 +8,29 @@ renderer (the mail) and a transport (delivery right after the commit).
 from __future__ import annotations
 
 import builtins
-import hmac
 import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from email.utils import make_msgid, parseaddr
+from email.utils import make_msgid
 from types import TracebackType
 
+from ._service_config import check_base_url, check_sender, resolve_transport
 from .clock import Clock, SystemClock
 from .delivery import deliver, worker_id
 from .errors import (
     LANGUAGES,
-    ConfigurationError,
     ConfirmationExpired,
     ContractNumberRequired,
     DeliveryFailed,
     InvalidChoice,
-    InvitationError,
     InvitationExpired,
     InvitationInvalid,
     InvitationNotFound,
     InvitationRevoked,
     InvitationSuperseded,
     InvitationUsed,
-    NotAuthorized,
 )
 from .i18n import preload
 from .models import (
@@ -48,6 +45,7 @@ from .models import (
 from .password import PasswordPolicy
 from .registration import validate_registration
 from .rendering import ConfirmationEmail, InvitationEmail, compose_confirmation, compose_invitation
+from .rules import authorize_issue, authorize_manage, nonce_matches, raise_if_closed
 from .store import InvitationStore, SQLiteInvitationStore, StoredInvitation
 from .tokens import (
     CONFIRMATION_SALT,
@@ -76,21 +74,6 @@ from .validation import (
 DEFAULT_VALIDITY = timedelta(days=7)
 DEFAULT_CONFIRMATION_VALIDITY = timedelta(hours=24)
 DEFAULT_SENDER = "Posti <noreply@posti.fi>"
-_USED = (InvitationStatus.ACCEPTED, InvitationStatus.AWAITING_CONFIRMATION)
-
-
-def _transport(transport: Transport | str | None) -> Transport | None:
-    if transport is None or not isinstance(transport, str):
-        return transport
-    try:
-        from .transports import transport_from_url  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise ConfigurationError(
-            f"transport URL {transport!r} given, but this installation has no "
-            "transport_from_url; pass a Transport object instead"
-        ) from None
-    result: Transport = transport_from_url(transport)
-    return result
 
 
 class InvitationService:
@@ -115,8 +98,8 @@ class InvitationService:
         self.clock: Clock = clock or SystemClock()
         self.validity = validity
         self.confirmation_validity = confirmation_validity
-        self.base_url = _check_base_url(base_url)
-        self.sender, self._msgid_domain = _check_sender(sender)
+        self.base_url = check_base_url(base_url)
+        self.sender, self._msgid_domain = check_sender(sender)
         self.languages = normalize_languages(languages, LANGUAGES)
         # A missing or broken catalog fails here, at start-up, not in a request.
         preload(self.languages)
@@ -129,7 +112,7 @@ class InvitationService:
         # close() closes the store we made, or the one we were told to own.
         self._owns_store = store is None if close_store is None else close_store
         self.store: InvitationStore = store if store is not None else SQLiteInvitationStore()
-        self.transport = _transport(transport)
+        self.transport = resolve_transport(transport)
         # A transport built here from a URL is ours to close; one passed in is not.
         self._owns_transport = isinstance(transport, str)
         self._owner = worker_id()
@@ -165,7 +148,7 @@ class InvitationService:
             languages, LANGUAGES)
         first = optional_text("first_name", first_name, limit=MAX_NAME)
         last = optional_text("last_name", last_name, limit=MAX_NAME)
-        _authorize_issue(inviter, company.business_id, granted)
+        authorize_issue(inviter, company.business_id, granted)
         if "smartship" in wanted and not company.contract_number:
             raise ContractNumberRequired("contract_number")
         now = self._now()
@@ -175,7 +158,7 @@ class InvitationService:
                 return self._reissue(existing.invitation, now, deliver=deliver)
             # A different role replaces the open invitation (e.g. customer service
             # makes the invited user a main user), if this inviter may withdraw it.
-            _authorize_manage(inviter, existing.invitation)
+            authorize_manage(inviter, existing.invitation)
             self.store.revoke(existing.invitation.id, by=inviter.id, now=now)
         draft = self._draft(address, company, inviter, granted, wanted, langs, first, last, now)
         message = compose_invitation(draft.email)
@@ -233,7 +216,7 @@ class InvitationService:
             raise InvitationRevoked()
         if status is not InvitationStatus.AWAITING_CONFIRMATION:
             raise InvitationInvalid("nothing waits for confirmation")
-        if not _same(stored.confirm_nonce_hash, payload.nonce):
+        if not nonce_matches(stored.confirm_nonce_hash, payload.nonce):
             raise InvitationSuperseded()
         if not self.store.confirm(stored.invitation.id, confirm_nonce_hash=hash_nonce(
                 payload.nonce), now=self._now()):
@@ -243,21 +226,21 @@ class InvitationService:
     def resend(self, invitation_id: str, *, by: Inviter) -> Invitation:
         """New nonce and a new validity window; the previous link stops working."""
         invitation = self._get(invitation_id)
-        _authorize_manage(normalize_inviter(by), invitation)
-        _raise_if_closed(invitation)
+        authorize_manage(normalize_inviter(by), invitation)
+        raise_if_closed(invitation)
         return self._reissue(invitation, self._now())
 
     def revoke(self, invitation_id: str, *, by: Inviter) -> Invitation:
         """Withdraw an open invitation; its link and any confirmation link stop working."""
         invitation = self._get(invitation_id)
         inviter = normalize_inviter(by)
-        _authorize_manage(inviter, invitation)
+        authorize_manage(inviter, invitation)
         if invitation.status is InvitationStatus.REVOKED:
             return invitation
         if invitation.status is InvitationStatus.ACCEPTED:
             raise InvitationUsed()
         if not self.store.revoke(invitation.id, by=inviter.id, now=self._now()):
-            _raise_if_closed(self._get(invitation_id))
+            raise_if_closed(self._get(invitation_id))
         return self._get(invitation_id)
 
     def get(self, invitation_id: str) -> Invitation:
@@ -330,8 +313,8 @@ class InvitationService:
         if stored is None:
             raise InvitationInvalid("no such invitation")
         invitation = stored.invitation
-        _raise_if_closed(invitation)
-        if not _same(stored.nonce_hash, payload.nonce):
+        raise_if_closed(invitation)
+        if not nonce_matches(stored.nonce_hash, payload.nonce):
             raise InvitationSuperseded()
         if expired is not None or invitation.status is InvitationStatus.EXPIRED:
             raise InvitationExpired(signed_at=payload.signed_at,
@@ -381,7 +364,7 @@ class InvitationService:
         message = self._invitation_message(fresh, link, now)
         if not self.store.reissue(invitation.id, nonce_hash=hash_nonce(nonce), issued_at=issued,
                                   expires_at=fresh.expires_at, message=message):
-            _raise_if_closed(self._get(invitation.id))
+            raise_if_closed(self._get(invitation.id))
             raise InvitationInvalid("the invitation changed meanwhile; try again")
         return self._delivered(invitation.id, message, link, deliver=deliver)
 
@@ -414,49 +397,3 @@ class _Draft:
     email: InvitationEmail
     now: datetime
 
-
-def _same(stored_hash: str | None, nonce: str) -> bool:
-    return stored_hash is not None and hmac.compare_digest(stored_hash, hash_nonce(nonce))
-
-
-def _raise_if_closed(invitation: Invitation) -> None:
-    if invitation.status in _USED:
-        raise InvitationUsed()
-    if invitation.status is InvitationStatus.REVOKED:
-        raise InvitationRevoked()
-
-
-def _authorize_issue(inviter: Inviter, company_id: str, role: Role) -> None:
-    """The document: main users invite users of their own company; customer service
-    (an operator, acting on the credential order form) invites main users."""
-    if role is Role.MAIN_USER:
-        if inviter.role != Role.OPERATOR:
-            raise NotAuthorized("operator_required", company_id=company_id)
-    elif inviter.role != Role.MAIN_USER or inviter.company_id != company_id:
-        raise NotAuthorized("main_user_required", company_id=company_id)
-
-
-def _authorize_manage(inviter: Inviter, invitation: Invitation) -> None:
-    """Resend/revoke: whoever may issue it, or customer service for any invitation."""
-    if inviter.role == Role.OPERATOR:
-        return
-    _authorize_issue(inviter, invitation.company.business_id, invitation.role)
-
-
-def _check_base_url(base_url: str) -> str:
-    url = (base_url or "").strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
-        raise ConfigurationError(
-            f"base URL {base_url!r} must start with http:// or https:// (set "
-            "INVITATIONS_BASE_URL to the registration site, e.g. https://portal.example.fi)"
-        )
-    return url
-
-
-def _check_sender(sender: str) -> tuple[str, str]:
-    try:
-        text = check_text("sender", sender, limit=200)
-        address = normalize_email(parseaddr(text)[1], field="sender")
-    except InvitationError as exc:
-        raise ConfigurationError(f"sender {sender!r}: {exc}") from None
-    return text, address.rpartition("@")[2]

@@ -13,19 +13,19 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from . import _outbox_sql as outbox_sql
 from ._schema import (
     MIGRATIONS,
     SCHEMA_VERSION,
     StoredInvitation,
     encode_time,
     invitation_from_row,
-    outbox_from_row,
 )
+from ._store_api import InvitationStore, NewInvitation, ResultUpdate, SubmittedDetails
 from .errors import ConfigurationError
 from .models import (
     DeliveryState,
@@ -45,99 +45,6 @@ __all__ = [
     "StoredInvitation",
     "SubmittedDetails",
 ]
-
-
-@dataclass(frozen=True)
-class SubmittedDetails:
-    """The registration form's values that are kept (never the password)."""
-
-    first_name: str
-    last_name: str
-    email: str
-    username: str
-
-
-@dataclass(frozen=True)
-class NewInvitation:
-    """One invitation and its mail for :meth:`InvitationStore.add_many`."""
-
-    invitation: Invitation
-    nonce_hash: str
-    message: OutgoingMessage
-    now: datetime
-
-
-@dataclass(frozen=True)
-class ResultUpdate:
-    """The arguments of one :meth:`InvitationStore.record_result` call, for
-    :meth:`InvitationStore.record_results`."""
-
-    row_id: int
-    owner: str | None
-    now: datetime
-    state: DeliveryState
-    error: str | None = None
-    next_attempt_at: datetime | None = None
-
-
-class InvitationStore(Protocol):
-    """What the service needs from storage. Times passed in come from the service clock."""
-
-    def add(self, invitation: Invitation, *, nonce_hash: str, message: OutgoingMessage,
-            now: datetime) -> None:
-        """Insert the invitation and its queued mail in one transaction."""
-
-    def add_many(self, entries: Sequence[NewInvitation]) -> list[int]:
-        """Insert every entry (invitation and queued mail) in ONE transaction: all or
-        none. An entry whose address already has a pending invitation at its company
-        is left out; returns the indices left out (the caller reissues those)."""
-
-    def get(self, invitation_id: str, *, now: datetime) -> StoredInvitation | None: ...
-
-    def find_open(self, company_id: str, email: str, *, now: datetime
-                  ) -> StoredInvitation | None:
-        """The pending (possibly time-expired) invitation for this address, if any."""
-
-    def list_invitations(self, *, company_id: str | None = None,
-                         status: InvitationStatus | None = None,
-                         now: datetime) -> list[Invitation]: ...
-
-    def reissue(self, invitation_id: str, *, nonce_hash: str, issued_at: datetime,
-                expires_at: datetime, message: OutgoingMessage) -> bool:
-        """New nonce and window, resend count + 1, new queued mail; unsent old mail dropped."""
-
-    def redeem(self, invitation_id: str, *, nonce_hash: str, now: datetime,
-               details: SubmittedDetails, confirm_nonce_hash: str | None = None,
-               message: OutgoingMessage | None = None) -> bool:
-        """Pending -> accepted (or awaiting_confirmation with ``confirm_nonce_hash``)."""
-
-    def confirm(self, invitation_id: str, *, confirm_nonce_hash: str, now: datetime) -> bool:
-        ...
-
-    def revoke(self, invitation_id: str, *, by: str, now: datetime) -> bool: ...
-
-    def claim_due(self, *, owner: str, now: datetime, lease: timedelta, limit: int = 100,
-                  message_ids: Sequence[str] | None = None) -> list[OutboxRow]:
-        """Lease queued rows that are due (and not leased by a live worker)."""
-
-    def record_result(self, row_id: int, *, owner: str | None, now: datetime,
-                      state: DeliveryState, error: str | None = None,
-                      next_attempt_at: datetime | None = None) -> bool:
-        """Count an attempt, set the state, release the lease (only if ``owner`` holds it)."""
-
-    def record_results(self, updates: Sequence[ResultUpdate]) -> int:
-        """Several :meth:`record_result` calls in ONE transaction; how many took effect."""
-
-    def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
-        """Failed rows back to queued, due now, attempts reset; returns how many."""
-
-    def release(self, row_ids: Sequence[int], *, owner: str) -> int:
-        """Give back claimed rows that were not sent (a stopped worker); attempts unchanged."""
-
-    def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
-               ) -> list[OutboxRow]: ...
-
-    def close(self) -> None: ...
 
 
 # -- SQLite -----------------------------------------------------------------
@@ -294,8 +201,8 @@ class SQLiteInvitationStore:
                     self._insert(conn, entry)
         return skipped
 
-    @classmethod
-    def _insert(cls, conn: sqlite3.Connection, entry: NewInvitation) -> None:
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, entry: NewInvitation) -> None:
         inv, message = entry.invitation, entry.message
         values = {
             "id": inv.id, "email": inv.email, "email_key": inv.email.casefold(),
@@ -313,7 +220,7 @@ class SQLiteInvitationStore:
         columns = ", ".join(values)
         marks = ", ".join(f":{name}" for name in values)
         conn.execute(f"INSERT INTO invitations ({columns}) VALUES ({marks})", values)
-        cls._queue(conn, inv.id, MessageKind.INVITATION, message, entry.now)
+        outbox_sql.queue(conn, inv.id, MessageKind.INVITATION, message, entry.now)
 
     def get(self, invitation_id: str, *, now: datetime) -> StoredInvitation | None:
         with self._read() as conn:
@@ -359,8 +266,8 @@ class SQLiteInvitationStore:
             )
             if cur.rowcount != 1:
                 return False
-            self._drop_unsent(conn, invitation_id)
-            self._queue(conn, invitation_id, MessageKind.INVITATION, message, issued_at)
+            outbox_sql.drop_unsent(conn, invitation_id)
+            outbox_sql.queue(conn, invitation_id, MessageKind.INVITATION, message, issued_at)
         return True
 
     def redeem(self, invitation_id: str, *, nonce_hash: str, now: datetime,
@@ -383,7 +290,7 @@ class SQLiteInvitationStore:
             if cur.rowcount != 1:
                 return False
             if message is not None:
-                self._queue(conn, invitation_id, MessageKind.CONFIRMATION, message, now)
+                outbox_sql.queue(conn, invitation_id, MessageKind.CONFIRMATION, message, now)
         return True
 
     def confirm(self, invitation_id: str, *, confirm_nonce_hash: str, now: datetime) -> bool:
@@ -405,56 +312,18 @@ class SQLiteInvitationStore:
             )
             if cur.rowcount != 1:
                 return False
-            self._drop_unsent(conn, invitation_id)
+            outbox_sql.drop_unsent(conn, invitation_id)
         return True
 
-    # -- outbox --
-
-    @staticmethod
-    def _queue(conn: sqlite3.Connection, invitation_id: str, kind: MessageKind,
-               message: OutgoingMessage, now: datetime) -> None:
-        conn.execute(
-            "INSERT INTO outbox (invitation_id, kind, message_id, sender, recipients, data, "
-            "smtputf8, state, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-            (invitation_id, str(kind), message.message_id, message.sender,
-             json.dumps(list(message.recipients)), message.data, int(message.smtputf8),
-             encode_time(now), encode_time(now)),
-        )
-
-    @staticmethod
-    def _drop_unsent(conn: sqlite3.Connection, invitation_id: str) -> None:
-        # An unsent mail with a dead link has no value; a leased one in flight
-        # finishes, but its result then matches no row.
-        conn.execute("DELETE FROM outbox WHERE invitation_id = ? AND state = 'queued'",
-                     (invitation_id,))
+    # -- outbox (statements in invitations._outbox_sql) --
 
     def claim_due(self, *, owner: str, now: datetime, lease: timedelta, limit: int = 100,
                   message_ids: Sequence[str] | None = None) -> list[OutboxRow]:
-        params: list[object] = [encode_time(now), encode_time(now)]
-        only = ""
-        if message_ids is not None:
-            if not message_ids:
-                return []
-            only = f" AND message_id IN ({', '.join('?' for _ in message_ids)})"
-            params.extend(message_ids)
-        params.append(limit)
+        if message_ids is not None and not message_ids:
+            return []
         with self._write() as conn:
-            ids = [r[0] for r in conn.execute(
-                "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? "
-                f"AND (lease_until IS NULL OR lease_until < ?){only} ORDER BY id LIMIT ?",
-                params,
-            )]
-            if not ids:
-                return []
-            marks = ", ".join("?" for _ in ids)
-            conn.execute(
-                f"UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
-                [owner, encode_time(now + lease), *ids],
-            )
-            rows = conn.execute(f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY id",
-                                ids).fetchall()
-        return [outbox_from_row(r) for r in rows]
+            return outbox_sql.claim_due(conn, owner=owner, now=now, lease=lease, limit=limit,
+                                        message_ids=message_ids)
 
     def record_result(self, row_id: int, *, owner: str | None, now: datetime,
                       state: DeliveryState, error: str | None = None,
@@ -463,61 +332,22 @@ class SQLiteInvitationStore:
         return self.record_results([update]) == 1
 
     def record_results(self, updates: Sequence[ResultUpdate]) -> int:
-        done = 0
         with self._write() as conn:
-            for u in updates:
-                sent_at = encode_time(u.now) if u.state is DeliveryState.SENT else None
-                owner_clause = "" if u.owner is None else " AND lease_owner = :owner"
-                cur = conn.execute(
-                    "UPDATE outbox SET state = :state, attempts = attempts + 1, "
-                    "last_error = :error, next_attempt_at = COALESCE(:next, next_attempt_at), "
-                    "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
-                    f"WHERE id = :id{owner_clause}",
-                    {"state": str(u.state), "error": u.error,
-                     "next": None if u.next_attempt_at is None else encode_time(u.next_attempt_at),
-                     "sent": sent_at, "id": u.row_id, "owner": u.owner},
-                )
-                done += cur.rowcount
-        return done
+            return outbox_sql.record_results(conn, updates)
 
     def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
-        params: list[object] = [encode_time(now)]
-        only = ""
-        if message_ids is not None:
-            if not message_ids:
-                return 0
-            only = f" AND message_id IN ({', '.join('?' for _ in message_ids)})"
-            params.extend(message_ids)
+        if message_ids is not None and not message_ids:
+            return 0
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE outbox SET state = 'queued', next_attempt_at = ?, attempts = 0, "
-                f"lease_owner = NULL, lease_until = NULL WHERE state = 'failed'{only}",
-                params,
-            )
-            return cur.rowcount
+            return outbox_sql.requeue_failed(conn, now=now, message_ids=message_ids)
 
     def release(self, row_ids: Sequence[int], *, owner: str) -> int:
         if not row_ids:
             return 0
-        marks = ", ".join("?" for _ in row_ids)
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL "
-                f"WHERE lease_owner = ? AND state = 'queued' AND id IN ({marks})",
-                [owner, *row_ids],
-            )
-            return cur.rowcount
+            return outbox_sql.release(conn, row_ids, owner=owner)
 
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]:
-        where, params = [], []
-        if invitation_id is not None:
-            where.append("invitation_id = ?")
-            params.append(invitation_id)
-        if state is not None:
-            where.append("state = ?")
-            params.append(str(state))
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
         with self._read() as conn:
-            rows = conn.execute(f"SELECT * FROM outbox {clause} ORDER BY id", params).fetchall()
-        return [outbox_from_row(r) for r in rows]
+            return outbox_sql.select(conn, invitation_id=invitation_id, state=state)

@@ -1,0 +1,88 @@
+"""What the ``devsmtp`` client commands share: the API client, its options, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import httpx
+
+from .errors import DevSMTPError, ServerUnreachable
+from .settings import PORTS_FILE
+
+DEFAULT_DATA = ".devsmtp"
+
+
+def lang() -> str:
+    """``fi`` or ``sv`` when the locale says so, else ``en``."""
+    value = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
+    return (value or "en")[:2] if (value or "")[:2] in ("fi", "sv") else "en"
+
+
+def fail(error: DevSMTPError) -> NoReturn:
+    """Exit with ``error`` in the user's language."""
+    raise click.ClickException(error.message(lang()))
+
+
+class Api:
+    """A small httpx wrapper that turns API errors into readable CLI errors."""
+
+    def __init__(self, url: str, password: str | None) -> None:
+        auth = ("devsmtp", password) if password else None
+        self.url = url.rstrip("/")
+        self.client = httpx.Client(base_url=self.url, auth=auth, timeout=330)
+
+    def call(self, method: str, path: str, ok: tuple[int, ...] = (), **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            fail(ServerUnreachable(f"{self.url}: {error}"))
+        if response.status_code >= 400 and response.status_code not in ok:
+            try:
+                body = response.json()
+                messages = body.get("messages") or {}
+                text = messages.get(lang()) or body.get("message") or response.text
+            except ValueError:
+                text = response.text
+            raise click.ClickException(f"{response.status_code}: {text}")
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.content
+
+
+def api_for(ctx: click.Context) -> Api:
+    """The client for ``--api``, or for the server whose ``--data`` holds ``ports.json``."""
+    obj = ctx.ensure_object(dict)
+    url = obj.get("api")
+    if not url:
+        ports = Path(obj["data"]) / PORTS_FILE
+        try:
+            url = json.loads(ports.read_text("utf-8"))["api"]
+        except (OSError, ValueError, KeyError):
+            hint = f"no {ports}; is `devsmtp serve --data {obj['data']}` running?"
+            fail(ServerUnreachable(hint))
+    return Api(str(url), obj.get("password"))
+
+
+def api_options(fn: Any) -> Any:
+    """``--api``, ``--data`` and ``--ui-password`` for every client command."""
+
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        ctx.ensure_object(dict)[param.name or ""] = value
+        return value
+
+    fn = click.option("--api", envvar="DEVSMTP_API", expose_value=False, callback=store,
+                      help="API URL (default: from DATA/ports.json).")(fn)
+    fn = click.option("--data", envvar="DEVSMTP_DATA", default=DEFAULT_DATA, expose_value=False,
+                      callback=store, help="Data directory of the running server.")(fn)
+    fn = click.option("--ui-password", "password", envvar="DEVSMTP_UI_PASSWORD",
+                      expose_value=False, callback=store)(fn)
+    return click.pass_context(fn)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON (non-ASCII kept)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
