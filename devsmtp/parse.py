@@ -158,8 +158,41 @@ def decode_header_value(value: object) -> str:
     return _ENCODED_WORD.sub(lambda m: _decode_words(m.group(0)), text)
 
 
+#: A header line the feed parser takes as is (no ``From `` line, no empty name).
+_PLAIN_HEADER = re.compile(rb"(?!From )[\041-\071\073-\176]+:|[\t ]")
+#: Characters ``str.splitlines`` (which the feed parser uses) also breaks lines at.
+_ODD_BREAK = re.compile(rb"[\r\n\x0b\x0c\x1c-\x1e]")
+
+
 def parse_bytes(raw: bytes) -> Message:
-    """The ``compat32`` message tree of ``raw``."""
+    """The ``compat32`` message tree of ``raw``.
+
+    A single-part message with plain CRLF headers gets the same tree without
+    the feed parser (about a third of its cost): the headers are split here
+    exactly as ``compat32`` would, and the body, which the parser would join
+    back unchanged, becomes the payload. Anything unusual takes the full parse.
+    """
+    end = raw.find(b"\r\n\r\n")
+    lines = raw[:end].split(b"\r\n") if end > 0 else ()
+    if lines and lines[0][:1] not in (b" ", b"\t") and all(
+        _PLAIN_HEADER.match(line) and not _ODD_BREAK.search(line) for line in lines
+    ):
+        msg = Message()
+        fields: list[list[str]] = []
+        for line in raw[:end].decode("ascii", "surrogateescape").split("\r\n"):
+            if line[0] in " \t":
+                fields[-1].append(line)
+            else:
+                fields.append([line])
+        for field_lines in fields:
+            name, value = field_lines[0].split(":", 1)
+            # compat32's header_source_parse: strip the first line's leading
+            # blanks, keep the folds, drop the final line end.
+            value = "\r\n".join([value.lstrip(" \t"), *field_lines[1:]]).rstrip("\r\n")
+            msg.set_raw(name, value)
+        if msg.get_content_maintype() not in ("multipart", "message"):
+            msg.set_payload(raw[end + 4 :].decode("ascii", "surrogateescape"))
+            return msg
     return message_from_bytes(raw, policy=compat32)
 
 
@@ -183,7 +216,7 @@ def body_text(part: Message, charset: str | None = None, data: bytes | None = No
         return data.decode("utf-8", "replace")
 
 
-def _part_meta(part: Message) -> tuple[str | None, str | None, str | None]:
+def _part_meta(part: Message, ctype: str) -> tuple[str | None, str | None, str | None]:
     """``(filename, disposition, charset)``, reading each parameter list once."""
     disposition_header = part.get("Content-Disposition")
     disposition = None
@@ -193,7 +226,7 @@ def _part_meta(part: Message) -> tuple[str | None, str | None, str | None]:
         filename = part.get_filename()
     elif "name=" in str(part.get("Content-Type", "")):
         filename = part.get_filename()
-    charset = part.get_content_charset() if part.get_content_maintype() == "text" else None
+    charset = part.get_content_charset() if ctype.startswith("text/") else None
     return (decode_header_value(filename) if filename else None), disposition, charset
 
 
@@ -323,7 +356,7 @@ def _scan_body(summary: Summary, msg: Message, texts: list[str]) -> None:
         part_langs = _content_languages(part.get("Content-Language")) or top_lang
         _add_lang(languages, seen, part_langs)
         default_lang = part_langs[0] if len(part_langs) == 1 else None
-        name, disposition, charset = _part_meta(part)
+        name, disposition, charset = _part_meta(part, ctype)
         payload = _payload(part)
         payload_size = len(payload)
         summary.parts.append(
@@ -358,7 +391,14 @@ def _collect_defects(summary: Summary, part: Message) -> None:
 
 
 def _clean(text: str | None) -> str | None:
-    if text is None or not _SURROGATE.search(text):
+    if text is None or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")  # ~8x faster than the regex on clean text (the usual case)
+        return text
+    except UnicodeEncodeError:
+        pass
+    if not _SURROGATE.search(text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 

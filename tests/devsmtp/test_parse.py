@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from devsmtp.parse import summarize
+from email import message_from_bytes
+from email.message import Message
+from email.policy import compat32
+
+import pytest
+
+from devsmtp.parse import parse_bytes, summarize
 
 
 def test_links_take_the_nearest_lang_and_anchor_text() -> None:
@@ -78,3 +84,33 @@ def test_raw_8bit_in_parameters_never_breaks_storage() -> None:
     text = repr(summary.to_dict()) + summary.search_text
     text.encode("utf-8")  # no lone surrogates left anywhere
     assert summary.attachments
+
+
+def _tree(msg: Message) -> list[tuple[object, ...]]:
+    return [
+        (part._headers, part.get_unixfrom(), [type(d).__name__ for d in part.defects],
+         None if part.is_multipart() else part.get_payload(), part.preamble, part.epilogue)
+        for part in msg.walk()
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"Subject: a\r\n\tfolded\r\nTo:\r\n x@y\r\nX-Empty: \t\r\n\r\nbody\r\n.\r\n\r\n",
+        b"From: \xc3\xa4 <a@b>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nw6Q=\r\n",
+        b"Subject: only headers\r\n\r\n",
+        b"Subject: bare LF\nin the body\r\n\r\nx\ny\rz\x0bw\r\n",
+        # These take the full parse: multipart, message/*, a From_ line, junk.
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b--\r\n",
+        b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody",
+        b"From someone Mon\r\nSubject: a\r\n\r\nb",
+        b" continued: first\r\nSubject: a\r\n\r\nb",
+        b"Subject: a\r\nnot a header\r\n\r\nb",
+        b"Subject: a\r\n: empty name\r\n\r\nb",
+        b"Subject: a\nTo: b\n\nlf only",
+    ],
+)
+def test_parse_bytes_matches_the_full_parser(raw: bytes) -> None:
+    assert _tree(parse_bytes(raw)) == _tree(message_from_bytes(raw, policy=compat32))
