@@ -74,21 +74,24 @@ class _MailSource:
 _SOURCES = pytest.StashKey[list[_MailSource]]()
 
 
+def _add_env_option(group: pytest.OptionGroup, name: str, env: str, metavar: str,
+                    help: str) -> None:
+    """``--name``, defaulting to the environment variable ``env`` (named in the help)."""
+    group.addoption(name, default=os.environ.get(env), metavar=metavar,
+                    help=f"{help}; env {env}")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("devsmtp", "devsmtp mail capture")
-    group.addoption(
-        "--devsmtp-url",
-        default=os.environ.get("DEVSMTP_URL"),
-        metavar="URL",
-        help="use the devsmtp already running at URL (its HTTP address, e.g. "
-        "http://127.0.0.1:8025) instead of starting one in-process; env DEVSMTP_URL",
+    _add_env_option(
+        group, "--devsmtp-url", "DEVSMTP_URL", "URL",
+        "use the devsmtp already running at URL (its HTTP address, e.g. "
+        "http://127.0.0.1:8025) instead of starting one in-process",
     )
-    group.addoption(
-        "--devsmtp-smtp",
-        default=os.environ.get("DEVSMTP_SMTP"),
-        metavar="HOST:PORT",
-        help="SMTP address of the server given by --devsmtp-url "
-        "(default: the one its GET /api/info reports); env DEVSMTP_SMTP",
+    _add_env_option(
+        group, "--devsmtp-smtp", "DEVSMTP_SMTP", "HOST:PORT",
+        "SMTP address of the server given by --devsmtp-url "
+        "(default: the one its GET /api/info reports)",
     )
     group.addoption(
         "--devsmtp-artifacts",

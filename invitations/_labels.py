@@ -1,5 +1,5 @@
-"""How values are named and written for people in error messages: field labels
-per language and times (minute precision, explicit UTC).
+"""How values are named and written for people in error messages: the
+languages, field labels per language and times (minute precision, explicit UTC).
 """
 
 from __future__ import annotations
@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-__all__ = ["FIELD_LABELS", "field_label", "format_time"]
+__all__ = ["FIELD_LABELS", "LANGUAGES", "field_label", "format_time", "localized"]
+
+LANGUAGES = ("fi", "sv", "en")
+
+
+def localized(table: Mapping[str, str], lang: str) -> str:
+    """``table``'s text for ``lang``, or the English one when ``lang`` has none."""
+    return table.get(lang) or table["en"]
 
 
 def format_time(value: object) -> str:
@@ -17,34 +24,35 @@ def format_time(value: object) -> str:
     return str(value)
 
 
+# Field names for people, in the order of LANGUAGES: Finnish, Swedish, English.
+_NAMES: Mapping[str, tuple[str, str, str]] = {
+    "email": ("sähköpostiosoite", "e-postadress", "e-mail address"),
+    "first_name": ("etunimi", "förnamn", "first name"),
+    "last_name": ("sukunimi", "efternamn", "last name"),
+    "username": ("käyttäjätunnus", "användarnamn", "username"),
+    "password": ("salasana", "lösenord", "password"),
+    "company_id": ("Y-tunnus", "FO-nummer", "business ID"),
+    "company_name": ("yrityksen nimi", "företagets namn", "company name"),
+    "contract_number": (
+        "logistiikan sopimustunnus", "logistikavtalsnummer", "logistics contract number"
+    ),
+    "invited_by": ("kutsuja", "inbjudare", "inviter"),
+    "inviter_name": ("kutsujan nimi", "inbjudarens namn", "inviter's name"),
+    "role": ("rooli", "roll", "role"),
+    "services": ("palvelut", "tjänster", "services"),
+    "languages": ("kielet", "språk", "languages"),
+    "sender": ("lähettäjä", "avsändare", "sender"),
+    "to_name": ("vastaanottajan nimi", "mottagarens namn", "recipient's name"),
+    "message_id": ("Message-ID", "Message-ID", "Message-ID"),
+}
+
 #: How fields are named to people; unknown fields fall back to their key.
 FIELD_LABELS: Mapping[str, Mapping[str, str]] = {
-    "email": {"fi": "sähköpostiosoite", "sv": "e-postadress", "en": "e-mail address"},
-    "first_name": {"fi": "etunimi", "sv": "förnamn", "en": "first name"},
-    "last_name": {"fi": "sukunimi", "sv": "efternamn", "en": "last name"},
-    "username": {"fi": "käyttäjätunnus", "sv": "användarnamn", "en": "username"},
-    "password": {"fi": "salasana", "sv": "lösenord", "en": "password"},
-    "company_id": {"fi": "Y-tunnus", "sv": "FO-nummer", "en": "business ID"},
-    "company_name": {"fi": "yrityksen nimi", "sv": "företagets namn", "en": "company name"},
-    "contract_number": {
-        "fi": "logistiikan sopimustunnus",
-        "sv": "logistikavtalsnummer",
-        "en": "logistics contract number",
-    },
-    "invited_by": {"fi": "kutsuja", "sv": "inbjudare", "en": "inviter"},
-    "inviter_name": {"fi": "kutsujan nimi", "sv": "inbjudarens namn", "en": "inviter's name"},
-    "role": {"fi": "rooli", "sv": "roll", "en": "role"},
-    "services": {"fi": "palvelut", "sv": "tjänster", "en": "services"},
-    "languages": {"fi": "kielet", "sv": "språk", "en": "languages"},
-    "sender": {"fi": "lähettäjä", "sv": "avsändare", "en": "sender"},
-    "to_name": {"fi": "vastaanottajan nimi", "sv": "mottagarens namn", "en": "recipient's name"},
-    "message_id": {"fi": "Message-ID", "sv": "Message-ID", "en": "Message-ID"},
+    field: dict(zip(LANGUAGES, names, strict=True)) for field, names in _NAMES.items()
 }
 
 
 def field_label(field: str, lang: str) -> str:
     """The name of ``field`` in ``lang`` as a person would read it."""
     labels = FIELD_LABELS.get(field)
-    if labels is None:
-        return field
-    return labels.get(lang) or labels["en"]
+    return field if labels is None else localized(labels, lang)

@@ -94,7 +94,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 
 def encode_time(value: datetime) -> str:
     # One fixed-width UTC format, so that text comparison in SQL is time order.
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # (isoformat with fixed microseconds is that format, and faster than strftime.)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -20,25 +20,37 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
 from .errors import InvitationError
 from .rendering import InvitationEmail, compose_invitation
+from .rendering.batch import BatchComposer
 from .transports.base import OutgoingMessage
 
 _HEADER = struct.Struct("!I")
 Composed = list[OutgoingMessage | None]
 
 
+_composers = threading.local()
+
+
 def compose_all(emails: Sequence[InvitationEmail]) -> Composed:
     """Compose each mail; ``None`` where it failed (the caller redoes that row the
-    ordinary way, so that the precise error reaches the operator)."""
+    ordinary way, so that the precise error reaches the operator).
+
+    Rows of one group (same inviter, company, languages, expiry minute) share
+    one rendering of the templates: :class:`~invitations.rendering.batch.BatchComposer`.
+    """
+    composer = getattr(_composers, "composer", None)
+    if composer is None:
+        composer = _composers.composer = BatchComposer()
     messages: Composed = []
     for email in emails:
         try:
-            messages.append(compose_invitation(email))
+            messages.append(composer.compose(email))
         except InvitationError:
             messages.append(None)
     return messages

@@ -11,9 +11,11 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import click
+from click.decorators import FC
 
 from ..clock import SystemClock
 from ..config import DEFAULT_DB, DEFAULT_TRANSPORT
@@ -38,57 +40,33 @@ def summary(report: DeliveryReport) -> str:
     return f"sent {report.sent}, queued for retry {report.queued}, failed {report.failed}"
 
 
+def _number(
+    name: str, kind: click.IntRange | click.FloatRange, default: float, help: str
+) -> Callable[[FC], FC]:
+    """A numeric option whose ``--help`` shows its default."""
+    return click.option(name, type=kind, default=default, show_default=True, help=help)
+
+
 @main.command("deliver")
 @click.option("--watch", is_flag=True, help="Keep running as a worker until Ctrl-C or SIGTERM.")
 @click.option("--retry-failed", is_flag=True, help="Queue failed messages again, then send.")
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Parallel connections to the relay.",
-)
+@_number("--workers", click.IntRange(1, 64), 1, "Parallel connections to the relay.")
 @click.option(
     "--rate",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
     help="At most this many messages per second (all workers together).",
 )
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.05),
-    default=5.0,
-    show_default=True,
-    help="Seconds between looks at the queue in --watch mode.",
-)
-@click.option(
-    "--lease",
-    type=click.FloatRange(min=1),
-    default=DEFAULT_LEASE.total_seconds(),
-    show_default=True,
-    help="Seconds a claimed message is reserved for this worker.",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(min=1),
-    default=MAX_ATTEMPTS,
-    show_default=True,
-    help="Attempts before a temporarily failing message fails.",
-)
-@click.option(
-    "--backoff",
-    type=click.FloatRange(min=0),
-    default=30.0,
-    show_default=True,
-    help="Seconds before the first retry; doubles with each attempt.",
-)
-@click.option(
-    "--backoff-cap",
-    type=click.FloatRange(min=0),
-    default=3600.0,
-    show_default=True,
-    help="Longest wait between two attempts, in seconds.",
-)
+@_number("--interval", click.FloatRange(min=0.05), 5.0,
+         "Seconds between looks at the queue in --watch mode.")
+@_number("--lease", click.FloatRange(min=1), DEFAULT_LEASE.total_seconds(),
+         "Seconds a claimed message is reserved for this worker.")
+@_number("--max-attempts", click.IntRange(min=1), MAX_ATTEMPTS,
+         "Attempts before a temporarily failing message fails.")
+@_number("--backoff", click.FloatRange(min=0), 30.0,
+         "Seconds before the first retry; doubles with each attempt.")
+@_number("--backoff-cap", click.FloatRange(min=0), 3600.0,
+         "Longest wait between two attempts, in seconds.")
 @_lang_option
 @_json_option
 def deliver_command(

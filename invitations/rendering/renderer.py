@@ -68,6 +68,11 @@ class _LanguageTemplates:
         }
 
 
+def instant(when: datetime) -> str:
+    """The machine-readable expiry in ``<time datetime="...">``: UTC, to the second."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _validity(validity: timedelta) -> dict[str, int]:
     whole_days, rest = divmod(validity, timedelta(days=1))
     if whole_days and not rest:
@@ -118,11 +123,12 @@ class Renderer:
 
     def _render(
         self, kind: str, languages: Sequence[str], values: Mapping[str, object],
-        expires_at: datetime,
+        expires_at: datetime, expires_iso: str | None = None,
     ) -> RenderedEmail:
         if not languages:
             raise ValueError("at least one language is needed")
-        expires_iso = expires_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if expires_iso is None:
+            expires_iso = instant(expires_at)
         subjects: list[str] = []
         preheaders: list[str] = []
         html_sections: list[Markup] = []
@@ -149,8 +155,14 @@ class Renderer:
         text = self._text_layout.render(sections=text_sections) + "\n"
         return RenderedEmail(subject, text, html + "\n", tuple(languages))
 
-    def render_invitation(self, email: InvitationEmail) -> RenderedEmail:
-        """Subject, text and HTML of an invitation, in ``email.languages`` order."""
+    def render_invitation(
+        self, email: InvitationEmail, *, expires_iso: str | None = None
+    ) -> RenderedEmail:
+        """Subject, text and HTML of an invitation, in ``email.languages`` order.
+
+        ``expires_iso`` replaces the machine-readable expiry instant (for
+        :class:`~invitations.rendering.batch.BatchComposer`'s markers).
+        """
         values = {
             "to_name": email.to_name,
             "inviter_name": email.inviter_name,
@@ -159,16 +171,25 @@ class Renderer:
             "link": email.link,
             **_validity(email.validity),
         }
-        return self._render("invitation", email.languages, values, email.expires_at)
+        return self._render("invitation", email.languages, values, email.expires_at,
+                            expires_iso)
 
     def render_confirmation(self, email: ConfirmationEmail) -> RenderedEmail:
         """Subject, text and HTML of an e-mail address confirmation."""
         values = {"to_name": email.to_name, "link": email.link, **_validity(email.validity)}
         return self._render("confirmation", email.languages, values, email.expires_at)
 
-    def _compose(
+    def expiry_texts(self, email: InvitationEmail) -> tuple[str, ...]:
+        """The expiry as each of ``email.languages`` shows it (to the minute)."""
+        return tuple(
+            self._templates(lang).language.format_datetime(email.expires_at)
+            for lang in email.languages
+        )
+
+    def compose(
         self, email: InvitationEmail | ConfirmationEmail, rendered: RenderedEmail
     ) -> OutgoingMessage:
+        """The message of ``email`` with texts already rendered."""
         return build_message(
             sender=email.sender,
             sender_name=self.theme.sender_name,
@@ -183,10 +204,10 @@ class Renderer:
         )
 
     def compose_invitation(self, email: InvitationEmail) -> OutgoingMessage:
-        return self._compose(email, self.render_invitation(email))
+        return self.compose(email, self.render_invitation(email))
 
     def compose_confirmation(self, email: ConfirmationEmail) -> OutgoingMessage:
-        return self._compose(email, self.render_confirmation(email))
+        return self.compose(email, self.render_confirmation(email))
 
 
 @cache

@@ -275,7 +275,7 @@ def test_fast_serialiser_matches_the_standard_library(
         return original(message)
 
     monkeypatch.setattr(mime, "as_bytes", spy)
-    again = renderer_for()._compose(invitation(**changes), rendered)
+    again = renderer_for().compose(invitation(**changes), rendered)
     (message,) = captured
     assert again.data == outgoing.data
     assert outgoing.data == message.as_bytes(policy=message.policy)
