@@ -62,6 +62,16 @@ def _fqdn() -> str:
     return socket.getfqdn()
 
 
+def _worth_sending(rcpt_replies: Sequence[tuple[int, bytes]]) -> bool:
+    """Whether DATA should follow: someone accepted and no one was refused for now.
+
+    After any temporary refusal nothing is sent, so that the retry of the whole
+    message duplicates it for nobody.
+    """
+    codes = [code for code, _ in rcpt_replies]
+    return any(c in (250, 251) for c in codes) and not any(400 <= c < 500 for c in codes)
+
+
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
@@ -183,31 +193,43 @@ class SMTPTransport(BaseTransport):
             conn.command_encoding = "utf-8"
         if not message.data.isascii() and conn.has_extn("8bitmime"):
             options += " BODY=8BITMIME"
-        rejected: list[SendResult] = []
         try:
             # Addresses were checked by _wire.refusal, so they are quoted
             # directly rather than re-parsed by smtplib for every message.
-            code, reply = conn.docmd("MAIL", f"FROM:<{message.sender}>{options}")
-            self._check_closing(code, reply)
-            if code != 250:
-                return self._abort(conn, code, reply)
-            for recipient in message.recipients:
-                code, reply = conn.docmd("RCPT", f"TO:<{recipient}>")
-                self._check_closing(code, reply)
-                if code not in (250, 251):
-                    rejected.append(_wire.from_reply(code, f"<{recipient}>: {_text(reply)}"))
-            # Any temporary rejection, or nobody accepted: send nothing, so
-            # that a retry of the whole message duplicates it for nobody.
-            temporary = [r for r in rejected if r.status is SendStatus.TEMPORARY_FAILURE]
-            if temporary or len(rejected) == len(message.recipients):
-                self._reset(conn)
-                return (temporary or rejected)[0]
-            code, reply = conn.docmd("DATA")
-            self._check_closing(code, reply)
+            commands = [f"MAIL FROM:<{message.sender}>{options}",
+                        *(f"RCPT TO:<{r}>" for r in message.recipients), "DATA"]
+            if conn.has_extn("pipelining"):
+                # RFC 2920: the whole envelope in one write, the replies read in
+                # order: two round trips a message instead of 2 + recipients.
+                conn.send("".join(f"{command}\r\n" for command in commands))
+                replies = [conn.getreply() for _ in commands]
+                for code, reply in replies:
+                    self._check_closing(code, reply)
+            else:
+                replies = [self._command(conn, commands[0])]
+                if replies[0][0] == 250:
+                    replies.extend(self._command(conn, c) for c in commands[1:-1])
+                    if _worth_sending(replies[1:]):
+                        replies.append(self._command(conn, "DATA"))
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             raise _Stale(str(error) or type(error).__name__) from None
         finally:
             conn.command_encoding = "ascii"
+        (code, reply), rcpt_replies = replies[0], replies[1 : 1 + len(message.recipients)]
+        data_code = replies[-1][0] if len(replies) == len(commands) else None
+        if code != 250:
+            return self._abort(conn, code, reply, data_code)
+        rejected = [
+            _wire.from_reply(rcpt_code, f"<{recipient}>: {_text(rcpt_reply)}")
+            for recipient, (rcpt_code, rcpt_reply) in zip(message.recipients, rcpt_replies,
+                                                           strict=True)
+            if rcpt_code not in (250, 251)
+        ]
+        if not _worth_sending(rcpt_replies):
+            self._reset(conn, data_code)
+            temporary = [r for r in rejected if r.status is SendStatus.TEMPORARY_FAILURE]
+            return (temporary or rejected)[0]
+        code, reply = replies[-1]
         if code != 354:
             return self._abort(conn, code, reply)
         try:
@@ -226,17 +248,28 @@ class SMTPTransport(BaseTransport):
             return SendResult(SendStatus.ACCEPTED, code, f"{result.reply} (rejected: {notes})")
         return result
 
+    def _command(self, conn: smtplib.SMTP, command: str) -> tuple[int, bytes]:
+        code, reply = conn.docmd(command)
+        self._check_closing(code, reply)
+        return code, reply
+
     @staticmethod
     def _check_closing(code: int, reply: bytes) -> None:
         # 421 means the server is closing the channel: nothing was committed.
         if code == 421:
             raise _Stale(f"421 {_text(reply)}")
 
-    def _abort(self, conn: smtplib.SMTP, code: int, reply: bytes | str) -> SendResult:
-        self._reset(conn)
+    def _abort(self, conn: smtplib.SMTP, code: int, reply: bytes | str,
+               data_code: int | None = None) -> SendResult:
+        self._reset(conn, data_code)
         return _wire.from_reply(code, _text(reply))
 
-    def _reset(self, conn: smtplib.SMTP) -> None:
+    def _reset(self, conn: smtplib.SMTP, data_code: int | None = None) -> None:
+        if data_code == 354:
+            # A pipelined DATA was accepted although the message must not go:
+            # only closing the connection ends DATA without delivering anything.
+            self._drop()
+            return
         try:
             conn.rset()
         except (smtplib.SMTPException, OSError):
