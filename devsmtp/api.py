@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, release, views
-from .errors import BadRequest, DevSMTPError, MessageNotFound, PartNotFound, ReleaseRefused
+from .errors import BadRequest, DevSMTPError, MessageNotFound, PartNotFound, RelayMissing
 from .faults import Faults
 from .handler import CaptureHandler
 from .parse import parse_bytes
@@ -155,7 +155,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         host = body.get("host") or ctx.settings.relay_host
         port = body.get("port") or ctx.settings.relay_port
         if not isinstance(host, str) or not isinstance(port, int):
-            raise ReleaseRefused("no relay server: give 'host'/'port' or --relay-host")
+            raise RelayMissing()
         message, data = await run_in_threadpool(views.load, store, _id(request))
         sender = body.get("from") or message.envelope.mail_from
         reply = await run_in_threadpool(

@@ -141,8 +141,23 @@ class FaultNotFound(DevSMTPError):
     }
 
 
+class RelayMissing(DevSMTPError):
+    """``release`` was asked for with no relay in the request or the configuration."""
+
+    code = "relay_missing"
+    status = 400
+    messages = {
+        "fi": "Välityspalvelinta ei ole annettu: anna pyynnössä 'host' ja 'port' tai "
+        "käynnistä devsmtp valitsimella --relay HOST:PORT.",
+        "sv": "Ingen vidarebefordringsserver angiven: ge 'host' och 'port' i begäran eller "
+        "starta devsmtp med --relay HOST:PORT.",
+        "en": "No relay server given: put 'host' and 'port' in the request or start "
+        "devsmtp with --relay HOST:PORT.",
+    }
+
+
 class ReleaseRefused(DevSMTPError):
-    """Relaying was asked for an address the allow-list does not permit, or no relay."""
+    """Relaying was asked for an address the allow-list does not permit."""
 
     code = "release_refused"
     status = 403
@@ -172,12 +187,12 @@ class ServerUnreachable(DevSMTPError):
     code = "server_unreachable"
     status = 503
     messages = {
-        "fi": "devsmtp-palvelinta ei tavoitettu ({detail}). Käynnistä `devsmtp serve` "
-        "tai anna --api URL.",
+        "fi": "devsmtp-palvelinta ei tavoitettu ({detail}). Käynnistä `devsmtp serve` tai "
+        "anna käynnissä olevan osoite (komennoille --api URL, pytestille --devsmtp-url URL).",
         "sv": "devsmtp-servern nåddes inte ({detail}). Starta `devsmtp serve` eller ange "
-        "--api URL.",
-        "en": "Could not reach a devsmtp server ({detail}). Start `devsmtp serve` or pass "
-        "--api URL.",
+        "adressen till en som kör (--api URL för kommandona, --devsmtp-url URL för pytest).",
+        "en": "Could not reach a devsmtp server ({detail}). Start `devsmtp serve` or give the "
+        "address of a running one (--api URL for the commands, --devsmtp-url URL for pytest).",
     }
 
 

@@ -16,6 +16,7 @@ from .clock import Clock, FrozenClock, SystemClock
 from .errors import (
     ConfigurationError,
     ConfirmationExpired,
+    DeliveryFailed,
     FieldError,
     InvalidAddress,
     InvalidInput,
@@ -53,6 +54,7 @@ __all__ = [
     "Company",
     "ConfigurationError",
     "ConfirmationExpired",
+    "DeliveryFailed",
     "DeliveryState",
     "FieldError",
     "FrozenClock",

@@ -46,7 +46,7 @@ class RetryPolicy:
     ``min(first * 2 ** (n - 1), cap)`` shortened by a random share of up to
     ``jitter`` (so that messages queued together do not retry in lockstep).
     With the defaults (30 s, cap 1 h, 12 attempts) a message is tried for
-    about seven hours before it is marked ``failed``.
+    about four to five hours (with jitter) before it is marked ``failed``.
     """
 
     first: timedelta = FIRST_RETRY

@@ -167,7 +167,7 @@ def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> 
             )
         mail = capture.wait_for(to=invitation.email, timeout=10)
         return {
-            "From": mail.sender,
+            "From": str(mail.message.get("From", mail.sender)),
             "To": ", ".join(mail.to),
             "Subject": mail.subject,
             "Languages": ", ".join(mail.languages),

@@ -11,6 +11,8 @@ from .context import ConfirmationEmail, InvitationEmail
 SAMPLE_EXPIRES = datetime(2025, 3, 14, 13, 5, tzinfo=UTC)
 SAMPLE_LINK = "https://asiointi.example.fi/register?token=SAMPLE-TOKEN"
 SAMPLE_VALIDITY = timedelta(days=7)
+#: As the service's default (``DEFAULT_CONFIRMATION_VALIDITY``).
+SAMPLE_CONFIRMATION_VALIDITY = timedelta(hours=24)
 
 
 def sample_invitation(**changes: object) -> InvitationEmail:
@@ -41,8 +43,8 @@ def sample_confirmation(**changes: object) -> ConfirmationEmail:
         to_email=invitation.to_email,
         to_name=invitation.to_name,
         link=SAMPLE_LINK.replace("/register", "/confirm-email"),
-        expires_at=invitation.expires_at,
-        validity=invitation.validity,
+        expires_at=invitation.sent_at + SAMPLE_CONFIRMATION_VALIDITY,
+        validity=SAMPLE_CONFIRMATION_VALIDITY,
         languages=invitation.languages,
         message_id="<sample.2@posti.fi>",
         sender=invitation.sender,

@@ -213,6 +213,18 @@ def test_release_only_to_allow_listed(tmp_path: Path) -> None:
         assert relay.store.raw(released.id) == raw
 
 
+def test_release_without_a_relay_says_how_to_give_one(tmp_path: Path) -> None:
+    with DevSMTP(tmp_path, relay_allow=("@allowed.example",)) as capture:
+        send(capture, make_message(), to=["qa@example.com"])
+        answer = httpx.post(f"{capture.api_url}/messages/1/release",
+                            json={"to": ["real@allowed.example"]})
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["error"] == "relay_missing"
+    assert "--relay HOST:PORT" in body["messages"]["en"]
+    assert "--relay HOST:PORT" in body["messages"]["fi"]
+
+
 def test_non_loopback_http_needs_password(tmp_path: Path) -> None:
     with pytest.raises(UnsafeBind):
         DevSMTP(tmp_path, http_host="0.0.0.0").start()

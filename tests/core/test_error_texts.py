@@ -1,0 +1,60 @@
+"""Every error speaks fi, sv and en, with the same placeholders in each."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterator, Mapping
+
+import pytest
+
+import devsmtp.errors
+import invitations.errors
+from devsmtp.errors import DevSMTPError
+from invitations.errors import InvitationError
+
+LANGUAGES = {"fi", "sv", "en"}
+
+
+def subclasses(root: type) -> Iterator[type]:
+    for cls in root.__subclasses__():
+        yield cls
+        yield from subclasses(cls)
+
+
+def tables(cls: type) -> Iterator[tuple[str, Mapping[str, str]]]:
+    """Each language table a class defines itself (``messages``, per-role tables...)."""
+    for name, value in vars(cls).items():
+        if not isinstance(value, Mapping) or not value:
+            continue
+        if set(value) & LANGUAGES:
+            yield name, value
+        else:  # one level of nesting, e.g. a table per role
+            for key, inner in value.items():
+                if isinstance(inner, Mapping) and set(inner) & LANGUAGES:
+                    yield f"{name}[{key}]", inner
+
+
+def fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+ERRORS = sorted({*subclasses(InvitationError), InvitationError, *subclasses(DevSMTPError),
+                 DevSMTPError}, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+@pytest.mark.parametrize("cls", ERRORS, ids=lambda c: c.__qualname__)
+def test_every_table_has_three_languages_and_the_same_fields(cls: type) -> None:
+    for name, table in tables(cls):
+        assert set(table) == LANGUAGES, f"{cls.__qualname__}.{name}: {sorted(table)}"
+        assert all(isinstance(text, str) and text.strip() for text in table.values())
+        assert fields(table["fi"]) == fields(table["sv"]) == fields(table["en"]), (
+            f"{cls.__qualname__}.{name}"
+        )
+
+
+def test_every_public_error_is_covered() -> None:
+    public = [getattr(invitations.errors, n) for n in invitations.errors.__all__]
+    public += [getattr(devsmtp.errors, n) for n in dir(devsmtp.errors)]
+    errors = {e for e in public if isinstance(e, type) and issubclass(e, Exception)}
+    assert errors <= set(ERRORS), errors - set(ERRORS)
+    assert sum(1 for cls in ERRORS for _ in tables(cls)) > 30
