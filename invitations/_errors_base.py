@@ -60,5 +60,5 @@ class _PerLanguageParams(InvitationError):
             params["label"] = field_label(str(params["field"]), lang)
         for key, value in params.items():
             if isinstance(value, datetime):
-                params[key] = format_time(value)
+                params[key] = format_time(value, lang)
         return params

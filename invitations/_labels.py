@@ -17,11 +17,24 @@ def localized(table: Mapping[str, str], lang: str) -> str:
     return table.get(lang) or table["en"]
 
 
-def format_time(value: object) -> str:
-    """Render a datetime for people: minute precision, explicit UTC."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return str(value)
+def format_time(value: object, lang: str = "en") -> str:
+    """Render a datetime for people as the mail does: Finnish time to the minute,
+    worded for ``lang`` (``14.3.2025 klo 15.05``, ``14/03/2025 at 15:05``)."""
+    if not isinstance(value, datetime):
+        return str(value)
+    # Babel's locale data only, never a catalog: an error must be able to say
+    # that a catalog is broken.
+    from babel.dates import format_datetime
+
+    from .i18n import TIMEZONE, _datetime_pattern, babel_locale
+
+    code = lang if lang in LANGUAGES else "en"
+    when = format_datetime(value.astimezone(UTC), _datetime_pattern(code), tzinfo=TIMEZONE,
+                           locale=babel_locale(code))
+    return f"{when}, {_FINNISH_TIME[code]}"
+
+
+_FINNISH_TIME = {"fi": "Suomen aikaa", "sv": "finsk tid", "en": "Finnish time"}
 
 
 # Field names for people, in the order of LANGUAGES: Finnish, Swedish, English.

@@ -103,6 +103,10 @@ class InvitationStore(Protocol):
     def release(self, row_ids: Sequence[int], *, owner: str) -> int:
         """Give back claimed rows that were not sent (a stopped worker); attempts unchanged."""
 
+    def waiting(self) -> tuple[int, datetime | None]:
+        """How many messages are queued, and when the earliest is next due."""
+        ...
+
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]: ...
 

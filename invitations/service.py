@@ -21,6 +21,7 @@ from .clock import Clock, SystemClock
 from .delivery import deliver, worker_id
 from .errors import (
     LANGUAGES,
+    ConfigurationError,
     ConfirmationExpired,
     ContractNumberRequired,
     DeliveryFailed,
@@ -96,6 +97,13 @@ class InvitationService:
         close_store: bool | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
+        for name, value in (("validity", validity),
+                            ("confirmation_validity", confirmation_validity)):
+            if value <= timedelta(0):
+                raise ConfigurationError(
+                    f"{name} must be positive, got {value}; the document's figure is 7 days "
+                    "for invitations (24 hours for an e-mail confirmation)"
+                )
         self.validity = validity
         self.confirmation_validity = confirmation_validity
         self.base_url = check_base_url(base_url)

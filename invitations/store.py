@@ -83,7 +83,30 @@ class SQLiteInvitationStore:
                     f"the database directory {parent} does not exist; create it or set "
                     "INVITATIONS_DB to a path in an existing directory"
                 )
-        self._migrate()
+            if Path(self.path).expanduser().is_dir():
+                raise ConfigurationError(
+                    f"the database path {self.path} is a directory; set INVITATIONS_DB to a "
+                    f"file path, e.g. {self.path}/invitations.db"
+                )
+        try:
+            self._migrate()
+            self._check_tables()
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise ConfigurationError(
+                f"cannot use {self.path} as the invitations database ({error}); point "
+                "INVITATIONS_DB at the right file, or move this one aside to start afresh"
+            ) from None
+
+    def _check_tables(self) -> None:
+        with self._read() as conn:
+            tables = {row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = {"invitations", "outbox"} - tables
+        if missing:
+            raise sqlite3.DatabaseError(
+                f"it is damaged: table(s) {', '.join(sorted(missing))} missing"
+            )
 
     # -- connections and transactions --
 
@@ -346,6 +369,14 @@ class SQLiteInvitationStore:
             return 0
         with self._write() as conn:
             return outbox_sql.release(conn, row_ids, owner=owner)
+
+    def waiting(self) -> tuple[int, datetime | None]:
+        """How many messages are queued, and when the earliest is next due."""
+        with self._read() as conn:
+            count, due = conn.execute(
+                "SELECT COUNT(*), MIN(next_attempt_at) FROM outbox WHERE state = 'queued'"
+            ).fetchone()
+        return int(count), None if due is None else datetime.fromisoformat(due)
 
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]:

@@ -34,6 +34,9 @@ _BUSINESS_ID = re.compile(r"(\d{6,7})-(\d)")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
+_LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+
+
 def check_text(field: str, value: str, *, limit: int, required: bool = True) -> str:
     """Strip ``value`` and reject line breaks, control characters and excess length.
 
@@ -42,10 +45,12 @@ def check_text(field: str, value: str, *, limit: int, required: bool = True) -> 
     """
     if not isinstance(value, str):
         raise InvalidInput(field, f"expected text, got {type(value).__name__}")
-    if "\r" in value or "\n" in value:
+    # Every line break counts: CR, LF and the Unicode ones (NEL, U+2028, U+2029)
+    # that some parsers and mail clients also break lines at.
+    if any(ch in _LINE_BREAKS for ch in value):
         raise HeaderInjection(field)
     text = unicodedata.normalize("NFC", value.strip())
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
         raise InvalidInput(field, "control characters are not allowed")
     if required and not text:
         raise FieldRequired(field)

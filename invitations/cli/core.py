@@ -18,7 +18,15 @@ import click
 
 from ..config import service_from_env
 from ..errors import LANGUAGES, InvitationError, RegistrationRejected
-from ..models import Company, Invitation, InvitationStatus, Inviter, Registration, Role
+from ..models import (
+    Company,
+    DeliveryState,
+    Invitation,
+    InvitationStatus,
+    Inviter,
+    Registration,
+    Role,
+)
 from ..password import PasswordPolicy, check_password
 from ..service import InvitationService
 from . import main
@@ -86,6 +94,33 @@ def _show(invitation: Invitation, as_json: bool) -> None:
     if invitation.link:
         lines.append(f"link:       {invitation.link}")
     click.echo("\n".join(lines))
+
+
+#: What a person should do after ``send`` when the mail did not go at once.
+DELIVERY_NOTES: dict[str, dict[str, str]] = {
+    "queued": {
+        "fi": "Kutsu tallennettiin, mutta postipalvelin ei ottanut viestiä nyt vastaan; se on "
+        "jonossa. `invitations deliver` lähettää sen, kun seuraavan yrityksen aika tulee "
+        "(katso `invitations list --json`).",
+        "sv": "Inbjudan sparades, men e-postservern tog inte emot meddelandet nu; det står i kö. "
+        "`invitations deliver` skickar det när nästa försök är aktuellt (se "
+        "`invitations list --json`).",
+        "en": "The invitation is saved, but the mail server did not take the message now; it is "
+        "queued. `invitations deliver` sends it when the next attempt is due (see "
+        "`invitations list --json`).",
+    },
+    "failed": {
+        "fi": "Postipalvelin hylkäsi viestin pysyvästi. Tarkista osoite; korjatulle osoitteelle "
+        "lähetä uusi kutsu, tai yritä samaa uudelleen: `invitations resend {id}` tai "
+        "`invitations deliver --retry-failed`.",
+        "sv": "E-postservern avvisade meddelandet permanent. Kontrollera adressen; skicka en ny "
+        "inbjudan till en rättad adress, eller försök igen: `invitations resend {id}` eller "
+        "`invitations deliver --retry-failed`.",
+        "en": "The mail server refused the message for good. Check the address; send a new "
+        "invitation to a corrected address, or try again: `invitations resend {id}` or "
+        "`invitations deliver --retry-failed`.",
+    },
+}
 
 
 def bulk_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,6 +197,11 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
             first_name=first_name, last_name=last_name,
         )
         _show(invitation, as_json)
+    note = DELIVERY_NOTES.get(str(invitation.delivery_state))
+    if note is not None and not as_json:
+        click.echo(note[lang].format(id=invitation.id), err=True)
+    if invitation.delivery_state is DeliveryState.FAILED:
+        sys.exit(1)  # the invitation exists, but its mail was refused for good
 
 
 @main.command()

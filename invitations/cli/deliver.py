@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from click.decorators import FC
@@ -28,7 +28,7 @@ from ..delivery import (
     requeue_failed,
     run_workers,
 )
-from ..errors import InvitationError
+from ..errors import InvitationError, format_time
 from ..store import SQLiteInvitationStore
 from ..transports import Transport, transport_from_url
 from . import main
@@ -124,6 +124,7 @@ def deliver_command(
             pace=RateLimiter(rate) if rate else None,
             on_report=progress if watch else None,
         )
+        waiting = (0, None) if watch else store.waiting()
     elapsed = time.monotonic() - started
     if as_json:
         _emit(
@@ -133,6 +134,8 @@ def deliver_command(
                 "queued": report.queued,
                 "failed": report.failed,
                 "requeued": requeued,
+                "waiting": waiting[0],
+                "next_attempt_at": waiting[1].isoformat() if waiting[1] else None,
                 "seconds": round(elapsed, 3),
                 "failures": [{"message_id": m, "reply": r} for m, r in report.failures],
             }
@@ -143,4 +146,21 @@ def deliver_command(
         for message_id, reply in report.failures:
             click.echo(f"failed {message_id}: {reply}", err=True)
         click.echo(f"{summary(report)} ({elapsed:.1f} s)")
+        _say_waiting(*waiting, lang)
     sys.exit(1 if report.failed else 0)
+
+
+_WAITING = {
+    "fi": "{count} viestiä odottaa jonossa; seuraava yritys aikaisintaan {due}. Aja "
+    "`invitations deliver` silloin uudelleen, tai pidä `invitations deliver --watch` käynnissä.",
+    "sv": "{count} meddelanden väntar i kön; nästa försök tidigast {due}. Kör "
+    "`invitations deliver` igen då, eller håll `invitations deliver --watch` igång.",
+    "en": "{count} message(s) wait in the queue; the next attempt is due {due}. Run "
+    "`invitations deliver` again then, or keep `invitations deliver --watch` running.",
+}
+
+
+def _say_waiting(count: int, due: datetime | None, lang: str) -> None:
+    if count:
+        when = format_time(due, lang) if due is not None else "-"
+        click.echo(_WAITING.get(lang, _WAITING["en"]).format(count=count, due=when))

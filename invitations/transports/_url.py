@@ -84,7 +84,12 @@ class TransportURL:
 
 def parse_url(url: str) -> TransportURL:
     """Split ``url``; percent-escapes in user name and password are decoded."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # e.g. an unclosed "[" of an IPv6 address
+        raise ConfigurationError(
+            f"{url}: not a valid URL ({error}); write it like smtp://host:587"
+        ) from None
     try:
         port = parts.port
     except ValueError:

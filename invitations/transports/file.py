@@ -32,6 +32,11 @@ class FileTransport(BaseTransport):
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise ConfigurationError(
+                f"{self.directory} is a file, not a directory; give file:// a directory for "
+                "the .eml files"
+            )
 
     @classmethod
     def from_url(cls, url: TransportURL) -> FileTransport:

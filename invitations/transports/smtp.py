@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import os
 import smtplib
 import socket
 import ssl
@@ -113,6 +114,11 @@ class SMTPTransport(BaseTransport):
                 "SMTP credentials with starttls=off would be sent in clear text; "
                 "use starttls=required or smtps://, or set allow_insecure_auth=true "
                 "for a trusted local relay"
+            )
+        if cafile is not None and not os.path.isfile(cafile):
+            raise ConfigurationError(
+                f"cafile {cafile} is not a readable file; give the PEM file of the CA that "
+                "signed the relay's certificate"
             )
         self._conn: smtplib.SMTP | None = None
         self._lock = threading.Lock()

@@ -190,6 +190,10 @@ class RegistrationViews:
         session = self.sessions.load(request)
         form = await request.form()
         lang = self._lang(request, form.get("lang"))
+        if session.get("token") is None and isinstance(session.get("done"), dict):
+            # The form was sent twice (a double click, or back and send again): the
+            # first one registered; show that instead of "nothing was saved".
+            return self._redirect(request, session, "register_done", lang)
         if not self._checked_post(request, session, form):
             return self._problem(request, session, Problem("forbidden"), lang)
         token = session.get("token")

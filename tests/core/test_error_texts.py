@@ -58,3 +58,14 @@ def test_every_public_error_is_covered() -> None:
     errors = {e for e in public if isinstance(e, type) and issubclass(e, Exception)}
     assert errors <= set(ERRORS), errors - set(ERRORS)
     assert sum(1 for cls in ERRORS for _ in tables(cls)) > 30
+
+
+def test_times_in_messages_are_finnish_time_as_in_the_mail() -> None:
+    from datetime import UTC, datetime
+
+    from invitations.errors import InvitationExpired
+
+    error = InvitationExpired(signed_at=None, expires_at=datetime(2026, 11, 26, 23, 43, tzinfo=UTC))
+    assert "(27.11.2026 klo 1.43, Suomen aikaa)" in error.message("fi")
+    assert "(27.11.2026 kl. 1.43, finsk tid)" in error.message("sv")
+    assert "(27/11/2026 at 01:43, Finnish time)" in error.message("en")

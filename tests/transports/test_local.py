@@ -155,15 +155,17 @@ def test_every_scheme_gives_a_transport(url: str, kind: type) -> None:
     assert isinstance(transport, Transport)
 
 
-def test_smtp_url_options() -> None:
+def test_smtp_url_options(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
     transport = transport_from_url(
         "smtp://me%40posti.test:p%3Ass@relay.example.test:587"
-        "?starttls=required&timeout=2.5&cafile=/etc/ca.pem&local_hostname=app.test"
+        f"?starttls=required&timeout=2.5&cafile={ca}&local_hostname=app.test"
     )
     assert isinstance(transport, SMTPTransport)
     assert transport.username == "me@posti.test" and transport.password == "p:ss"
     assert transport.starttls is StartTLS.REQUIRED and transport.timeout == 2.5
-    assert transport.cafile == "/etc/ca.pem" and transport.local_hostname == "app.test"
+    assert transport.cafile == str(ca) and transport.local_hostname == "app.test"
     default = transport_from_url("smtp://relay.example.test")
     assert isinstance(default, SMTPTransport)
     assert (default.port, default.starttls, default.timeout) == (25, StartTLS.OPPORTUNISTIC, 10.0)

@@ -166,9 +166,18 @@ def test_resubmitting_after_success_does_not_redeem_twice(site: Site) -> None:
     form = site.open_link(invitation.link)
     data = registration(csrf_token=site.csrf(form.text))
     assert site.client.post("/register", data=data).status_code == 200
-    replay = site.client.post("/register", data=data)
-    assert replay.status_code == 403  # the CSRF token was used up with the session's token
-    assert site.service.get(invitation.id).status is InvitationStatus.ACCEPTED
+    stored = site.service.get(invitation.id)
+    # Sent again from the same browser (double click, back and send): the done page,
+    # not "nothing was saved", and no second registration.
+    replay = site.client.post("/register", data=data, follow_redirects=False)
+    assert replay.status_code == 303
+    assert replay.headers["location"] == "/register/done?lang=fi"
+    assert 'data-testid="page-registered"' in site.client.get(replay.headers["location"]).text
+    assert site.service.get(invitation.id) == stored
+    # Without that browser's session the form is refused as before.
+    site.client.cookies.clear()
+    assert site.client.post("/register", data=data).status_code == 403
+    assert site.service.get(invitation.id) == stored
 
 
 def test_changed_email_asks_for_confirmation(site: Site) -> None:
