@@ -251,6 +251,17 @@ def confirm_email(token: str, lang: str | None, as_json: bool) -> None:
         _show(service.confirm_email(token), as_json)
 
 
+def _actor(by_id: str, by_role: str, by_company_id: str | None) -> Inviter:
+    # A main user acts for one company: without it every check would say
+    # "only the main user of the company may..." to the main user themself.
+    if by_role == "main_user" and not by_company_id:
+        raise click.UsageError(
+            "a main user acts for a company: give --by-company-id (the business id), "
+            "or --by-role operator for customer service"
+        )
+    return Inviter(by_id, None, Role(by_role), by_company_id)
+
+
 @main.command()
 @click.argument("invitation_id")
 @_actor_options
@@ -260,8 +271,8 @@ def resend(invitation_id: str, by_id: str, by_role: str, by_company_id: str | No
            lang: str | None, as_json: bool) -> None:
     """Send INVITATION_ID again with a new link and a new validity; the old link dies."""
     lang = _language(lang)
+    by = _actor(by_id, by_role, by_company_id)
     with _service(as_json, lang) as service:
-        by = Inviter(by_id, None, Role(by_role), by_company_id)
         _show(service.resend(invitation_id, by=by), as_json)
 
 
@@ -274,8 +285,8 @@ def revoke(invitation_id: str, by_id: str, by_role: str, by_company_id: str | No
            lang: str | None, as_json: bool) -> None:
     """Withdraw INVITATION_ID; its link stops working."""
     lang = _language(lang)
+    by = _actor(by_id, by_role, by_company_id)
     with _service(as_json, lang) as service:
-        by = Inviter(by_id, None, Role(by_role), by_company_id)
         _show(service.revoke(invitation_id, by=by), as_json)
 
 

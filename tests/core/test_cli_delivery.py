@@ -81,3 +81,12 @@ def test_deliver_says_what_still_waits_and_when(tmp_path: Path) -> None:
     assert "Suomen aikaa" in text.stdout
     answer = json.loads(as_json.stdout)
     assert answer["waiting"] == 1 and answer["next_attempt_at"] is not None
+
+
+@pytest.mark.parametrize("verb", ["resend", "revoke"])
+def test_a_main_user_without_a_company_is_told_to_give_it(tmp_path: Path, verb: str) -> None:
+    env = {"INVITATIONS_SECRET_KEYS": KEY, "INVITATIONS_BASE_URL": "http://127.0.0.1:8000",
+           "INVITATIONS_DB": str(tmp_path / "invitations.db")}
+    result = CliRunner().invoke(main, [verb, "some-id", "--by", "boss@acme.fi"], env=env)
+    assert result.exit_code == 2
+    assert "give --by-company-id" in result.output
