@@ -91,6 +91,13 @@ def validate_registration(
     registration: Registration, *, policy: PasswordPolicy | None = None
 ) -> SubmittedDetails:
     """Cleaned details to store, or :class:`RegistrationRejected` with every field error."""
+    if not isinstance(registration, Registration):
+        raise InvalidInput("registration",
+                           f"expected a Registration, got {type(registration).__name__}")
+    for name in ("first_name", "last_name", "email", "username", "password"):
+        value = getattr(registration, name)
+        if not isinstance(value, str):
+            raise InvalidInput(name, f"expected text, got {type(value).__name__}")
     errors: list[FieldError] = []
     first = check_name("first_name", registration.first_name)
     last = check_name("last_name", registration.last_name)

@@ -66,3 +66,16 @@ def test_file_transport_needs_a_directory(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(ConfigurationError, match="is a file, not a directory"):
         transport_from_url(f"file://{target}")
+
+
+def test_a_registration_of_the_wrong_types_is_invalid_input() -> None:
+    from invitations.errors import InvalidInput
+    from invitations.models import Registration
+    from invitations.registration import validate_registration
+
+    with pytest.raises(InvalidInput) as not_one:
+        validate_registration(None)  # type: ignore[arg-type]
+    assert not_one.value.params["field"] == "registration"
+    with pytest.raises(InvalidInput) as numbers:
+        validate_registration(Registration(1, 2, 3, 4, 5))  # type: ignore[arg-type]
+    assert numbers.value.params["field"] == "first_name"
