@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -68,7 +69,11 @@ def create_app(
         ),
         Mount("/static", StaticFiles(directory=templates_dir() / "web" / "static"), name="static"),
     ]
-    return Starlette(debug=debug, routes=routes, middleware=[Middleware(SecurityHeadersMiddleware)])
+    # Starlette's own errors (unknown path, wrong method, a form it cannot parse)
+    # would be bare English text; they get the problem page in the visitor's language.
+    handlers = dict.fromkeys((HTTPException, 400, 404, 405), views.http_error)
+    return Starlette(debug=debug, routes=routes, exception_handlers=handlers,
+                     middleware=[Middleware(SecurityHeadersMiddleware)])
 
 
 def _theme(service: RegistrationService) -> Theme:

@@ -45,6 +45,29 @@ class RegistrationService(Protocol):
     def get(self, invitation_id: str) -> Invitation: ...
 
 
+_HTTP_ERRORS: dict[int, dict[str, str]] = {
+    404: {
+        "fi": "Tätä sivua ei ole. Avaa kutsuviestin linkki uudelleen; kopioi se kokonaan.",
+        "sv": "Sidan finns inte. Öppna länken i inbjudningsmeddelandet igen; kopiera hela länken.",
+        "en": "There is no such page. Open the link in your invitation e-mail again; copy all "
+        "of it.",
+    },
+    405: {
+        "fi": "Sivua ei voi käyttää näin. Avaa kutsuviestin linkki uudelleen.",
+        "sv": "Sidan kan inte användas så här. Öppna länken i inbjudningsmeddelandet igen.",
+        "en": "This page cannot be used that way. Open the link in your invitation e-mail again.",
+    },
+    400: {
+        "fi": "Lomaketta ei voitu lukea (liian suuri tai vioittunut). Palaa takaisin ja lähetä "
+        "lomake uudelleen.",
+        "sv": "Formuläret kunde inte läsas (för stort eller skadat). Gå tillbaka och skicka "
+        "formuläret igen.",
+        "en": "The form could not be read (too large or damaged). Go back and send the form "
+        "again.",
+    },
+}
+
+
 class RegistrationViews:
     """Handlers bound to one service, one session codec and one set of templates."""
 
@@ -108,6 +131,17 @@ class RegistrationViews:
         return self._page(
             request, session, problem.template, lang, context, status_code=problem.status_code
         )
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        """An HTTP-level error (unknown address, wrong method, an unreadable or
+        oversized form) as a page in the visitor's language, with what to do."""
+        status = getattr(exc, "status_code", 500)
+        messages = _HTTP_ERRORS.get(status, _HTTP_ERRORS[400])
+        response = self._problem(request, self.sessions.load(request),
+                                 Problem("error", context={"detail_messages": messages}),
+                                 self._lang(request))
+        response.status_code = status
+        return response
 
     async def _error_page(
         self, request: Request, session: Session, error: InvitationError, lang: str

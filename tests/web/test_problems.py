@@ -97,3 +97,25 @@ def test_forged_session_cookie_is_no_session(site: Site) -> None:
     site.client.cookies.set("invitations_session", "eyJ0b2tlbiI6ICJ4In0.forged.sig")
     page = site.client.get("/register")
     assert page.status_code == 400 and 'data-testid="page-session"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("fi", "Tätä sivua ei ole"), ("sv", "Sidan finns inte"), ("en", "There is no such page")],
+)
+def test_an_unknown_address_is_a_page_in_the_visitors_language(
+    site: Site, lang: str, expected: str
+) -> None:
+    page = site.client.get("/register/nonexistent", headers={"accept-language": lang})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert expected in page.text and f'lang="{lang}"' in page.text
+
+
+def test_a_wrong_method_and_an_oversized_form_say_what_to_do(site: Site) -> None:
+    wrong = site.client.put("/register", headers={"accept-language": "sv"})
+    assert wrong.status_code == 405 and "Sidan kan inte användas så här" in wrong.text
+    huge = site.client.post("/register", data={"first_name": "x" * (2 * 1024 * 1024)},
+                            headers={"accept-language": "fi"})
+    assert huge.status_code == 400, huge.text[:200]
+    assert "Lomaketta ei voitu lukea" in huge.text
