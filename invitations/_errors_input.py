@@ -164,3 +164,36 @@ class RegistrationRejected(InvitationError):
         data["errors"] = [e.to_dict() for e in self.errors]
         return data
 
+
+
+class FieldCountMismatch(InvalidInput):
+    """A CSV row has more or fewer fields than the header has columns, so the values
+    would land in the wrong columns (typically an unquoted value with the separator)."""
+
+    code = "field_count"
+    messages = {
+        "fi": "Rivillä on {count} kenttää, mutta otsikkorivillä on {expected} saraketta. "
+        "Jos arvossa on erotinmerkki (esim. pilkku), laita arvo lainausmerkkeihin: "
+        "\"Acme, Oy\".",
+        "sv": "Raden har {count} fält men rubrikraden har {expected} kolumner. Om ett värde "
+        "innehåller avgränsaren (t.ex. kommatecken), sätt värdet inom citattecken: "
+        "\"Acme, Ab\".",
+        "en": "The row has {count} fields but the header has {expected}; quote a value that "
+        "contains the separator (e.g. a comma): \"Acme, Oy\".",
+    }
+    #: When the row has fewer fields than the header.
+    fewer = {
+        "fi": "Rivillä on {count} kenttää, mutta otsikkorivillä on {expected} saraketta. "
+        "Anna jokaiselle sarakkeelle arvo tai tyhjä kenttä (erotinmerkki paikallaan).",
+        "sv": "Raden har {count} fält men rubrikraden har {expected} kolumner. Ge varje "
+        "kolumn ett värde eller ett tomt fält (med avgränsaren på plats).",
+        "en": "The row has {count} fields but the header has {expected}; give every column a "
+        "value or an empty field (keep the separators).",
+    }
+
+    def __init__(self, count: int, expected: int) -> None:
+        self.count, self.expected = count, expected
+        super().__init__("csv", count=count, expected=expected)
+
+    def _template(self, lang: str) -> str:
+        return localized(self.fewer if self.count < self.expected else self.messages, lang)

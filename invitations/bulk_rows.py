@@ -6,23 +6,32 @@ Columns (header row; ``;`` or tab also accepted as separator): ``email``,
 ``role`` (``user``/``main_user``), ``contract_number``, ``inviter_name``,
 ``inviter_role`` (default: ``operator`` for main-user rows, else ``main_user``)
 and ``services`` are optional. A row gets the same checks as ``send_invite``.
+
+A row with more or fewer fields than the header is a bad row (its values would
+land in the wrong columns). The whole file is refused (:class:`CSVFormatError`)
+when it is empty or has no rows, when a header name is unknown (with the closest
+known name as a suggestion), repeated or empty, when a byte is not UTF-8 (with its
+line) and when a quote is left open (with the line it starts on).
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
 import hashlib
-import io
+import itertools
 import pickle
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ._errors_input import FieldCountMismatch
+from ._labels import localized
 from .errors import (
     LANGUAGES,
     ContractNumberRequired,
@@ -53,16 +62,155 @@ T = TypeVar("T")
 
 
 class CSVFormatError(InvalidInput):
-    """The file itself is unusable (no header, missing columns, not UTF-8)."""
+    """The file itself is unusable: empty, no rows, a bad header row (missing, unknown,
+    duplicate or unnamed columns), not UTF-8, an unterminated quote.
+
+    ``problems`` are ``(key, params)`` pairs, each worded per language from
+    :attr:`reasons`; ``reason=`` gives a ready text instead (any language).
+    """
 
     code = "csv_format"
     messages = {
-        "fi": "CSV-tiedostoa ei voi käyttää: {reason}. Tarkista otsikkorivi ja merkistö (UTF-8).",
-        "sv": "CSV-filen kan inte användas: {reason}. Kontrollera rubrikraden och "
-        "teckenkodningen (UTF-8).",
-        "en": "The CSV file cannot be used: {reason}. Check the header row and the "
-        "encoding (UTF-8).",
+        "fi": "CSV-tiedostoa ei voi käyttää: {reason}.",
+        "sv": "CSV-filen kan inte användas: {reason}.",
+        "en": "The CSV file cannot be used: {reason}.",
     }
+    reasons = {
+        "unreadable": {
+            "fi": "tiedostoa {path} ei voi lukea ({error})",
+            "sv": "filen {path} kan inte läsas ({error})",
+            "en": "{path} cannot be read ({error})",
+        },
+        "empty": {
+            "fi": "tiedosto on tyhjä. Ensimmäiselle riville tulevat sarakkeiden nimet "
+            "({required}), sen jälkeen rivi kutakin kutsuttavaa kohden",
+            "sv": "filen är tom. Den första raden ska ha kolumnernas namn ({required}), "
+            "sedan en rad per person som ska bjudas in",
+            "en": "the file is empty. The first line names the columns ({required}), then "
+            "one row follows for each person to invite",
+        },
+        "no_rows": {
+            "fi": "tiedostossa on vain otsikkorivi eikä yhtään riviä. Lisää rivi kutakin "
+            "kutsuttavaa kohden",
+            "sv": "filen har bara rubrikraden och inga rader. Lägg till en rad per person "
+            "som ska bjudas in",
+            "en": "the file has a header row but no rows. Add one row for each person to "
+            "invite",
+        },
+        "missing": {
+            "fi": "otsikkoriviltä (rivi {line}) puuttuu sarake {columns}. Ensimmäisellä "
+            "rivillä pitää olla sarakkeiden nimet; pakolliset ovat {required}",
+            "sv": "rubrikraden (rad {line}) saknar kolumnen {columns}. Den första raden ska "
+            "ha kolumnernas namn; obligatoriska är {required}",
+            "en": "the header row (line {line}) lacks the column(s) {columns}. The first line "
+            "names the columns; required are {required}",
+        },
+        "unknown": {
+            "fi": "tuntematon sarake {columns}. Korjaa sarakkeen nimi; tunnetut sarakkeet "
+            "ovat {known}",
+            "sv": "okänd kolumn {columns}. Rätta kolumnens namn; kända kolumner är {known}",
+            "en": "unknown column(s) {columns}. Correct the column name; the known columns "
+            "are {known}",
+        },
+        "duplicate": {
+            "fi": "sarake {column} on otsikkorivillä kahdesti (sarakkeet {first} ja {second}). "
+            "Poista tai nimeä uudelleen toinen niistä",
+            "sv": "kolumnen {column} finns två gånger på rubrikraden (kolumnerna {first} och "
+            "{second}). Ta bort eller byt namn på den ena",
+            "en": "the column {column} appears twice in the header row (columns {first} and "
+            "{second}). Delete or rename one of them",
+        },
+        "unnamed": {
+            "fi": "otsikkorivin sarakkeella {position} ei ole nimeä. Anna sille nimi tai "
+            "poista sarake",
+            "sv": "kolumn {position} på rubrikraden har inget namn. Ge den ett namn eller ta "
+            "bort kolumnen",
+            "en": "column {position} of the header row has no name. Name it or delete the "
+            "column",
+        },
+        "not_utf8": {
+            "fi": "rivillä {line} on tavu {byte}, joka ei ole UTF-8-tekstiä. Tallenna tiedosto "
+            "muodossa CSV UTF-8",
+            "sv": "rad {line} har byten {byte} som inte är UTF-8-text. Spara filen som "
+            "CSV UTF-8",
+            "en": "line {line} has a byte ({byte}) that is not UTF-8 text. Save the file as "
+            "CSV UTF-8",
+        },
+        "unterminated": {
+            "fi": "päättymätön lainausmerkki rivin {line} arvossa: arvo jatkuu tiedoston "
+            "loppuun. Lisää puuttuva lainausmerkki (\") tai poista ylimääräinen",
+            "sv": "citattecknet i värdet på rad {line} avslutas aldrig: värdet fortsätter till "
+            "filens slut. Lägg till det saknade citattecknet (\") eller ta bort det "
+            "överflödiga",
+            "en": "unterminated quote starting on line {line}: the value runs to the end of "
+            "the file. Add the missing closing quote (\") or remove the stray one",
+        },
+        "runaway": {
+            "fi": "päättymätön lainausmerkki rivin {line} arvossa: arvo jatkuu riville {end} "
+            "ja nielee välissä olevat rivit. Lisää puuttuva lainausmerkki (\") tai poista "
+            "ylimääräinen",
+            "sv": "citattecknet i värdet på rad {line} avslutas inte: värdet fortsätter till "
+            "rad {end} och sväljer raderna däremellan. Lägg till det saknade citattecknet "
+            "(\") eller ta bort det överflödiga",
+            "en": "unterminated quote starting on line {line}: the value runs on to line {end} "
+            "and takes in the rows between. Add the missing closing quote (\") or remove "
+            "the stray one",
+        },
+        "unreadable_line": {
+            "fi": "riviä {line} ei voi lukea CSV-muodossa ({error}). Tallenna tiedosto "
+            "muodossa CSV UTF-8",
+            "sv": "rad {line} kan inte läsas som CSV ({error}). Spara filen som CSV UTF-8",
+            "en": "line {line} cannot be read as CSV ({error}). Save the file as CSV UTF-8",
+        },
+    }
+    #: How an unknown column with a close known name is shown.
+    suggestion = {
+        "fi": "{name} (tarkoititko {known}?)",
+        "sv": "{name} (menade du {known}?)",
+        "en": "{name} (did you mean {known}?)",
+    }
+
+    def __init__(
+        self,
+        field: str = "csv",
+        detail: str | None = None,
+        *,
+        problems: Sequence[tuple[str, Mapping[str, object]]] = (),
+        **params: object,
+    ) -> None:
+        self.problems = tuple((key, dict(values)) for key, values in problems)
+        if self.problems:
+            params.setdefault("problem", ", ".join(key for key, _ in self.problems))
+            if len(self.problems) == 1:
+                params = {**self.problems[0][1], **params}
+        super().__init__(field, detail, **params)
+        if self.problems:  # for to_dict(): the reason in English
+            self.params["reason"] = self._params_for("en")["reason"]
+
+    def _params_for(self, lang: str) -> dict[str, object]:
+        params = super()._params_for(lang)
+        if self.problems:
+            params["reason"] = "; ".join(
+                localized(self.reasons[key], lang).format(**self._worded(values, lang))
+                for key, values in self.problems
+            )
+        return params
+
+    def _worded(self, values: Mapping[str, object], lang: str) -> dict[str, object]:
+        worded = dict(values)
+        if "unknown" in values:  # ((name, closest known name or ""), ...)
+            unknown = values["unknown"]
+            assert isinstance(unknown, tuple)
+            worded["columns"] = ", ".join(
+                localized(self.suggestion, lang).format(name=name, known=close)
+                if close else name
+                for name, close in unknown
+            )
+        return worded
+
+
+def _format_error(*problems: tuple[str, Mapping[str, object]]) -> CSVFormatError:
+    return CSVFormatError("csv", problems=problems)
 
 
 class DuplicateRow(InvalidInput):
@@ -104,35 +252,153 @@ class RowProblem:
         return "; ".join(error.message(lang) for error in self.errors)
 
 
-def read_records(path: str | PathLike[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """``(line number, row)`` pairs, streamed; the header names are normalised."""
+KNOWN = (*REQUIRED, *OPTIONAL)
+# A byte that is not UTF-8 is decoded (``surrogateescape``) to one of these.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+class _Lines:
+    """The file's lines, as :mod:`csv` reads them, numbered from 1 as they are read.
+
+    The file is decoded ahead in chunks, so a decoding error would not say where it
+    is: bytes that are not UTF-8 are let through as surrogates and reported here,
+    with the number of the line they are on. ``exhausted`` is set at the end of file.
+    """
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self._handle = handle
+        self.number = 0
+        self.exhausted = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            text = next(self._handle)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self.number += 1
+        bad = _NOT_UTF8.search(text)
+        if bad:
+            byte = f"0x{ord(bad.group()) - 0xDC00:02x}"
+            raise _format_error(("not_utf8", {"line": self.number, "byte": byte}))
+        return text
+
+
+def _columns(names: list[str], line: int) -> list[str]:
+    """The header's column names, normalised; a bad header is refused, every problem
+    of it named at once."""
+    columns = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in names]
+    problems: list[tuple[str, Mapping[str, object]]] = []
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        problems.append(("missing", {"line": line, "columns": ", ".join(missing),
+                                     "required": ", ".join(REQUIRED)}))
+    unknown = tuple(
+        (name, next(iter(difflib.get_close_matches(name, KNOWN, n=1, cutoff=0.6)), ""))
+        for name in dict.fromkeys(columns) if name and name not in KNOWN
+    )
+    if unknown:
+        problems.append(("unknown", {"unknown": unknown, "known": ", ".join(KNOWN)}))
+    first: dict[str, int] = {}
+    for position, name in enumerate(columns, start=1):
+        if not name:
+            problems.append(("unnamed", {"position": position}))
+        elif name in first:
+            problems.append(("duplicate", {"column": name, "first": first[name],
+                                           "second": position}))
+        else:
+            first[name] = position
+    if problems:
+        raise _format_error(*problems)
+    return columns
+
+
+def _breaks(text: str) -> int:
+    return len(_LINE_BREAK.findall(text))
+
+
+def read_records(
+    path: str | PathLike[str],
+) -> Iterator[tuple[int, dict[str, str] | RowProblem]]:
+    """``(line number, row)`` pairs, streamed; the header names are normalised.
+
+    A row with more or fewer fields than the header is a :class:`RowProblem` (its
+    values would land in the wrong columns). A file that cannot be read as a whole
+    (see :class:`CSVFormatError`) raises when the problem is met.
+    """
     try:
-        handle = Path(path).open(encoding="utf-8-sig", newline="")  # noqa: SIM115 (with below)
+        handle = Path(path).open(  # noqa: SIM115 (with below)
+            encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
     except OSError as error:
-        raise CSVFormatError("csv", reason=f"{path}: {error.strerror or error}") from None
+        raise _format_error(
+            ("unreadable", {"path": str(path), "error": error.strerror or str(error)})
+        ) from None
     with handle:
-        try:
-            header = handle.readline()
-        except UnicodeDecodeError:
-            raise CSVFormatError("csv", reason="the header row is not UTF-8 text") from None
-        delimiter = max(",;\t", key=header.count)
-        names = next(csv.reader(io.StringIO(header), delimiter=delimiter), [])
-        columns = [name.strip().lower().replace(" ", "_").replace("-", "_") for name in names]
-        missing = [name for name in REQUIRED if name not in columns]
-        if missing:
-            raise CSVFormatError("csv", reason=f"missing column(s) {', '.join(missing)}")
-        reader = csv.reader(handle, delimiter=delimiter)
-        line = 1
-        try:
-            for values in reader:
-                line, start = reader.line_num + 1, line + 1
-                if not any(v.strip() for v in values):
-                    continue
-                yield start, dict(zip(columns, values, strict=False))
-        except UnicodeDecodeError:
-            raise CSVFormatError("csv", reason=f"line {line + 1} is not UTF-8 text") from None
-        except csv.Error as error:
-            raise CSVFormatError("csv", reason=f"line {line + 1}: {error}") from None
+        lines = _Lines(handle)
+        yield from _records(lines)
+
+
+def _records(lines: _Lines) -> Iterator[tuple[int, dict[str, str] | RowProblem]]:
+    header = next((text for text in lines if text.strip()), None)
+    if header is None:
+        raise _format_error(("empty", {"required": ", ".join(REQUIRED)}))
+    first_line = lines.number
+    delimiter = max(",;\t", key=header.count)
+    reader = csv.reader(itertools.chain([header], lines), delimiter=delimiter)
+    records = 0
+    columns: list[str] = []
+    end = first_line - 1
+    try:
+        for values in reader:
+            start, end = end + 1, first_line - 1 + reader.line_num
+            if end > start or lines.exhausted:
+                _check_quotes(values, start, end, lines.exhausted, delimiter,
+                              len(columns) if records else None)
+            if records == 0:
+                columns = _columns(values, start)
+                records = 1
+                continue
+            if not any(v.strip() for v in values):
+                continue
+            records += 1
+            if len(values) != len(columns):
+                yield start, RowProblem(start, (FieldCountMismatch(len(values), len(columns)),))
+            else:
+                yield start, dict(zip(columns, values, strict=True))
+    except csv.Error as error:
+        if lines.number > end + 1 and "field larger than field limit" in str(error):
+            # A quote opened on the record's first line swallowed the lines after it.
+            raise _format_error(
+                ("runaway", {"line": end + 1, "end": lines.number})
+            ) from None
+        raise _format_error(
+            ("unreadable_line", {"line": lines.number, "error": str(error)})
+        ) from None
+    if records <= 1:
+        raise _format_error(("no_rows", {}))
+
+
+def _check_quotes(
+    values: list[str], start: int, end: int, at_end: bool, delimiter: str,
+    expected: int | None,
+) -> None:
+    """Refuse a record that an unterminated quote has stretched over several lines
+    (``start`` to ``end``): one that runs to the end of the file, one whose value with
+    a line break holds a separator too, or one of the wrong length (either way it has
+    taken in what were rows)."""
+    opened = [start]  # the line each value starts on
+    for value in values[:-1]:
+        opened.append(opened[-1] + _breaks(value))
+    if at_end:  # the reader met the end of the file inside the last, quoted value
+        raise _format_error(("unterminated", {"line": opened[-1]}))
+    for line, value in zip(opened, values, strict=True):
+        if _breaks(value) and (delimiter in value or (expected or len(values)) != len(values)):
+            raise _format_error(("runaway", {"line": line, "end": end}))
 
 
 class _Checks:
@@ -236,6 +502,9 @@ def parse_file(path: str | PathLike[str]) -> Iterator[BulkInvite | RowProblem]:
     (it would replace the first row's invitation and kill its link)."""
     seen: dict[bytes, int] = {}
     for line, record in read_records(path):
+        if isinstance(record, RowProblem):
+            yield record
+            continue
         parsed = parse_record(line, record)
         if isinstance(parsed, BulkInvite):
             first = seen.setdefault(_key(parsed), line)

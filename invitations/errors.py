@@ -27,6 +27,7 @@ from ._errors_access import (
 from ._errors_base import InvitationError
 from ._errors_input import (
     ContractNumberRequired,
+    FieldCountMismatch,
     FieldError,
     FieldRequired,
     FieldTooLong,
@@ -47,6 +48,7 @@ __all__ = [
     "ConfirmationExpired",
     "ContractNumberRequired",
     "DeliveryFailed",
+    "FieldCountMismatch",
     "FieldError",
     "FieldRequired",
     "FieldTooLong",

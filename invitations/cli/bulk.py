@@ -3,8 +3,9 @@
 Also what ``invitations send --csv FILE`` runs. Bad rows are listed (line and
 reason) on standard error, progress goes to standard error (a bar with rate
 and ETA on a terminal, a line every few seconds otherwise), the summary to
-standard output. Exit status: 0 all sent or queued for retry, 1 a row was bad
-or a message failed, 130 stopped by Ctrl-C (unsent mail stays queued).
+standard output. Exit status: 0 all sent or queued for retry, 1 a row was bad,
+the file unusable (empty, no rows, a bad header, not UTF-8, an unterminated quote:
+nothing is sent) or a message failed, 130 stopped by Ctrl-C (unsent mail stays queued).
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def run_bulk(csv_path: str, *, skip_invalid: bool = False, workers: int = 4,
                 )
             progress.finish()
     except InvitationError as error:
+        if problems:  # the bad rows found before the file turned out unusable
+            _emit({"ok": False, **error.to_dict(), "problems": problems})
+            sys.exit(1)
         _fail(error, as_json, lang)
     _summarise(report, problems, check_only=check_only, skip_invalid=skip_invalid,
                elapsed=time.monotonic() - progress.started)
