@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import InvitationError
+from ..i18n import LOCALES, catalog_path
 from ..rendering import Renderer
 from ..rendering.samples import SAMPLE_VALIDITY, sample_confirmation, sample_invitation
 from ..theme import load_theme
@@ -18,6 +19,13 @@ def _languages(value: str) -> tuple[str, ...]:
     languages = tuple(part.strip() for part in value.split(",") if part.strip())
     if not languages:
         raise click.BadParameter("give at least one language, e.g. fi,sv,en")
+    for lang in languages:
+        if lang not in LOCALES:
+            # Exit status 1 like every other refused preview; name the catalog it lacks.
+            raise click.ClickException(
+                f"language {lang!r} is not supported; the supported languages are "
+                f"{', '.join(LOCALES)} (there is no catalog {catalog_path(lang)})"
+            )
     return languages
 
 

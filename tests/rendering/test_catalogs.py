@@ -67,19 +67,24 @@ def test_placeholders_match_and_percent_is_escaped(lang: str) -> None:
 def test_placeholder_check_catches_what_babel_allows(tmp_path: Path) -> None:
     bad = tmp_path / "messages.po"
     header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+    # The line is the faulty msgstr's, not the msgid's; the detail names the placeholder.
     cases = {
         "dropped": ('#, python-format\nmsgid "Hello %(name)s for %(company)s"\n'
-                    'msgstr "Hei %(name)s"\n', 6),
-        "renamed": ('#, python-format\nmsgid "Hello %(name)s"\nmsgstr "Hei %(nimi)s"\n', 6),
-        "stray percent": ('msgid "Save 50%% now"\nmsgstr "Säästä 50% nyt"\n', 5),
-        "positional": ('msgid "Hello %(name)s"\nmsgstr "Hei %s"\n', 5),
+                    'msgstr "Hei %(name)s"\n', 7, "%(company)s"),
+        "renamed": ('#, python-format\nmsgid "Hello %(name)s"\nmsgstr "Hei %(nimi)s"\n', 7,
+                    "%(nimi)s"),
+        "stray percent": ('msgid "Save 50%% now"\nmsgstr "Säästä 50% nyt"\n', 6, "%%"),
+        "positional": ('msgid "Hello %(name)s"\nmsgstr "Hei %s"\n', 6, "'%s'"),
     }
-    for name, (entry, line) in cases.items():
+    for name, (entry, line, detail) in cases.items():
         bad.write_text(header + entry, encoding="utf-8")
         with pytest.raises(CatalogError) as caught:
             read_catalog(bad, "fi")
+        assert caught.value.kind == "placeholder", name
         assert caught.value.line == line, name
-        assert f"{bad}:{line}" in caught.value.message("fi"), name
+        for lang in LANGUAGES:
+            assert f"{bad}:{line}" in caught.value.message(lang), name
+            assert detail in caught.value.message(lang), (name, lang)
     # A literal percent written as %% and a singular that spells out "one" are fine.
     bad.write_text(
         header + 'msgid "Save 50%% now"\nmsgstr "Säästä 50%% nyt"\n\n'
@@ -143,25 +148,35 @@ def test_missing_catalog_fails_at_start_up_not_english(fresh_catalogs: None) -> 
     with pytest.raises(CatalogError) as caught:
         Renderer(languages=("fi", "de"))
     assert caught.value.path == locales_dir() / "de" / "LC_MESSAGES" / "messages.po"
+    assert caught.value.kind == "unsupported_language"
     assert "messages.po" in caught.value.message("fi")
+    assert "fi, sv, en" in caught.value.message("fi")
+    assert "'de'" in caught.value.message("sv")
 
 
 def test_broken_catalog_fails_at_start_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_catalogs: None
 ) -> None:
+    shutil.copy(i18n.template_path(), tmp_path / "messages.pot")
     for lang in LANGUAGES:
         target = tmp_path / lang / "LC_MESSAGES"
         target.mkdir(parents=True)
         shutil.copy(i18n.catalog_path(lang), target / "messages.po")
     po = tmp_path / "sv" / "LC_MESSAGES" / "messages.po"
-    po.write_text(po.read_text(encoding="utf-8").replace(
+    source = po.read_text(encoding="utf-8")
+    assert 'msgstr "%(inviter)s har bjudit' in source
+    po.write_text(source.replace(
         'msgstr "%(inviter)s har bjudit', 'msgstr "%(inviter)s %% 100 % har bjudit'),
         encoding="utf-8")
+    line = next(n for n, text in enumerate(source.splitlines(), start=1)
+                if text.startswith('msgstr "%(inviter)s har bjudit'))
     monkeypatch.setattr(i18n, "locales_dir", lambda: tmp_path)
     with pytest.raises(CatalogError) as caught:
         i18n.preload(LANGUAGES)
-    assert caught.value.path == po and caught.value.line is not None
-    assert "%%" in str(caught.value)
+    assert caught.value.path == po and caught.value.line == line
+    assert caught.value.kind == "placeholder"
+    for lang in LANGUAGES:
+        assert "%%" in caught.value.message(lang)
 
 
 def test_unknown_language_is_a_configuration_error(fresh_catalogs: None) -> None:
