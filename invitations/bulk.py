@@ -20,13 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
 
+from ._errors_csv import CSVFormatError
 from .bulk_queue import compose_processes, queue_invites
 from .bulk_rows import (
     OPTIONAL,
     REQUIRED,
     BulkInvite,
     CheckedRows,
-    CSVFormatError,
     DuplicateRow,
     RowProblem,
     parse_file,
