@@ -4,6 +4,7 @@ a bad value fails at start-up with a :class:`~invitations.errors.ConfigurationEr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.utils import parseaddr
 
 from .errors import ConfigurationError, InvitationError
@@ -24,6 +25,16 @@ def resolve_transport(transport: Transport | str | None) -> Transport | None:
         ) from None
     result: Transport = transport_from_url(transport)
     return result
+
+
+def check_validity(name: str, value: timedelta) -> timedelta:
+    """A link's lifetime, which must be positive."""
+    if value <= timedelta(0):
+        raise ConfigurationError(
+            f"{name} must be positive, got {value}; the document's figure is 7 days "
+            "for invitations (24 hours for an e-mail confirmation)"
+        )
+    return value
 
 
 def check_base_url(base_url: str) -> str:

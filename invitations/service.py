@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from types import TracebackType
 
-from ._service_config import check_base_url, check_sender, resolve_transport
+from ._service_config import check_base_url, check_sender, check_validity, resolve_transport
 from .clock import Clock, SystemClock
 from .delivery import deliver, worker_id
 from .errors import (
     LANGUAGES,
-    ConfigurationError,
     ConfirmationExpired,
     ContractNumberRequired,
     DeliveryFailed,
@@ -97,15 +96,9 @@ class InvitationService:
         close_store: bool | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
-        for name, value in (("validity", validity),
-                            ("confirmation_validity", confirmation_validity)):
-            if value <= timedelta(0):
-                raise ConfigurationError(
-                    f"{name} must be positive, got {value}; the document's figure is 7 days "
-                    "for invitations (24 hours for an e-mail confirmation)"
-                )
-        self.validity = validity
-        self.confirmation_validity = confirmation_validity
+        self.validity = check_validity("validity", validity)
+        self.confirmation_validity = check_validity("confirmation_validity",
+                                                    confirmation_validity)
         self.base_url = check_base_url(base_url)
         self.sender, self._msgid_domain = check_sender(sender)
         self.languages = normalize_languages(languages, LANGUAGES)
