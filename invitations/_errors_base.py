@@ -47,8 +47,14 @@ class InvitationError(Exception):
             "code": self.code,
             "message": {lang: self.message(lang) for lang in LANGUAGES},
             "detail": self.detail,
-            "params": {k: str(v) for k, v in self.params.items()},
+            "params": {k: _english(v) for k, v in self.params.items()},
         }
+
+
+def _english(value: object) -> str:
+    if isinstance(value, Mapping) and set(value) <= set(LANGUAGES):
+        return localized(value, "en")
+    return str(value)
 
 
 class _PerLanguageParams(InvitationError):
@@ -61,4 +67,6 @@ class _PerLanguageParams(InvitationError):
         for key, value in params.items():
             if isinstance(value, datetime):
                 params[key] = format_time(value, lang)
+            elif isinstance(value, Mapping) and set(value) <= set(LANGUAGES):
+                params[key] = localized(value, lang)  # a reason worded per language
         return params

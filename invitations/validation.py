@@ -44,14 +44,21 @@ def check_text(field: str, value: str, *, limit: int, required: bool = True) -> 
     let a sender inject headers of their own.
     """
     if not isinstance(value, str):
-        raise InvalidInput(field, f"expected text, got {type(value).__name__}")
+        kind = type(value).__name__
+        raise InvalidInput(field, reason={
+            "fi": f"arvon pitää olla tekstiä, ei {kind}",
+            "sv": f"värdet ska vara text, inte {kind}",
+            "en": f"expected text, got {kind}"})
     # Every line break counts: CR, LF and the Unicode ones (NEL, U+2028, U+2029)
     # that some parsers and mail clients also break lines at.
     if any(ch in _LINE_BREAKS for ch in value):
         raise HeaderInjection(field)
     text = unicodedata.normalize("NFC", value.strip())
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
-        raise InvalidInput(field, "control characters are not allowed")
+        raise InvalidInput(field, reason={
+            "fi": "ohjausmerkit eivät ole sallittuja; poista ne",
+            "sv": "styrtecken är inte tillåtna; ta bort dem",
+            "en": "control characters are not allowed; remove them"})
     if required and not text:
         raise FieldRequired(field)
     if len(text) > limit:
@@ -147,7 +154,10 @@ def normalize_services(services: Sequence[str]) -> tuple[str, ...]:
     for service in cleaned:
         if not _SERVICE_NAME.fullmatch(service):
             raise InvalidChoice("services", value=service,
-                                allowed="lower-case identifiers such as smartship")
+                                allowed={"fi": "pienillä kirjaimilla kirjoitetut tunnukset, "
+                                         "esim. smartship",
+                                         "sv": "identifierare med små bokstäver, t.ex. smartship",
+                                         "en": "lower-case identifiers such as smartship"})
     return cleaned
 
 

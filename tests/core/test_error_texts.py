@@ -69,3 +69,18 @@ def test_times_in_messages_are_finnish_time_as_in_the_mail() -> None:
     assert "(27.11.2026 klo 1.43, Suomen aikaa)" in error.message("fi")
     assert "(27.11.2026 kl. 1.43, finsk tid)" in error.message("sv")
     assert "(27/11/2026 at 01:43, Finnish time)" in error.message("en")
+
+
+def test_reasons_inside_messages_follow_the_language() -> None:
+    from invitations.errors import InvalidInput
+    from invitations.validation import check_text, normalize_services
+
+    with pytest.raises(InvalidInput) as control:
+        check_text("company_name", "Acme\x07Oy", limit=50)
+    assert control.value.message("fi").endswith("ohjausmerkit eivät ole sallittuja; poista ne.")
+    assert "styrtecken är inte tillåtna" in control.value.message("sv")
+    assert control.value.to_dict()["params"]["reason"].startswith("control characters")
+    with pytest.raises(InvalidInput) as service:
+        normalize_services(["Bad Service"])
+    assert "pienillä kirjaimilla" in service.value.message("fi")
+    assert "lower-case" not in service.value.message("sv")
