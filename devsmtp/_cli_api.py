@@ -41,16 +41,27 @@ class Api:
         except httpx.HTTPError as error:
             fail(ServerUnreachable(f"{self.url}: {error}"))
         if response.status_code >= 400 and response.status_code not in ok:
-            try:
-                body = response.json()
-                messages = body.get("messages") or {}
-                text = messages.get(lang()) or body.get("message") or response.text
-            except ValueError:
-                text = response.text
-            raise click.ClickException(f"{response.status_code}: {text}")
+            raise click.ClickException(error_text(response))
         if response.headers.get("content-type", "").startswith("application/json"):
             return response.json()
         return response.content
+
+
+def error_text(response: httpx.Response) -> str:
+    """What the server said went wrong, in the user's language when it says so."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        messages = body.get("messages")
+        text = (messages.get(lang()) if isinstance(messages, dict) else None) or body.get(
+            "message"
+        )
+        if isinstance(text, str) and text:
+            return text
+    text = " ".join(response.text.split())[:300] or response.reason_phrase
+    return f"HTTP {response.status_code} from {response.request.url}: {text}"
 
 
 def api_for(ctx: click.Context) -> Api:

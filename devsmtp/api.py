@@ -14,13 +14,23 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Route
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import __version__, release, views
-from .errors import BadRequest, DevSMTPError, MessageNotFound, PartNotFound, RelayMissing
+from .errors import (
+    LANGUAGES,
+    BadRequest,
+    DevSMTPError,
+    MessageNotFound,
+    MethodNotAllowed,
+    NotFound,
+    PartNotFound,
+    RelayMissing,
+)
 from .faults import Faults
 from .handler import CaptureHandler
 from .parse import parse_bytes
@@ -91,8 +101,20 @@ def _dicts(messages: list[StoredMessage]) -> list[dict[str, object]]:
     return [m.to_dict() for m in messages]
 
 
+#: What a release request body may contain.
+RELEASE_FIELDS = frozenset({"to", "from", "host", "port"})
+
+
+def _path_int(request: Request, name: str, what: str) -> int:
+    value = str(request.path_params[name])
+    if not (value.isascii() and value.isdigit()) or (name == "id" and int(value) < 1):
+        raise BadRequest(f"{value!r} is not a {what}: use a whole number"
+                         + (" from 1 (GET /api/messages lists the ids)" if name == "id" else ""))
+    return int(value)
+
+
 def _id(request: Request) -> int:
-    return int(request.path_params["id"])
+    return _path_int(request, "id", "message id")
 
 
 def routes(ctx: ApiContext) -> list[BaseRoute]:
@@ -135,7 +157,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         return endpoint
 
     async def part(request: Request) -> Response:
-        index = int(request.path_params["n"])
+        index = _path_int(request, "n", "part number")
         ctype, data, filename = await run_in_threadpool(
             views.message_part, store, _id(request), index
         )
@@ -147,17 +169,29 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
 
     async def release_message(request: Request) -> Response:
         body = await _json_body(request)
-        to = body.get("to")
-        recipients = [to] if isinstance(to, str) else to
-        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
-            raise BadRequest("'to' must be an address or a list of addresses")
+        unknown = sorted(set(body) - RELEASE_FIELDS)
+        if unknown:
+            raise BadRequest(f"unknown field(s) {', '.join(map(repr, unknown))}; the body "
+                             f"may have {', '.join(sorted(RELEASE_FIELDS))}")
+        recipients = release.recipients_from(body.get("to"))
+        sender = body.get("from")
+        if sender not in (None, ""):
+            problem = release.address_problem(sender)
+            if problem:
+                raise BadRequest(f"'from' {problem}")
+        for name, check in (("host", release.host_problem), ("port", release.port_problem)):
+            if body.get(name) is not None:
+                problem = check(body[name])
+                if problem:
+                    raise BadRequest(f"'{name}' {problem}")
+        # 404 before 403: a missing message is the first thing to fix.
+        message, data = await run_in_threadpool(views.load, store, _id(request))
         release.check(recipients, ctx.settings.relay_allow)
         host = body.get("host") or ctx.settings.relay_host
         port = body.get("port") or ctx.settings.relay_port
         if not isinstance(host, str) or not isinstance(port, int):
             raise RelayMissing()
-        message, data = await run_in_threadpool(views.load, store, _id(request))
-        sender = body.get("from") or message.envelope.mail_from
+        sender = sender or message.envelope.mail_from
         reply = await run_in_threadpool(
             release.relay, host, port, str(sender), recipients, data
         )
@@ -225,7 +259,8 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         text = resources.files("devsmtp").joinpath("openapi.json").read_text("utf-8")
         return Response(text, media_type="application/json")
 
-    message = "/api/messages/{id:int}"
+    # ``{id}``, not ``{id:int}``: a wrong id gets a JSON answer saying so (see _path_int).
+    message = "/api/messages/{id}"
     return [
         Route("/api/messages", list_messages, methods=["GET"]),
         Route("/api/messages", delete_messages, methods=["DELETE"]),
@@ -234,7 +269,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         Route(message + "/raw", raw, methods=["GET"]),
         Route(message + "/html", body("html"), methods=["GET"]),
         Route(message + "/text", body("text"), methods=["GET"]),
-        Route(message + "/parts/{n:int}", part, methods=["GET"]),
+        Route(message + "/parts/{n}", part, methods=["GET"]),
         Route(message + "/release", release_message, methods=["POST"]),
         Route("/api/wait", wait, methods=["GET"]),
         Route("/api/events", events, methods=["GET"]),
@@ -325,9 +360,43 @@ async def _error(request: Request, exc: Exception) -> Response:
     return JSON(exc.to_dict(), status_code=exc.status)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route allows on this path (Starlette names only the first route)."""
+    methods: list[str] = []
+    for route in getattr(request.app, "routes", []):
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**request.scope, "method": "GET", "type": "http"})
+            if match != Match.NONE:
+                methods += [m for m in route.methods if m not in methods and m != "HEAD"]
+    return ", ".join(methods)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """404/405 (and any other HTTPException): JSON under ``/api``, Starlette's default else."""
+    assert isinstance(exc, HTTPException)
+    path = request.url.path
+    if path == "/api" or path.startswith("/api/"):
+        error: DevSMTPError | None = None
+        if exc.status_code == 404:
+            error = NotFound(path)
+        elif exc.status_code == 405:
+            allowed = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+            error = MethodNotAllowed(path, request.method, allowed)
+            headers = {"Allow": allowed} if allowed else exc.headers
+            return JSON(error.to_dict(), status_code=error.status, headers=headers)
+        if error is not None:
+            return JSON(error.to_dict(), status_code=error.status, headers=exc.headers)
+        return JSON({"error": "http_error", "status": exc.status_code, "message": exc.detail,
+                     "messages": dict.fromkeys(LANGUAGES, exc.detail)},
+                    status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code in {204, 304}:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
 def create_app(ctx: ApiContext, extra: list[BaseRoute] | None = None) -> ASGIApp:
     """The whole HTTP app: ``/api`` plus ``extra`` (the web inbox), with auth if set."""
-    handlers = {DevSMTPError: _error}
+    handlers = {DevSMTPError: _error, HTTPException: _http_error}
     app = Starlette(routes=[*routes(ctx), *(extra or [])], exception_handlers=handlers)
     if ctx.settings.ui_password:
         return BasicAuth(app, ctx.settings.ui_password)

@@ -30,10 +30,24 @@ _data_option = click.option(
 
 
 def _host_port(value: str, option: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit():
-        raise click.BadParameter(f"expected HOST:PORT, got {value!r}", param_hint=option)
-    return host.strip("[]") or "127.0.0.1", int(port)
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) with the port checked to be 0-65535."""
+    host, sep, port = value.strip().rpartition(":")
+    examples = {"--smtp": "127.0.0.1:1025", "--http": "127.0.0.1:8025"}
+    example = f"e.g. {option} {examples.get(option, 'smtp.example.com:25')}"
+    low = 1 if option == "--relay" else 0
+    if not sep or not port.isascii() or not port.isdigit():
+        raise click.BadParameter(f"expected HOST:PORT, got {value!r} ({example})",
+                                 param_hint=option)
+    if not low <= int(port) <= 65535:
+        meaning = "" if low else " (0 = any free port)"
+        raise click.BadParameter(
+            f"port {port} in {value!r} is out of range: a port is {low}-65535{meaning}, "
+            f"{example}", param_hint=option)
+    host = host.strip("[]")
+    if any(c.isspace() or ord(c) < 32 for c in host):
+        raise click.BadParameter(f"host {host!r} must not contain spaces ({example})",
+                                 param_hint=option)
+    return host or "127.0.0.1", int(port)
 
 
 @click.group()
@@ -45,7 +59,8 @@ def main() -> None:
 @main.command()
 @click.option("--smtp", default="127.0.0.1:1025", show_default=True, help="SMTP HOST:PORT (0=any).")
 @click.option("--http", default="127.0.0.1:8025", show_default=True, help="HTTP HOST:PORT (0=any).")
-@click.option("--smtps", "smtps_port", type=int, help="Also listen with implicit TLS on PORT.")
+@click.option("--smtps", "smtps_port", type=click.IntRange(0, 65535),
+              help="Also listen with implicit TLS on PORT (0-65535).")
 @_data_option
 @click.option("--max-messages", type=int, default=10_000, show_default=True)
 @click.option("--max-age", type=float, help="Prune messages older than SECONDS.")

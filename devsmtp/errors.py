@@ -104,6 +104,70 @@ class StoreError(DevSMTPError):
     }
 
 
+class StoreDamaged(StoreError):
+    """The store file exists but is not a devsmtp (SQLite) database, or is damaged."""
+
+    code = "store_damaged"
+    messages = {
+        "fi": "Tiedosto {path} ei ole devsmtp-tietokanta tai se on vioittunut ({detail}). "
+        "devsmtp ei muuttanut sitä. Siirrä tiedosto sivuun (esim. mv {path} {path}.bad) "
+        "tai käynnistä toisella --data-hakemistolla.",
+        "sv": "Filen {path} är inte en devsmtp-databas eller är skadad ({detail}). "
+        "devsmtp ändrade den inte. Flytta undan filen (t.ex. mv {path} {path}.bad) "
+        "eller starta med en annan --data-katalog.",
+        "en": "The file {path} is not a devsmtp database or is damaged ({detail}). "
+        "devsmtp did not change it. Move the file aside (e.g. mv {path} {path}.bad) "
+        "or start with another --data directory.",
+    }
+
+    def __init__(self, path: object, detail: str) -> None:
+        super().__init__(detail, path=path)
+
+
+class CatalogBroken(DevSMTPError):
+    """A UI translation catalog (``devsmtp/locales/<lang>/...po``) is missing or broken."""
+
+    code = "catalog_broken"
+    messages = {
+        "fi": "Käyttöliittymän käännöstiedosto {where} on virheellinen: {detail}. Korjaa "
+        "kyseinen rivi (vertaa mallitiedostoon devsmtp.pot) tai asenna devsmtp uudelleen.",
+        "sv": "Gränssnittets översättningsfil {where} är felaktig: {detail}. Rätta raden "
+        "(jämför med mallen devsmtp.pot) eller installera devsmtp på nytt.",
+        "en": "The UI translation catalog {where} is invalid: {detail}. Fix that line "
+        "(compare with the template devsmtp.pot) or reinstall devsmtp.",
+    }
+
+    def __init__(self, where: object, detail: str) -> None:
+        super().__init__(detail, where=where)
+
+
+class NotFound(DevSMTPError):
+    """No API endpoint has this path."""
+
+    code = "not_found"
+    status = 404
+    messages = {
+        "fi": "Rajapinnassa ei ole osoitetta {detail}. Katso osoitteet: GET /api/openapi.json.",
+        "sv": "API:t har ingen adress {detail}. Se adresserna: GET /api/openapi.json.",
+        "en": "The API has no endpoint {detail}. See the endpoints: GET /api/openapi.json.",
+    }
+
+
+class MethodNotAllowed(DevSMTPError):
+    """The path exists but not with this HTTP method."""
+
+    code = "method_not_allowed"
+    status = 405
+    messages = {
+        "fi": "{method} ei käy osoitteelle {detail}. Käytä: {allowed}.",
+        "sv": "{method} går inte för adressen {detail}. Använd: {allowed}.",
+        "en": "{method} is not allowed on {detail}. Use: {allowed}.",
+    }
+
+    def __init__(self, path: str, method: str, allowed: str) -> None:
+        super().__init__(path, method=method, allowed=allowed or "-")
+
+
 class DataDirLocked(StoreError):
     """Another devsmtp already serves this data directory."""
 

@@ -32,6 +32,7 @@ from .handler import CaptureHandler, CaptureSMTP
 from .settings import PORTS_FILE, Settings, is_loopback
 from .store import Store
 from .tls import ensure_certificate, server_context
+from .web.i18n import preload as preload_catalogs
 
 __all__ = ["PORTS_FILE", "DevSMTP", "read_ports"]
 
@@ -177,6 +178,7 @@ class DevSMTP:
             return self
         if not is_loopback(self.settings.http_host) and not self.settings.ui_password:
             raise UnsafeBind(self.settings.http_host)
+        preload_catalogs()  # a broken UI catalog fails here, not as a 500 on /?lang=sv
         self._ready.clear()
         self._error = None
         self._thread = threading.Thread(target=self._run, name="devsmtp", daemon=True)

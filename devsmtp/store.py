@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DataDirLocked, StoreError
+from .errors import DataDirLocked, StoreDamaged, StoreError
 from .parse import Summary, summarize
 from .pins import Pins
 from .push import Event, Subscription, Waiter, WaitResult
@@ -40,6 +40,10 @@ __all__ = ["Event", "Page", "Store", "Subscription", "WaitResult"]
 log = logging.getLogger("devsmtp")
 DB_NAME = "messages.sqlite3"
 LOCK_NAME = "devsmtp.lock"
+#: SQLite result codes meaning "this file is not (or no longer) a usable database".
+_DAMAGED = frozenset(
+    {getattr(sqlite3, "SQLITE_NOTADB", 26), getattr(sqlite3, "SQLITE_CORRUPT", 11)}
+)
 #: Most jobs one transaction takes; bounds the latency a batch adds.
 BATCH_LIMIT = 512
 #: Messages up to this size are summarised on the event loop, larger ones on a
@@ -126,6 +130,8 @@ class Store:
             conn.executescript(SCHEMA)
         except sqlite3.Error as error:
             self._unlock()
+            if getattr(error, "sqlite_errorcode", None) in _DAMAGED:
+                raise StoreDamaged(self.path, str(error)) from error
             raise StoreError(f"{self.path}: {error}") from error
         self._count = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name='messages'").fetchone()

@@ -16,8 +16,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from invitations.i18n import Language, babel_locale, read_catalog
+from invitations.i18n import CatalogError, Language, babel_locale, read_catalog
 from invitations.web.i18n import negotiate
+
+from ..errors import CatalogBroken
 
 #: UI languages in the order the switch shows them; the first is the fallback.
 LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
@@ -35,6 +37,22 @@ def language(lang: str) -> Language:
     write_mo(compiled, catalog, use_fuzzy=False)
     compiled.seek(0)
     return Language(lang, babel_locale(lang), Translations(compiled, domain=DOMAIN))
+
+
+def preload() -> None:
+    """Compile every UI language now, so a broken catalog stops start-up, not a page.
+
+    Raises :class:`~devsmtp.errors.CatalogBroken` naming ``file:line``.
+    """
+    for lang in LANGUAGES:
+        try:
+            language(lang)
+        except CatalogError as error:
+            raise CatalogBroken(error.path if error.line is None
+                                else f"{error.path}:{error.line}", error.reason) from error
+        except (OSError, ValueError) as error:  # write_mo / Translations on odd input
+            path = LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+            raise CatalogBroken(path, str(error)) from error
 
 
 def choose_language(switch: str | None, cookie: str | None, accept_language: str | None) -> str:
