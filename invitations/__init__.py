@@ -12,8 +12,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .clock import Clock, FrozenClock, SystemClock
-from .errors import (
+from invitations.clock import Clock, FrozenClock, SystemClock
+from invitations.errors import (
     ConfigurationError,
     ConfirmationExpired,
     DeliveryFailed,
@@ -32,7 +32,7 @@ from .errors import (
     TokenMalformed,
     TokenTampered,
 )
-from .models import (
+from invitations.models import (
     Company,
     DeliveryState,
     Invitation,
@@ -41,11 +41,11 @@ from .models import (
     Registration,
     Role,
 )
-from .password import PasswordPolicy, Violation, check_password
+from invitations.password import PasswordPolicy, Violation, check_password
 
 if TYPE_CHECKING:
-    from .service import InvitationService
-    from .store import InvitationStore, SQLiteInvitationStore
+    from invitations.service import InvitationService
+    from invitations.store.sqlite import InvitationStore, SQLiteInvitationStore
 
 __version__ = "0.1.0"
 
@@ -116,7 +116,7 @@ def default_service() -> InvitationService:
     global _default
     with _default_lock:
         if _default is None:
-            from .config import service_from_env
+            from invitations.config import service_from_env
 
             _default = service_from_env()
         return _default

@@ -19,12 +19,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .clock import Clock
-from .errors import LANGUAGES, ConfigurationError
-from .password import PasswordPolicy
-from .service import DEFAULT_SENDER, InvitationService
-from .store import SQLiteInvitationStore
-from .tokens import check_secret_keys
+from invitations.clock import Clock
+from invitations.errors import ConfigurationError
+from invitations.i18n.languages import LANGUAGES
+from invitations.password import PasswordPolicy
+from invitations.service import DEFAULT_SENDER, InvitationService
+from invitations.store.sqlite import SQLiteInvitationStore
+from invitations.tokens import check_secret_keys
 
 DEFAULT_DB = "invitations.db"
 DEFAULT_TRANSPORT = "console://"

@@ -6,8 +6,6 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .transports.base import OutgoingMessage
-
 
 class Role(enum.StrEnum):
     """Who someone is in the business customer portal."""
@@ -160,3 +158,38 @@ class OutboxRow:
             self.message_id, self.sender, self.recipients, self.data, self.smtputf8,
             key=str(self.id),
         )
+
+
+# -- what a transport is handed and what it answers --
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message ready for the wire: envelope plus the exact bytes of DATA."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    data: bytes
+    #: True when an address needs SMTPUTF8 (non-ASCII local part or domain).
+    smtputf8: bool = False
+    #: Opaque key the outbox uses to match a result to its row.
+    key: str = field(default="", compare=False)
+
+
+class SendStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    TEMPORARY_FAILURE = "temporary_failure"
+    PERMANENT_FAILURE = "permanent_failure"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What happened to one message: status plus the server's reply, if any."""
+
+    status: SendStatus
+    code: int | None = None
+    reply: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is SendStatus.ACCEPTED

@@ -9,11 +9,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 
-from .errors import LANGUAGES, FieldError, InvalidInput, RegistrationRejected
-from .models import Registration
-from .password import PasswordPolicy, check_password
-from .store import SubmittedDetails
-from .validation import MAX_NAME, check_text, normalize_email
+from invitations.errors import FieldError, InvalidInput, RegistrationRejected
+from invitations.i18n.languages import LANGUAGES
+from invitations.models import Registration
+from invitations.password import PasswordPolicy, check_password
+from invitations.store.sqlite import SubmittedDetails
+from invitations.validation import MAX_NAME, check_text, normalize_email
 
 MIN_USERNAME = 3
 MAX_USERNAME = 100

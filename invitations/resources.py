@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from .errors import ConfigurationError
+from invitations.errors import ConfigurationError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hmac
 
-from .errors import InvitationRevoked, InvitationUsed, NotAuthorized
-from .models import Invitation, InvitationStatus, Inviter, Role
-from .tokens import hash_nonce
+from invitations.errors import InvitationRevoked, InvitationUsed, NotAuthorized
+from invitations.models import Invitation, InvitationStatus, Inviter, Role
+from invitations.tokens import hash_nonce
 
 __all__ = ["authorize_issue", "authorize_manage", "nonce_matches", "raise_if_closed"]
 

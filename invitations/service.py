@@ -13,18 +13,18 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from types import TracebackType
 
-from ._service_config import check_base_url, check_sender, check_validity, resolve_transport
-from .clock import Clock, SystemClock
-from .delivery import deliver, worker_id
-from .errors import (
-    LANGUAGES,
+from invitations.clock import Clock, SystemClock
+from invitations.delivery.worker import deliver, worker_id
+from invitations.errors import (
+    ConfigurationError,
     ConfirmationExpired,
     ContractNumberRequired,
     DeliveryFailed,
     InvalidChoice,
+    InvitationError,
     InvitationExpired,
     InvitationInvalid,
     InvitationNotFound,
@@ -32,8 +32,9 @@ from .errors import (
     InvitationSuperseded,
     InvitationUsed,
 )
-from .i18n import preload
-from .models import (
+from invitations.i18n.languages import LANGUAGES
+from invitations.i18n.runtime import preload
+from invitations.models import (
     Company,
     DeliveryState,
     Invitation,
@@ -42,12 +43,17 @@ from .models import (
     Registration,
     Role,
 )
-from .password import PasswordPolicy
-from .registration import validate_registration
-from .rendering import ConfirmationEmail, InvitationEmail, compose_confirmation, compose_invitation
-from .rules import authorize_issue, authorize_manage, nonce_matches, raise_if_closed
-from .store import InvitationStore, SQLiteInvitationStore, StoredInvitation
-from .tokens import (
+from invitations.password import PasswordPolicy
+from invitations.registration import validate_registration
+from invitations.rendering import (
+    ConfirmationEmail,
+    InvitationEmail,
+    compose_confirmation,
+    compose_invitation,
+)
+from invitations.rules import authorize_issue, authorize_manage, nonce_matches, raise_if_closed
+from invitations.store import InvitationStore, SQLiteInvitationStore, StoredInvitation
+from invitations.tokens import (
     CONFIRMATION_SALT,
     INVITATION_SALT,
     TokenExpired,
@@ -56,8 +62,8 @@ from .tokens import (
     hash_nonce,
     new_nonce,
 )
-from .transports.base import OutgoingMessage, Transport
-from .validation import (
+from invitations.transports.base import OutgoingMessage, Transport
+from invitations.validation import (
     MAX_NAME,
     check_text,
     normalize_business_id,
@@ -161,7 +167,7 @@ class InvitationService:
             # makes the invited user a main user), if this inviter may withdraw it.
             authorize_manage(inviter, existing.invitation)
             self.store.revoke(existing.invitation.id, by=inviter.id, now=now)
-        draft = self._draft(address, company, inviter, granted, wanted, langs, first, last, now)
+        draft = self.draft(address, company, inviter, granted, wanted, langs, first, last, now)
         message = compose_invitation(draft.email)
         self.store.add(draft.invitation, nonce_hash=draft.nonce_hash, message=message, now=now)
         return self._delivered(draft.invitation.id, message, draft.link, deliver=deliver)
@@ -323,9 +329,9 @@ class InvitationService:
                                     role=str(invitation.role), invitation_id=invitation.id)
         return stored, payload
 
-    def _draft(self, address: str, company: Company, inviter: Inviter, role: Role,
-               services: tuple[str, ...], languages: tuple[str, ...], first: str | None,
-               last: str | None, now: datetime) -> _Draft:
+    def draft(self, address: str, company: Company, inviter: Inviter, role: Role,
+              services: tuple[str, ...], languages: tuple[str, ...], first: str | None,
+              last: str | None, now: datetime) -> Draft:
         """A new invitation, its signed link and what its mail shows; the values must
         already be normalised and allowed (``send_invite`` and bulk rows check them)."""
         issued = now.replace(microsecond=0)  # tokens carry whole seconds
@@ -337,7 +343,7 @@ class InvitationService:
         )
         nonce = new_nonce()
         link = self._link("register", self._signer.sign(invitation.id, nonce))
-        return _Draft(invitation, hash_nonce(nonce), link,
+        return Draft(invitation, hash_nonce(nonce), link,
                       self._invitation_email(invitation, link, now), now)
 
     def _invitation_message(self, invitation: Invitation, link: str, now: datetime
@@ -389,7 +395,7 @@ class InvitationService:
 
 
 @dataclass(frozen=True)
-class _Draft:
+class Draft:
     """An invitation not stored yet: the record, its nonce hash, link and mail context."""
 
     invitation: Invitation
@@ -398,3 +404,45 @@ class _Draft:
     email: InvitationEmail
     now: datetime
 
+
+# -- checks of the constructor's arguments: a bad value fails at start-up --
+
+
+def resolve_transport(transport: Transport | str | None) -> Transport | None:
+    """The transport itself, or one built from a URL string."""
+    if transport is None or not isinstance(transport, str):
+        return transport
+    from invitations.transports import transport_from_url  # loads only the chosen transport
+
+    return transport_from_url(transport)
+
+
+def check_validity(name: str, value: timedelta) -> timedelta:
+    """A link's lifetime, which must be positive."""
+    if value <= timedelta(0):
+        raise ConfigurationError(
+            f"{name} must be positive, got {value}; the document's figure is 7 days "
+            "for invitations (24 hours for an e-mail confirmation)"
+        )
+    return value
+
+
+def check_base_url(base_url: str) -> str:
+    """The registration site's URL without a trailing slash."""
+    url = (base_url or "").strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url):
+        raise ConfigurationError(
+            f"base URL {base_url!r} must start with http:// or https:// (set "
+            "INVITATIONS_BASE_URL to the registration site, e.g. https://portal.example.fi)"
+        )
+    return url
+
+
+def check_sender(sender: str) -> tuple[str, str]:
+    """The sender as given and the domain of its address (for Message-IDs)."""
+    try:
+        text = check_text("sender", sender, limit=200)
+        address = normalize_email(parseaddr(text)[1], field="sender")
+    except InvitationError as exc:
+        raise ConfigurationError(f"sender {sender!r}: {exc}") from None
+    return text, address.rpartition("@")[2]

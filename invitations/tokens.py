@@ -19,8 +19,8 @@ from itsdangerous import BadData, BadSignature, SignatureExpired, URLSafeTimedSe
 from itsdangerous.encoding import base64_decode, base64_encode
 from itsdangerous.timed import TimestampSigner
 
-from .clock import Clock, SystemClock
-from .errors import ConfigurationError, TokenMalformed, TokenTampered
+from invitations.clock import Clock, SystemClock
+from invitations.errors import ConfigurationError, TokenMalformed, TokenTampered
 
 INVITATION_SALT = "invitations.invitation.v1"
 CONFIRMATION_SALT = "invitations.confirm-email.v1"

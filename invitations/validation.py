@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
 
-from .errors import (
+from invitations.errors import (
     FieldRequired,
     FieldTooLong,
     HeaderInjection,
@@ -21,7 +21,7 @@ from .errors import (
     InvalidChoice,
     InvalidInput,
 )
-from .models import GRANTABLE_ROLES, Company, Inviter, Role
+from invitations.models import GRANTABLE_ROLES, Company, Inviter, Role
 
 #: RFC 5321 path limit; longer addresses cannot be delivered anyway.
 MAX_EMAIL = 254

@@ -17,7 +17,7 @@ from babel.messages.mofile import write_mo
 from babel.support import Translations
 
 from invitations.i18n import CatalogError, Language, babel_locale, read_catalog
-from invitations.web.i18n import negotiate
+from invitations.i18n.negotiation import negotiate
 
 from ..errors import CatalogBroken
 

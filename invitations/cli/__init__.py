@@ -1,10 +1,36 @@
-"""The ``invitations`` command: one click group, subcommands in sibling modules."""
+"""The ``invitations`` command: one click group; each command lives in the module
+of its subject and is added here explicitly.
+
+- :mod:`~invitations.cli.invite`: send, verify, redeem, confirm-email, resend,
+  revoke, list, check-password
+- :mod:`~invitations.cli.bulk`: send-bulk
+- :mod:`~invitations.cli.deliver`: deliver (the outbox worker)
+- :mod:`~invitations.cli.preview`: preview
+- :mod:`~invitations.cli.demo`: demo
+- :mod:`~invitations.cli.output`: what the commands share (options, printing, errors)
+"""
 
 from __future__ import annotations
 
 import click
 
-from .. import __version__
+from invitations import __version__
+from invitations.cli.bulk import send_bulk
+from invitations.cli.deliver import deliver_command
+from invitations.cli.demo import demo
+from invitations.cli.invite import (
+    check_password_command,
+    confirm_email,
+    list_,
+    redeem,
+    resend,
+    revoke,
+    send,
+    verify,
+)
+from invitations.cli.preview import preview
+
+__all__ = ["main"]
 
 
 @click.group()
@@ -13,15 +39,7 @@ def main() -> None:
     """Send, verify and manage signed user invitations."""
 
 
-def _load_commands() -> None:
-    # Each sibling module adds its commands to ``main`` when imported, so that
-    # independent features register themselves without editing this file.
-    import importlib
-    import pkgutil
-
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
-
-
-_load_commands()
+for _command in (send, verify, redeem, confirm_email, resend, revoke, list_,
+                 check_password_command, send_bulk, deliver_command, preview, demo):
+    main.add_command(_command)
+del _command

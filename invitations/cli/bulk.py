@@ -17,12 +17,11 @@ from typing import Any, TextIO
 
 import click
 
-from ..bulk import BulkReport, RowProblem, send_csv, validate_csv
-from ..config import Settings
-from ..errors import InvitationError
-from . import main
-from ._signals import stop_on_signals
-from .core import _emit, _fail, _json_option, _lang_option, _language, bulk_options
+from invitations.cli.output import bulk_options, emit, fail, json_option, lang_option, language
+from invitations.cli.signals import stop_on_signals
+from invitations.config import Settings
+from invitations.delivery.bulk import BulkReport, RowProblem, send_csv, validate_csv
+from invitations.errors import InvitationError
 
 
 class Progress:
@@ -78,7 +77,7 @@ def run_bulk(csv_path: str, *, skip_invalid: bool = False, workers: int = 4,
              rate: float | None = None, check_only: bool = False, queue_only: bool = False,
              lang: str | None = None, as_json: bool = False) -> None:
     """Run a bulk send from the command line and exit with its status."""
-    lang = _language(lang)
+    lang = language(lang)
     problems: list[dict[str, Any]] | None = [] if as_json else None
     show_problem = _problem_printer(lang, problems)
     progress = Progress()
@@ -99,9 +98,9 @@ def run_bulk(csv_path: str, *, skip_invalid: bool = False, workers: int = 4,
             progress.finish()
     except InvitationError as error:
         if problems:  # the bad rows found before the file turned out unusable
-            _emit({"ok": False, **error.to_dict(), "problems": problems})
+            emit({"ok": False, **error.to_dict(), "problems": problems})
             sys.exit(1)
-        _fail(error, as_json, lang)
+        fail(error, as_json, lang)
     _summarise(report, problems, check_only=check_only, skip_invalid=skip_invalid,
                elapsed=time.monotonic() - progress.started)
 
@@ -110,7 +109,7 @@ def _summarise(report: BulkReport, problems: list[dict[str, Any]] | None, *, che
                skip_invalid: bool, elapsed: float) -> None:
     refused = report.invalid and not skip_invalid
     if problems is not None:
-        _emit({"ok": report.ok or (skip_invalid and report.failed == 0 and not report.stopped),
+        emit({"ok": report.ok or (skip_invalid and report.failed == 0 and not report.stopped),
                "rows": report.rows, "sent": report.sent, "queued": report.queued + report.unsent,
                "failed": report.failed, "skipped": report.invalid, "stopped": report.stopped,
                "seconds": round(elapsed, 3), "problems": problems})
@@ -131,7 +130,7 @@ def _summarise(report: BulkReport, problems: list[dict[str, Any]] | None, *, che
     sys.exit(1 if refused or report.failed or (check_only and report.invalid) else 0)
 
 
-@main.command("send-bulk")
+@click.command("send-bulk")
 @click.option("--csv", "csv_path", required=True,
               type=click.Path(exists=True, dir_okay=False, readable=True),
               help="CSV file with a header row (see docs for the columns).")
@@ -139,8 +138,8 @@ def _summarise(report: BulkReport, problems: list[dict[str, Any]] | None, *, che
 @click.option("--check", "check_only", is_flag=True, help="Only validate the file.")
 @click.option("--queue-only", is_flag=True,
               help="Queue the invitations; 'invitations deliver' sends them.")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def send_bulk(csv_path: str, skip_invalid: bool, workers: int, rate: float | None,
               check_only: bool, queue_only: bool, lang: str | None, as_json: bool) -> None:
     """Invite every row of a CSV file: validate all rows first, then send in parallel."""

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 import click
 from click.decorators import FC
 
-from ..clock import SystemClock
-from ..config import DEFAULT_DB, DEFAULT_TRANSPORT
-from ..delivery import (
+from invitations.cli.output import emit, fail, json_option, lang_option, language
+from invitations.cli.signals import stop_on_signals
+from invitations.clock import SystemClock
+from invitations.config import DEFAULT_DB, DEFAULT_TRANSPORT
+from invitations.delivery import (
     DEFAULT_LEASE,
     MAX_ATTEMPTS,
     DeliveryReport,
@@ -28,12 +30,10 @@ from ..delivery import (
     requeue_failed,
     run_workers,
 )
-from ..errors import InvitationError, format_time
-from ..store import SQLiteInvitationStore
-from ..transports import Transport, transport_from_url
-from . import main
-from ._signals import stop_on_signals
-from .core import _emit, _fail, _json_option, _lang_option, _language
+from invitations.errors import InvitationError
+from invitations.i18n.formatting import format_time
+from invitations.store.sqlite import SQLiteInvitationStore
+from invitations.transports import Transport, transport_from_url
 
 
 def summary(report: DeliveryReport) -> str:
@@ -47,7 +47,7 @@ def _number(
     return click.option(name, type=kind, default=default, show_default=True, help=help)
 
 
-@main.command("deliver")
+@click.command("deliver")
 @click.option("--watch", is_flag=True, help="Keep running as a worker until Ctrl-C or SIGTERM.")
 @click.option("--retry-failed", is_flag=True, help="Queue failed messages again, then send.")
 @_number("--workers", click.IntRange(1, 64), 1, "Parallel connections to the relay.")
@@ -67,8 +67,8 @@ def _number(
          "Seconds before the first retry; doubles with each attempt.")
 @_number("--backoff-cap", click.FloatRange(min=0), 3600.0,
          "Longest wait between two attempts, in seconds.")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def deliver_command(
     watch: bool,
     retry_failed: bool,
@@ -86,7 +86,7 @@ def deliver_command(
 
     Exit status 1 when a message failed permanently in this run.
     """
-    lang = _language(lang)
+    lang = language(lang)
     clock = SystemClock()
     try:
         url = os.environ.get("INVITATIONS_TRANSPORT", "").strip() or DEFAULT_TRANSPORT
@@ -98,7 +98,7 @@ def deliver_command(
         )
         store = SQLiteInvitationStore(os.environ.get("INVITATIONS_DB", "").strip() or DEFAULT_DB)
     except InvitationError as error:
-        _fail(error, as_json, lang)
+        fail(error, as_json, lang)
 
     def factory() -> Transport:
         return transport_from_url(url)
@@ -127,7 +127,7 @@ def deliver_command(
         waiting = (0, None) if watch else store.waiting()
     elapsed = time.monotonic() - started
     if as_json:
-        _emit(
+        emit(
             {
                 "ok": report.failed == 0,
                 "sent": report.sent,

@@ -20,13 +20,11 @@ import httpx
 from devsmtp.errors import DevSMTPError
 from devsmtp.server import DevSMTP
 from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
-
-from ..models import Company, DeliveryState, Inviter, Role
-from ..service import InvitationService
-from ..store import SQLiteInvitationStore
-from ..web import create_app
-from ..web.server import BackgroundServer
-from . import main
+from invitations.models import Company, DeliveryState, Inviter, Role
+from invitations.service import InvitationService
+from invitations.store.sqlite import SQLiteInvitationStore
+from invitations.web import create_app
+from invitations.web.server import BackgroundServer
 
 SAMPLE_COMPANY = Company("0112038-9", "Esimerkki Oy", contract_number="LOG-123456")
 SAMPLE_MAIN_USER = Inviter(
@@ -77,7 +75,7 @@ def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterat
         server.stop()
 
 
-@main.command()
+@click.command()
 @click.option(
     "--once",
     is_flag=True,

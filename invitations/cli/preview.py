@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from ..errors import InvitationError
-from ..i18n import LOCALES, catalog_path
-from ..rendering import Renderer
-from ..rendering.samples import SAMPLE_VALIDITY, sample_confirmation, sample_invitation
-from ..theme import load_theme
-from . import main
+from invitations.errors import InvitationError
+from invitations.i18n.languages import LOCALES
+from invitations.i18n.runtime import catalog_path
+from invitations.rendering import Renderer
+from invitations.rendering.samples import SAMPLE_VALIDITY, sample_confirmation, sample_invitation
+from invitations.theme import load_theme
 
 
 def _languages(value: str) -> tuple[str, ...]:
@@ -29,7 +29,7 @@ def _languages(value: str) -> tuple[str, ...]:
     return languages
 
 
-@main.command()
+@click.command()
 @click.option("--languages", default="fi,sv,en", show_default=True,
               help="Comma-separated languages, in the order the mail shows them.")
 @click.option("--format", "fmt", type=click.Choice(["html", "text", "eml"]), default="html",

@@ -7,10 +7,10 @@ context types, and for previews and tests :class:`Renderer`,
 
 from __future__ import annotations
 
-from ..theme import POSTI, Theme
-from ..transports.base import OutgoingMessage
-from .context import ConfirmationEmail, InvitationEmail
-from .renderer import RenderedEmail, Renderer, renderer_for
+from invitations.models import OutgoingMessage
+from invitations.rendering.context import ConfirmationEmail, InvitationEmail
+from invitations.rendering.renderer import RenderedEmail, Renderer, renderer_for
+from invitations.theme import POSTI, Theme
 
 
 def compose_invitation(email: InvitationEmail, *, theme: Theme | None = None) -> OutgoingMessage:

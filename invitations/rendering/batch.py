@@ -23,9 +23,9 @@ from dataclasses import replace
 
 from markupsafe import escape
 
-from ..transports.base import OutgoingMessage
-from .context import InvitationEmail
-from .renderer import RenderedEmail, Renderer, instant, renderer_for
+from invitations.models import OutgoingMessage
+from invitations.rendering.context import InvitationEmail
+from invitations.rendering.renderer import RenderedEmail, Renderer, instant, renderer_for
 
 __all__ = ["BatchComposer"]
 

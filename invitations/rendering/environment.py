@@ -26,8 +26,8 @@ from jinja2 import (
 )
 from jinja2.ext import InternationalizationExtension
 
-from ..errors import ConfigurationError
-from ..resources import templates_dir
+from invitations.errors import ConfigurationError
+from invitations.resources import templates_dir
 
 _JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _MARKUP_TAG = re.compile(r"<[^<>]*>")

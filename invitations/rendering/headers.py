@@ -26,8 +26,8 @@ from email.utils import format_datetime
 from functools import cache, lru_cache
 from typing import Any, cast
 
-from ..errors import HeaderInjection, InvalidAddress
-from .folding import fold_tokens, fold_words, word_tokens
+from invitations.errors import HeaderInjection, InvalidAddress
+from invitations.rendering.folding import fold_tokens, fold_words, word_tokens
 
 # CR, LF and everything else str.splitlines() or a mail client treats as a break,
 # plus the other C0/C1 controls, which have no business in a header.

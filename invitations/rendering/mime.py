@@ -15,8 +15,8 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 
-from ..transports.base import OutgoingMessage
-from .headers import (
+from invitations.models import OutgoingMessage
+from invitations.rendering.headers import (
     POLICY,
     POLICY_UTF8,
     address_header,

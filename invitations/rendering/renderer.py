@@ -20,12 +20,12 @@ from functools import cache
 from jinja2 import BaseLoader, Environment, Template
 from markupsafe import Markup
 
-from .. import i18n
-from ..theme import POSTI, Theme
-from ..transports.base import OutgoingMessage
-from .context import ConfirmationEmail, InvitationEmail
-from .environment import InliningLoader, load, make_environment
-from .mime import build_message
+from invitations.i18n import runtime
+from invitations.models import OutgoingMessage
+from invitations.rendering.context import ConfirmationEmail, InvitationEmail
+from invitations.rendering.environment import InliningLoader, load, make_environment
+from invitations.rendering.mime import build_message
+from invitations.theme import POSTI, Theme
 
 KINDS = ("invitation", "confirmation")
 _TIME = Markup('<time datetime="{}">{}</time>')
@@ -54,7 +54,7 @@ class _LanguageTemplates:
     """One language's environment and its compiled templates."""
 
     def __init__(self, lang: str, loader: BaseLoader) -> None:
-        self.language = i18n.language(lang)
+        self.language = runtime.language(lang)
         env: Environment = make_environment(loader)
         env.install_gettext_translations(self.language.translations, newstyle=True)  # type: ignore[attr-defined]
         self.kinds = {
@@ -84,7 +84,7 @@ class Renderer:
     """Render and compose mail for one :class:`~invitations.theme.Theme`.
 
     ``languages`` are loaded at construction, so a missing or broken catalog
-    fails here (start-up) with a :class:`~invitations.i18n.CatalogError`;
+    fails here (start-up) with a :class:`~invitations.errors.CatalogError`;
     other languages load on first use. The theme's CSS is inlined into the
     templates when they load (see :mod:`.environment`).
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from .context import ConfirmationEmail, InvitationEmail
+from invitations.rendering.context import ConfirmationEmail, InvitationEmail
 
 #: 14.3.2025 15.05 in Helsinki (UTC+2 in March).
 SAMPLE_EXPIRES = datetime(2025, 3, 14, 13, 5, tzinfo=UTC)

@@ -8,44 +8,13 @@ so a retry sends exactly what the first attempt sent (same Message-ID).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
+from invitations.models import OutgoingMessage, SendResult, SendStatus
 
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """A message ready for the wire: envelope plus the exact bytes of DATA."""
-
-    message_id: str
-    sender: str
-    recipients: tuple[str, ...]
-    data: bytes
-    #: True when an address needs SMTPUTF8 (non-ASCII local part or domain).
-    smtputf8: bool = False
-    #: Opaque key the outbox uses to match a result to its row.
-    key: str = field(default="", compare=False)
-
-
-class SendStatus(enum.StrEnum):
-    ACCEPTED = "accepted"
-    TEMPORARY_FAILURE = "temporary_failure"
-    PERMANENT_FAILURE = "permanent_failure"
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """What happened to one message: status plus the server's reply, if any."""
-
-    status: SendStatus
-    code: int | None = None
-    reply: str = ""
-
-    @property
-    def accepted(self) -> bool:
-        return self.status is SendStatus.ACCEPTED
+__all__ = ["BaseTransport", "OutgoingMessage", "SendResult", "SendStatus", "Transport"]
 
 
 @runtime_checkable

@@ -14,8 +14,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import TextIO
 
-from ._url import TransportURL
-from .base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.url import TransportURL
 
 _RULE = "-" * 72
 _ACCEPTED = SendResult(SendStatus.ACCEPTED, None, "printed to the console")

@@ -13,10 +13,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import ConfigurationError
-from . import _wire
-from ._url import TransportURL
-from .base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.errors import ConfigurationError
+from invitations.transports import wire
+from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.url import TransportURL
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]")
 
@@ -74,7 +74,7 @@ class FileTransport(BaseTransport):
         except OSError as error:
             # A full disk or a permission problem is fixed by the operator;
             # the message itself is fine, so it stays queued.
-            return _wire.temporary(None, f"cannot write {target}: {error.strerror or error}")
+            return wire.temporary(None, f"cannot write {target}: {error.strerror or error}")
         return SendResult(SendStatus.ACCEPTED, None, f"written to {target}")
 
 

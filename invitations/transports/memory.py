@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from . import _wire
-from ._url import TransportURL
-from .base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports import wire
+from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.url import TransportURL
 
 #: The outbox behind ``memory://``.
 outbox: list[OutgoingMessage] = []
@@ -59,15 +59,15 @@ class MemoryTransport(BaseTransport):
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         results: list[SendResult] = []
         for message in messages:
-            refusal = _wire.refusal(message, smtputf8_supported=self.smtputf8)
+            refusal = wire.refusal(message, smtputf8_supported=self.smtputf8)
             if refusal is not None:
                 results.append(refusal)
                 continue
-            wire = _wire.wire_data(message.data)
+            data = wire.wire_data(message.data)
             with _lock:
                 self.outbox.append(message)
-                self.wire.append(wire)
+                self.wire.append(data)
             results.append(
-                SendResult(SendStatus.ACCEPTED, 250, f"250 2.0.0 Ok: queued as {len(wire)} octets")
+                SendResult(SendStatus.ACCEPTED, 250, f"250 2.0.0 Ok: queued as {len(data)} octets")
             )
         return results

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._url import TransportURL
-from .base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.url import TransportURL
 
 _ACCEPTED = SendResult(SendStatus.ACCEPTED, None, "dropped by null://")
 

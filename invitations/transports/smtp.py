@@ -24,10 +24,10 @@ import ssl
 import threading
 from collections.abc import Sequence
 
-from ..errors import ConfigurationError
-from . import _wire
-from ._url import TransportURL
-from .base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.errors import ConfigurationError
+from invitations.transports import wire
+from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
+from invitations.transports.url import TransportURL
 
 
 class StartTLS(enum.StrEnum):
@@ -169,7 +169,7 @@ class SMTPTransport(BaseTransport):
     # -- one message ---------------------------------------------------------
 
     def _send_one(self, message: OutgoingMessage) -> SendResult:
-        refusal = _wire.refusal(message, smtputf8_supported=True)
+        refusal = wire.refusal(message, smtputf8_supported=True)
         if refusal is not None:
             return refusal
         reason = ""
@@ -185,14 +185,14 @@ class SMTPTransport(BaseTransport):
                 if not reused:
                     break
         raise _SessionError(
-            _wire.temporary(None, f"{self.host}:{self.port} closed the connection: {reason}")
+            wire.temporary(None, f"{self.host}:{self.port} closed the connection: {reason}")
         )
 
     def _transaction(self, conn: smtplib.SMTP, message: OutgoingMessage) -> SendResult:
         options = ""
         if message.smtputf8:
             if not conn.has_extn("smtputf8"):
-                return _wire.permanent(
+                return wire.permanent(
                     None, "The server does not support SMTPUTF8, which this message needs"
                 )
             options = " SMTPUTF8"
@@ -200,7 +200,7 @@ class SMTPTransport(BaseTransport):
         if not message.data.isascii() and conn.has_extn("8bitmime"):
             options += " BODY=8BITMIME"
         try:
-            # Addresses were checked by _wire.refusal, so they are quoted
+            # Addresses were checked by wire.refusal, so they are quoted
             # directly rather than re-parsed by smtplib for every message.
             commands = [f"MAIL FROM:<{message.sender}>{options}",
                         *(f"RCPT TO:<{r}>" for r in message.recipients), "DATA"]
@@ -226,7 +226,7 @@ class SMTPTransport(BaseTransport):
         if code != 250:
             return self._abort(conn, code, reply, data_code)
         rejected = [
-            _wire.from_reply(rcpt_code, f"<{recipient}>: {_text(rcpt_reply)}")
+            wire.from_reply(rcpt_code, f"<{recipient}>: {_text(rcpt_reply)}")
             for recipient, (rcpt_code, rcpt_reply) in zip(message.recipients, rcpt_replies,
                                                            strict=True)
             if rcpt_code not in (250, 251)
@@ -239,16 +239,16 @@ class SMTPTransport(BaseTransport):
         if code != 354:
             return self._abort(conn, code, reply)
         try:
-            conn.send(_wire.wire_data(message.data))
+            conn.send(wire.wire_data(message.data))
             code, reply = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             # Whether the server kept the message is unknown: a retry may
             # duplicate it, which the stable Message-ID makes recognisable.
             self._drop()
-            return _wire.temporary(None, f"connection lost during DATA: {error}")
+            return wire.temporary(None, f"connection lost during DATA: {error}")
         if code == 421:
             self._drop()
-        result = _wire.from_reply(code, _text(reply))
+        result = wire.from_reply(code, _text(reply))
         if result.accepted and rejected:
             notes = "; ".join(r.reply for r in rejected)
             return SendResult(SendStatus.ACCEPTED, code, f"{result.reply} (rejected: {notes})")
@@ -268,7 +268,7 @@ class SMTPTransport(BaseTransport):
     def _abort(self, conn: smtplib.SMTP, code: int, reply: bytes | str,
                data_code: int | None = None) -> SendResult:
         self._reset(conn, data_code)
-        return _wire.from_reply(code, _text(reply))
+        return wire.from_reply(code, _text(reply))
 
     def _reset(self, conn: smtplib.SMTP, data_code: int | None = None) -> None:
         if data_code == 354:
@@ -303,7 +303,7 @@ class SMTPTransport(BaseTransport):
             if self.username:
                 if not secure and not self.allow_insecure_auth:
                     raise _SessionError(
-                        _wire.temporary(
+                        wire.temporary(
                             None,
                             "refusing to send credentials without TLS: the server did not "
                             "offer STARTTLS (set allow_insecure_auth=true only for a trusted "
@@ -318,7 +318,7 @@ class SMTPTransport(BaseTransport):
         except ssl.SSLCertVerificationError as error:
             self._discard(conn)
             raise _SessionError(
-                _wire.temporary(
+                wire.temporary(
                     None,
                     f"TLS certificate of {self.host} not trusted: {error.verify_message}; "
                     "give the relay's CA with cafile=/path/ca.pem",
@@ -326,13 +326,13 @@ class SMTPTransport(BaseTransport):
             ) from None
         except smtplib.SMTPResponseException as error:
             self._discard(conn)
-            result = _wire.from_reply(error.smtp_code, _text(error.smtp_error))
-            raise _SessionError(_wire.temporary(error.smtp_code, result.reply)) from None
+            result = wire.from_reply(error.smtp_code, _text(error.smtp_error))
+            raise _SessionError(wire.temporary(error.smtp_code, result.reply)) from None
         except (smtplib.SMTPException, OSError) as error:
             self._discard(conn)
             reason = str(error) or type(error).__name__
             raise _SessionError(
-                _wire.temporary(None, f"cannot connect to {self.host}:{self.port}: {reason}")
+                wire.temporary(None, f"cannot connect to {self.host}:{self.port}: {reason}")
             ) from None
 
     def _upgrade(self, conn: smtplib.SMTP) -> bool:
@@ -341,7 +341,7 @@ class SMTPTransport(BaseTransport):
         if not conn.has_extn("starttls"):
             if self.starttls is StartTLS.REQUIRED:
                 raise _SessionError(
-                    _wire.temporary(
+                    wire.temporary(
                         None, f"{self.host} does not offer STARTTLS and starttls=required"
                     )
                 )

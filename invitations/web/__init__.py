@@ -7,7 +7,7 @@ A small Starlette app built on the library; mount it where the service's
     app = create_app(service)
 """
 
-from .app import create_app
-from .views import RegistrationService
+from invitations.web.app import create_app
+from invitations.web.views import RegistrationService
 
 __all__ = ["RegistrationService", "create_app"]

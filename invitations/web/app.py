@@ -10,16 +10,16 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import ConfigurationError
-from ..password import PasswordPolicy
-from ..resources import templates_dir
-from ..theme import POSTI, Theme
-from ..tokens import check_secret_keys
-from .headers import SecurityHeadersMiddleware
-from .i18n import LANGUAGES
-from .pages import Pages
-from .session import DEFAULT_MAX_AGE, SessionCodec
-from .views import RegistrationService, RegistrationViews
+from invitations.errors import ConfigurationError
+from invitations.i18n.languages import LANGUAGES
+from invitations.password import PasswordPolicy
+from invitations.resources import templates_dir
+from invitations.theme import POSTI, Theme
+from invitations.tokens import check_secret_keys
+from invitations.web.headers import SecurityHeadersMiddleware
+from invitations.web.pages import Pages
+from invitations.web.session import DEFAULT_MAX_AGE, SessionCodec
+from invitations.web.views import RegistrationService, RegistrationViews
 
 
 def create_app(

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..errors import InvitationError, InvitationExpired, InvitationInvalid
-from ..models import Invitation
+from invitations.errors import InvitationError, InvitationExpired, InvitationInvalid
+from invitations.models import Invitation
 
 #: Fields of the form, in the order the page shows them.
 FORM_FIELDS = ("first_name", "last_name", "email", "username", "password")

@@ -9,12 +9,12 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from ..i18n import language
-from ..resources import templates_dir
-from .i18n import DOMAIN
+from invitations.i18n.languages import LANGUAGE_NAMES
+from invitations.i18n.runtime import language
+from invitations.resources import templates_dir
 
-#: Names shown in the language switch, each in its own language.
-LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+#: The gettext domain of the pages' own strings (``locales/<lang>/LC_MESSAGES/web.po``).
+DOMAIN = "web"
 
 
 class Pages:

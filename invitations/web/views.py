@@ -17,11 +17,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..errors import InvitationError, RegistrationRejected
-from ..models import Invitation, Registration
-from ..password import PasswordPolicy
-from .i18n import negotiate
-from .outcomes import (
+from invitations.errors import InvitationError, RegistrationRejected
+from invitations.i18n.negotiation import negotiate
+from invitations.models import Invitation, Registration
+from invitations.password import PasswordPolicy
+from invitations.web.outcomes import (
     FORM_FIELDS,
     Problem,
     field_errors,
@@ -29,8 +29,8 @@ from .outcomes import (
     problem_for,
     problem_for_status,
 )
-from .pages import Pages
-from .session import Session, SessionCodec
+from invitations.web.pages import Pages
+from invitations.web.session import Session, SessionCodec
 
 
 class RegistrationService(Protocol):

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from invitations.bulk import CSVFormatError, RowProblem, send_csv, validate_csv
 from invitations.cli import main
+from invitations.delivery.bulk import CSVFormatError, RowProblem, send_csv, validate_csv
 from invitations.models import DeliveryState, Role
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
@@ -242,7 +242,7 @@ def test_ctrl_c_leaves_unsent_rows_queued(tmp_path: Path, db: Path, smtp_server:
 
 PEAK_RSS = """
 import resource, sys
-from invitations.bulk import validate_csv
+from invitations.delivery.bulk import validate_csv
 report = validate_csv(sys.argv[1])
 print(report.rows, report.invalid, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

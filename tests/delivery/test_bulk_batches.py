@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from invitations.bulk import send_csv
-from invitations.bulk_compose import ComposePool, compose_all
-from invitations.bulk_queue import BATCH, POOL_MIN_ROWS, compose_processes
-from invitations.bulk_send import Recorder
 from invitations.clock import FrozenClock
 from invitations.delivery import deliver
+from invitations.delivery.bulk import send_csv
+from invitations.delivery.bulk.compose import ComposePool, compose_all
+from invitations.delivery.bulk.enqueue import BATCH, POOL_MIN_ROWS, compose_processes
+from invitations.delivery.bulk.results import Recorder
 from invitations.models import DeliveryState, Invitation
 from invitations.rendering.samples import sample_invitation
 from invitations.service import InvitationService
@@ -42,7 +42,7 @@ def stored_one(service: InvitationService) -> NewInvitation:
 
 def _fresh(service: InvitationService, template: Invitation, n: int) -> NewInvitation:
     """An unstored copy of ``template`` for a new address, with its own mail."""
-    draft = service._draft(
+    draft = service.draft(
         f"new{n}@testi.fi", template.company, template.inviter, template.role,
         template.services, template.languages, "Anna", "Virtanen", service.clock.now(),
     )  # fmt: skip
@@ -158,7 +158,7 @@ def test_what_is_sent_is_what_was_checked(tmp_path: Path, service_factory: Servi
 
 UNGUARDED = """
 import sys
-from invitations.bulk import send_csv
+from invitations.delivery.bulk import send_csv
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
 service = InvitationService([sys.argv[3]], sys.argv[4], None,
@@ -188,7 +188,7 @@ def test_compose_processes_work_from_a_script_without_a_main_guard(
 
 CRASHING = """
 import sys, threading
-from invitations.bulk import send_csv
+from invitations.delivery.bulk import send_csv
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import transport_from_url

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from invitations.bulk import CSVFormatError, RowProblem, send_csv, validate_csv
 from invitations.cli import main
+from invitations.delivery.bulk import CSVFormatError, RowProblem, send_csv, validate_csv
 from invitations.service import InvitationService
 from tests.delivery.conftest import ServiceFactory
 

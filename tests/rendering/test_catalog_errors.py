@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from invitations import i18n
 from invitations.cli import main
 from invitations.i18n import CatalogError, read_catalog
+from invitations.i18n import runtime as i18n
 
 LANGUAGES = ("fi", "sv", "en")
 DOMAINS = ("messages", "web")

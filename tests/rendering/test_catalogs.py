@@ -15,9 +15,9 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
-from invitations import i18n
 from invitations.errors import ConfigurationError
 from invitations.i18n import CatalogError, message_problems, read_catalog
+from invitations.i18n import runtime as i18n
 from invitations.rendering import Renderer
 from invitations.resources import locales_dir
 

@@ -11,7 +11,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from invitations.i18n import CatalogError, catalog_path, message_problems, read_catalog
-from invitations.web.i18n import DOMAIN, LANGUAGES
+from invitations.i18n.languages import LANGUAGES
+from invitations.web.pages import DOMAIN
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 
 Composing is pure CPU work, and threads share one interpreter lock; a bulk
 run therefore hands batches of :class:`InvitationEmail` to child interpreters
-(``python -m invitations.bulk_compose``) and gets the finished messages back.
+(``python -m invitations.delivery.bulk.compose``) and gets the finished messages back.
 The children are plain subprocesses talking over their stdin/stdout pipes,
 not ``multiprocessing`` workers: nothing is forked from a threaded process,
 and the caller's main module is never imported again (a script without an
@@ -25,10 +25,10 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO
 
-from .errors import InvitationError
-from .rendering import InvitationEmail, compose_invitation
-from .rendering.batch import BatchComposer
-from .transports.base import OutgoingMessage
+from invitations.errors import InvitationError
+from invitations.models import OutgoingMessage
+from invitations.rendering import InvitationEmail, compose_invitation
+from invitations.rendering.batch import BatchComposer
 
 _HEADER = struct.Struct("!I")
 Composed = list[OutgoingMessage | None]
@@ -80,7 +80,7 @@ class _Child:
         # The child sees the same import path as this process (a checkout works too).
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "invitations.bulk_compose"],
+            [sys.executable, "-m", "invitations.delivery.bulk.compose"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             start_new_session=True,  # a terminal's Ctrl-C is for the parent to handle
         )  # fmt: skip
@@ -155,7 +155,7 @@ def _serve() -> None:
         os.nice(5)
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the pipe
-    from .rendering.samples import sample_invitation
+    from invitations.rendering.samples import sample_invitation
 
     compose_invitation(sample_invitation())  # templates compiled, catalogs loaded
     while (emails := _receive(requests)) is not None:

@@ -30,18 +30,18 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ._errors_csv import _format_error
-from ._errors_input import FieldCountMismatch
-from .errors import (
-    LANGUAGES,
+from invitations.errors import (
     ContractNumberRequired,
+    FieldCountMismatch,
     FieldRequired,
     InvalidInput,
     InvitationError,
+    csv_format_error,
 )
-from .models import Company, Inviter, Role
-from .rules import authorize_issue
-from .validation import (
+from invitations.i18n.languages import LANGUAGES
+from invitations.models import Company, Inviter, Role
+from invitations.rules import authorize_issue
+from invitations.validation import (
     MAX_NAME,
     normalize_company,
     normalize_email,
@@ -132,7 +132,7 @@ class _Lines:
         bad = _NOT_UTF8.search(text)
         if bad:
             byte = f"0x{ord(bad.group()) - 0xDC00:02x}"
-            raise _format_error(("not_utf8", {"line": self.number, "byte": byte}))
+            raise csv_format_error(("not_utf8", {"line": self.number, "byte": byte}))
         return text
 
 
@@ -161,7 +161,7 @@ def _columns(names: list[str], line: int) -> list[str]:
         else:
             first[name] = position
     if problems:
-        raise _format_error(*problems)
+        raise csv_format_error(*problems)
     return columns
 
 
@@ -183,7 +183,7 @@ def read_records(
             encoding="utf-8-sig", errors="surrogateescape", newline=""
         )
     except OSError as error:
-        raise _format_error(
+        raise csv_format_error(
             ("unreadable", {"path": str(path), "error": error.strerror or str(error)})
         ) from None
     with handle:
@@ -194,7 +194,7 @@ def read_records(
 def _records(lines: _Lines) -> Iterator[tuple[int, dict[str, str] | RowProblem]]:
     header = next((text for text in lines if text.strip()), None)
     if header is None:
-        raise _format_error(("empty", {"required": ", ".join(REQUIRED)}))
+        raise csv_format_error(("empty", {"required": ", ".join(REQUIRED)}))
     first_line = lines.number
     delimiter = max(",;\t", key=header.count)
     reader = csv.reader(itertools.chain([header], lines), delimiter=delimiter)
@@ -221,14 +221,14 @@ def _records(lines: _Lines) -> Iterator[tuple[int, dict[str, str] | RowProblem]]
     except csv.Error as error:
         if lines.number > end + 1 and "field larger than field limit" in str(error):
             # A quote opened on the record's first line swallowed the lines after it.
-            raise _format_error(
+            raise csv_format_error(
                 ("runaway", {"line": end + 1, "end": lines.number})
             ) from None
-        raise _format_error(
+        raise csv_format_error(
             ("unreadable_line", {"line": lines.number, "error": str(error)})
         ) from None
     if records <= 1:
-        raise _format_error(("no_rows", {}))
+        raise csv_format_error(("no_rows", {}))
 
 
 def _check_quotes(
@@ -243,10 +243,10 @@ def _check_quotes(
     for value in values[:-1]:
         opened.append(opened[-1] + _breaks(value))
     if at_end:  # the reader met the end of the file inside the last, quoted value
-        raise _format_error(("unterminated", {"line": opened[-1]}))
+        raise csv_format_error(("unterminated", {"line": opened[-1]}))
     for line, value in zip(opened, values, strict=True):
         if _breaks(value) and (delimiter in value or (expected or len(values)) != len(values)):
-            raise _format_error(("runaway", {"line": line, "end": end}))
+            raise csv_format_error(("runaway", {"line": line, "end": end}))
 
 
 class _Checks:

@@ -22,48 +22,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.support import Translations
 
-from .catalogs import (
-    DEFAULT_DOMAIN,
-    LOCALES,
-    CatalogError,
-    Reason,
-    clear_template_cache,
-    message_problems,
-    placeholders,
-    read_catalog,
-)
-from .errors import ConfigurationError
-from .resources import locales_dir
+from invitations.errors import ConfigurationError
+from invitations.i18n.catalogs import DEFAULT_DOMAIN, clear_template_cache, read_catalog
+from invitations.i18n.formatting import datetime_pattern
+from invitations.i18n.languages import LOCALES, TIMEZONE
+from invitations.resources import locales_dir
 
 __all__ = [
-    "DEFAULT_DOMAIN",
-    "LOCALES",
-    "TIMEZONE",
-    "CatalogError",
     "Language",
-    "Reason",
     "babel_locale",
     "catalog_path",
     "clear_cache",
     "language",
-    "message_problems",
-    "placeholders",
     "preload",
-    "read_catalog",
     "template_path",
     "translations",
 ]
-
-#: Every time a person reads is Finnish time.
-TIMEZONE = ZoneInfo("Europe/Helsinki")
-
 
 def catalog_path(lang: str, domain: str = DEFAULT_DOMAIN) -> Path:
     """Where the ``.po`` file of ``lang`` and ``domain`` lives."""
@@ -97,17 +77,6 @@ def babel_locale(lang: str) -> Locale:
         ) from None
 
 
-@cache
-def _datetime_pattern(lang: str) -> str:
-    # Short date and time joined the way the locale says "date at time":
-    # fi "14.3.2025 klo 15.05", sv "14.3.2025 kl. 15.05", en_GB "14/03/2025 at 15:05".
-    locale = babel_locale(lang)
-    joiner = locale.datetime_formats_relative.get("long") or locale.datetime_formats["short"]
-    date = locale.date_formats["short"].pattern
-    time = locale.time_formats["short"].pattern
-    return str(joiner).replace("{1}", date).replace("{0}", time)
-
-
 @dataclass(frozen=True)
 class Language:
     """gettext, ngettext and date formatting for one language, bound together."""
@@ -125,7 +94,7 @@ class Language:
     def format_datetime(self, when: datetime) -> str:
         """Exact date and minute in Finnish time, e.g. ``14.3.2025 klo 15.05``."""
         return format_datetime(
-            when, _datetime_pattern(self.code), tzinfo=TIMEZONE, locale=self.locale
+            when, datetime_pattern(self.code), tzinfo=TIMEZONE, locale=self.locale
         )
 
 

@@ -1,100 +1,36 @@
-"""Core commands: send, verify, redeem, confirm-email, resend, revoke, list, check-password.
+"""Commands on single invitations: send, verify, redeem, confirm-email, resend,
+revoke, list, and check-password.
 
 Configuration comes from the same ``INVITATIONS_*`` environment variables as
-the module-level API. Errors print their message and exit 1; ``--json``
-prints the error's ``to_dict()`` (with its stable ``code``) instead.
+the module-level API (:func:`invitations.config.service_from_env`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, NoReturn
 
 import click
 
-from ..config import service_from_env
-from ..errors import LANGUAGES, InvitationError, RegistrationRejected
-from ..models import (
+from invitations.cli.output import (
+    actor_options,
+    bulk_options,
+    emit,
+    json_option,
+    lang_option,
+    language,
+    service_from_environment,
+    show_invitation,
+)
+from invitations.models import (
     Company,
     DeliveryState,
-    Invitation,
     InvitationStatus,
     Inviter,
     Registration,
     Role,
 )
-from ..password import PasswordPolicy, check_password
-from ..service import InvitationService
-from . import main
-
-_json_option = click.option("--json", "as_json", is_flag=True,
-                            help="Print machine-readable JSON instead of text.")
-_lang_option = click.option(
-    "--lang", type=click.Choice(LANGUAGES), default=None,
-    help="Language of messages (default: INVITATIONS_LANG, else LANG, else en).",
-)
-
-
-def _language(lang: str | None) -> str:
-    if lang:
-        return lang
-    for variable in ("INVITATIONS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        prefix = os.environ.get(variable, "")[:2].lower()
-        if prefix in LANGUAGES:
-            return prefix
-    return "en"
-
-
-def _emit(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _fail(error: InvitationError, as_json: bool, lang: str) -> NoReturn:
-    if as_json:
-        _emit({"ok": False, **error.to_dict()})
-    else:
-        click.echo(f"error [{error.code}]: {error.message(lang)}", err=True)
-        if isinstance(error, RegistrationRejected):
-            for problem in error.errors:
-                click.echo(f"  {problem.field}: {problem.message(lang)}", err=True)
-    sys.exit(1)
-
-
-@contextmanager
-def _service(as_json: bool, lang: str) -> Iterator[InvitationService]:
-    """A service from the environment; any toolkit error ends the command cleanly."""
-    try:
-        with service_from_env() as service:
-            yield service
-    except InvitationError as error:
-        _fail(error, as_json, lang)
-
-
-def _show(invitation: Invitation, as_json: bool) -> None:
-    if as_json:
-        _emit({"ok": True, "invitation": invitation.to_dict()})
-        return
-    lines = [
-        f"id:         {invitation.id}",
-        f"email:      {invitation.email}",
-        f"company:    {invitation.company.name} ({invitation.company.business_id})",
-        f"role:       {invitation.role}",
-        f"status:     {invitation.status}",
-        f"expires at: {invitation.expires_at.isoformat()}",
-        f"delivery:   {invitation.delivery_state or '-'}"
-        + (f" ({invitation.last_error})" if invitation.last_error else ""),
-    ]
-    if invitation.registered_email:
-        lines.append(f"registered: {invitation.registered_email} "
-                     f"as {invitation.registered_username}")
-    if invitation.link:
-        lines.append(f"link:       {invitation.link}")
-    click.echo("\n".join(lines))
-
+from invitations.password import PasswordPolicy, check_password
 
 #: What a person should do after ``send`` when the mail did not go at once.
 DELIVERY_NOTES: dict[str, dict[str, str]] = {
@@ -123,27 +59,7 @@ DELIVERY_NOTES: dict[str, dict[str, str]] = {
 }
 
 
-def bulk_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--skip-invalid``, ``--workers`` and ``--rate``: shared by ``send --csv`` and
-    ``send-bulk``."""
-    func = click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
-                        help="At most this many messages per second.")(func)
-    func = click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
-                        help="Parallel SMTP connections.")(func)
-    return click.option("--skip-invalid", is_flag=True,
-                        help="Send the valid rows even if some are bad.")(func)
-
-
-def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--by-company-id", default=None,
-                        help="The actor's company business id (main users).")(func)
-    func = click.option("--by-role", type=click.Choice(["main_user", "operator"]),
-                        default="main_user", show_default=True)(func)
-    return click.option("--by", "by_id", required=True,
-                        help="Who acts: id or e-mail of a main user or operator.")(func)
-
-
-@main.command()
+@click.command()
 @click.argument("email", required=False)
 @click.option("--company-id", help="Business id (Y-tunnus), e.g. 0112038-9.  [required]")
 @click.option("--company-name", help="[required]")
@@ -163,8 +79,8 @@ def _actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
               type=click.Path(exists=True, dir_okay=False, readable=True),
               help="Invite every row of this CSV file instead of EMAIL (see send-bulk).")
 @bulk_options
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def send(email: str | None, company_id: str | None, company_name: str | None,
          contract_number: str | None, invited_by: str | None, inviter_name: str | None,
          inviter_role: str, role: str, services: tuple[str, ...], first_name: str | None,
@@ -176,7 +92,7 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
     if csv_path is not None:
         if email is not None:
             raise click.UsageError("give either EMAIL or --csv FILE, not both")
-        from .bulk import run_bulk
+        from invitations.cli.bulk import run_bulk
 
         run_bulk(csv_path, skip_invalid=skip_invalid, workers=workers, rate=rate, lang=lang,
                  as_json=as_json)
@@ -187,16 +103,16 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (or use --csv FILE)")
     assert email and company_id and company_name and invited_by
-    lang = _language(lang)
+    lang = language(lang)
     inviter_company = company_id if inviter_role == "main_user" else None
-    with _service(as_json, lang) as service:
+    with service_from_environment(as_json, lang) as service:
         invitation = service.send_invite(
             email, company=Company(company_id, company_name, contract_number),
             invited_by=Inviter(invited_by, inviter_name, Role(inviter_role), inviter_company),
             role=role, services=services, languages=languages,
             first_name=first_name, last_name=last_name,
         )
-        _show(invitation, as_json)
+        show_invitation(invitation, as_json)
     note = DELIVERY_NOTES.get(str(invitation.delivery_state))
     if note is not None and not as_json:
         click.echo(note[lang].format(id=invitation.id), err=True)
@@ -204,51 +120,51 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
         sys.exit(1)  # the invitation exists, but its mail was refused for good
 
 
-@main.command()
+@click.command()
 @click.argument("token")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def verify(token: str, lang: str | None, as_json: bool) -> None:
     """Check TOKEN without changing anything; exit 0 only for a valid, pending invitation."""
-    lang = _language(lang)
-    with _service(as_json, lang) as service:
+    lang = language(lang)
+    with service_from_environment(as_json, lang) as service:
         invitation = service.verify(token)
         if as_json:
-            _emit({"ok": True, "valid": True, "invitation": invitation.to_dict()})
+            emit({"ok": True, "valid": True, "invitation": invitation.to_dict()})
         else:
             click.echo(f"valid: invitation {invitation.id} for {invitation.email}, "
                        f"expires {invitation.expires_at.isoformat()}")
 
 
-@main.command()
+@click.command()
 @click.argument("token")
 @click.option("--first-name", required=True)
 @click.option("--last-name", required=True)
 @click.option("--email", default=None, help="Defaults to the invited address.")
 @click.option("--username", default="", help="Defaults to the e-mail address.")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def redeem(token: str, first_name: str, last_name: str, email: str | None, username: str,
            lang: str | None, as_json: bool) -> None:
     """Register with TOKEN; the password is read from standard input."""
-    lang = _language(lang)
+    lang = language(lang)
     password = sys.stdin.readline().rstrip("\r\n")
-    with _service(as_json, lang) as service:
+    with service_from_environment(as_json, lang) as service:
         address = email or service.verify(token).email
         invitation = service.redeem(token, Registration(first_name, last_name, address,
                                                         username, password))
-        _show(invitation, as_json)
+        show_invitation(invitation, as_json)
 
 
-@main.command("confirm-email")
+@click.command("confirm-email")
 @click.argument("token")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def confirm_email(token: str, lang: str | None, as_json: bool) -> None:
     """Confirm a changed e-mail address with the TOKEN from the confirmation mail."""
-    lang = _language(lang)
-    with _service(as_json, lang) as service:
-        _show(service.confirm_email(token), as_json)
+    lang = language(lang)
+    with service_from_environment(as_json, lang) as service:
+        show_invitation(service.confirm_email(token), as_json)
 
 
 def _actor(by_id: str, by_role: str, by_company_id: str | None) -> Inviter:
@@ -262,46 +178,46 @@ def _actor(by_id: str, by_role: str, by_company_id: str | None) -> Inviter:
     return Inviter(by_id, None, Role(by_role), by_company_id)
 
 
-@main.command()
+@click.command()
 @click.argument("invitation_id")
-@_actor_options
-@_lang_option
-@_json_option
+@actor_options
+@lang_option
+@json_option
 def resend(invitation_id: str, by_id: str, by_role: str, by_company_id: str | None,
            lang: str | None, as_json: bool) -> None:
     """Send INVITATION_ID again with a new link and a new validity; the old link dies."""
-    lang = _language(lang)
+    lang = language(lang)
     by = _actor(by_id, by_role, by_company_id)
-    with _service(as_json, lang) as service:
-        _show(service.resend(invitation_id, by=by), as_json)
+    with service_from_environment(as_json, lang) as service:
+        show_invitation(service.resend(invitation_id, by=by), as_json)
 
 
-@main.command()
+@click.command()
 @click.argument("invitation_id")
-@_actor_options
-@_lang_option
-@_json_option
+@actor_options
+@lang_option
+@json_option
 def revoke(invitation_id: str, by_id: str, by_role: str, by_company_id: str | None,
            lang: str | None, as_json: bool) -> None:
     """Withdraw INVITATION_ID; its link stops working."""
-    lang = _language(lang)
+    lang = language(lang)
     by = _actor(by_id, by_role, by_company_id)
-    with _service(as_json, lang) as service:
-        _show(service.revoke(invitation_id, by=by), as_json)
+    with service_from_environment(as_json, lang) as service:
+        show_invitation(service.revoke(invitation_id, by=by), as_json)
 
 
-@main.command("list")
+@click.command("list")
 @click.option("--company-id", default=None, help="Only this company's invitations.")
 @click.option("--status", type=click.Choice([str(s) for s in InvitationStatus]), default=None)
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def list_(company_id: str | None, status: str | None, lang: str | None, as_json: bool) -> None:
     """List invitations with their status and delivery state."""
-    lang = _language(lang)
-    with _service(as_json, lang) as service:
+    lang = language(lang)
+    with service_from_environment(as_json, lang) as service:
         found = service.list(company=company_id, status=status)
         if as_json:
-            _emit({"ok": True, "invitations": [i.to_dict() for i in found]})
+            emit({"ok": True, "invitations": [i.to_dict() for i in found]})
             return
         for inv in found:
             delivery = f"{inv.delivery_state or '-'}"
@@ -313,17 +229,17 @@ def list_(company_id: str | None, status: str | None, lang: str | None, as_json:
             click.echo("no invitations")
 
 
-@main.command("check-password")
+@click.command("check-password")
 @click.option("--first-name", required=True)
 @click.option("--last-name", required=True)
 @click.option("--policy", type=click.Choice(["document", "nist"]), default=None,
               help="Default: INVITATIONS_PASSWORD_POLICY, else document.")
-@_lang_option
-@_json_option
+@lang_option
+@json_option
 def check_password_command(first_name: str, last_name: str, policy: str | None,
                            lang: str | None, as_json: bool) -> None:
     """Check the password on standard input; exit 0 when accepted, 1 with the reasons."""
-    lang = _language(lang)
+    lang = language(lang)
     name = policy or os.environ.get("INVITATIONS_PASSWORD_POLICY", "document") or "document"
     try:
         rules = PasswordPolicy.named(name)
@@ -333,7 +249,7 @@ def check_password_command(first_name: str, last_name: str, policy: str | None,
     violations = check_password(password, first_name=first_name, last_name=last_name,
                                 policy=rules)
     if as_json:
-        _emit({"ok": not violations, "violations": [v.to_dict() for v in violations]})
+        emit({"ok": not violations, "violations": [v.to_dict() for v in violations]})
     elif violations:
         for violation in violations:
             click.echo(f"- {violation.message(lang)}", err=True)

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from .models import DeliveryState
-from .store import InvitationStore, ResultUpdate
+from invitations.models import DeliveryState
+from invitations.store.sqlite import InvitationStore, ResultUpdate
 
 #: At most this many results per transaction (keeps the write lock short).
 GROUP = 200
@@ -80,7 +80,7 @@ class Recorder:
             raise self._error
 
     def store_view(self) -> InvitationStore:
-        """The store as :func:`invitations.delivery.deliver` should see it: every
+        """The store as :func:`invitations.delivery.worker.deliver` should see it: every
         call goes to the store, except that results go to this recorder."""
         return cast(InvitationStore, _Deferred(self))
 

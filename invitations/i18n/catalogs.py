@@ -5,7 +5,7 @@ English: syntax Babel would let through, an encoding other than UTF-8, a
 fuzzy header or entry, an empty msgstr (any plural form), a placeholder slip,
 an unusable Plural-Forms header, and, against the domain's ``.pot`` template,
 a message with no entry or only an obsolete (``#~``) one. Each of those would
-otherwise show a sentence in English. :mod:`invitations.i18n` compiles what
+otherwise show a sentence in English. :mod:`invitations.i18n.runtime` compiles what
 this module reads.
 """
 
@@ -20,31 +20,17 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
-from ._catalog_messages import (
-    Reason,
-    _msgid_text,
-    _problems,
-    _reason,
-    _short,
-    message_problems,
-    placeholders,
+from invitations.errors import CatalogError
+from invitations.i18n.checks import (
+    entry_problems,
+    msgid_text,
+    reason_in_all,
+    shorten,
 )
-from ._labels import localized
-from .errors import ConfigurationError, InvitationError
+from invitations.i18n.languages import LOCALES
 
-__all__ = [
-    "DEFAULT_DOMAIN",
-    "LOCALES",
-    "CatalogError",
-    "Reason",
-    "clear_template_cache",
-    "message_problems",
-    "placeholders",
-    "read_catalog",
-]
+__all__ = ["DEFAULT_DOMAIN", "clear_template_cache", "read_catalog"]
 
-#: Babel locale per language: Finnish-style dates for Finnish and Swedish readers.
-LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
 DEFAULT_DOMAIN = "messages"
 
 # What a .po line may be: a comment, a keyword with one quoted string, or a
@@ -52,42 +38,6 @@ DEFAULT_DOMAIN = "messages"
 _PO_LINE = re.compile(
     r'\s*(?:#.*|(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"\s*)?'
 )
-
-
-class CatalogError(ConfigurationError):
-    """A translation catalog is missing or broken (names the file and line).
-
-    ``kind`` says what is wrong (stable, for tests and logs): ``not_found``,
-    ``unsupported_language``, ``unreadable``, ``encoding``, ``syntax``,
-    ``plural_forms``, ``fuzzy``, ``untranslated``, ``missing``, ``obsolete``,
-    ``stale`` or ``placeholder``. Every language's message carries the detail
-    and what to do about it.
-    """
-
-    code = "catalog_error"
-    messages = {
-        "fi": "Käännöstiedostoa {where} ei voi käyttää: {reason}.",
-        "sv": "Översättningsfilen {where} kan inte användas: {reason}.",
-        "en": "The translation catalog {where} cannot be used: {reason}.",
-    }
-
-    def __init__(
-        self, path: Path, reason: str | Reason, line: int | None = None, *,
-        kind: str = "invalid", msgid: str | None = None,
-    ) -> None:
-        where = f"{path}:{line}" if line is not None else str(path)
-        self.reasons: dict[str, str] = (
-            {"en": reason} if isinstance(reason, str) else dict(reason)
-        )
-        self.path = path
-        self.line = line
-        self.kind = kind
-        self.msgid = msgid
-        self.reason = self.reasons["en"]
-        InvitationError.__init__(self, None, where=where, reason=self.reason)
-
-    def _params_for(self, lang: str) -> dict[str, object]:
-        return {**self.params, "reason": localized(self.reasons, lang).rstrip(".")}
 
 
 def _msgstr_line(lines: list[str], msgid_line: int | None, index: int | None) -> int | None:
@@ -134,11 +84,11 @@ def _check_plural_forms(path: Path, lines: list[str]) -> None:
         form = _PLURAL_FORMS.fullmatch(value)
         why: dict[str, str] | None = None
         if form is None:
-            why = _reason("expected `nplurals=<number>; plural=<expression>;`",
+            why = reason_in_all("expected `nplurals=<number>; plural=<expression>;`",
                           "muodon pitää olla `nplurals=<luku>; plural=<lauseke>;`",
                           "formen ska vara `nplurals=<tal>; plural=<uttryck>;`")
         elif not form.group("n").strip().isdigit() or int(form.group("n")) < 1:
-            why = _reason(f"nplurals {form.group('n').strip()!r} is not a whole number",
+            why = reason_in_all(f"nplurals {form.group('n').strip()!r} is not a whole number",
                           f"nplurals {form.group('n').strip()!r} ei ole kokonaisluku",
                           f"nplurals {form.group('n').strip()!r} är inte ett heltal")
         else:
@@ -147,16 +97,17 @@ def _check_plural_forms(path: Path, lines: list[str]) -> None:
                 rule = c2py(form.group("expr").strip())
                 worst = max(rule(n) for n in range(201))
             except (ValueError, SyntaxError, TypeError, ZeroDivisionError, RecursionError):
-                why = _reason(f"plural {form.group('expr').strip()!r} is not a valid expression",
-                              f"plural {form.group('expr').strip()!r} ei ole kelvollinen lauseke",
-                              f"plural {form.group('expr').strip()!r} är inget giltigt uttryck")
+                expr = form.group("expr").strip()
+                why = reason_in_all(f"plural {expr!r} is not a valid expression",
+                                    f"plural {expr!r} ei ole kelvollinen lauseke",
+                                    f"plural {expr!r} är inget giltigt uttryck")
             else:
                 if worst >= count:
-                    why = _reason(f"plural gives form {worst} but nplurals is {count}",
+                    why = reason_in_all(f"plural gives form {worst} but nplurals is {count}",
                                   f"plural antaa muodon {worst}, mutta nplurals on {count}",
                                   f"plural ger formen {worst} men nplurals är {count}")
         if why is not None:
-            raise CatalogError(path, _reason(
+            raise CatalogError(path, reason_in_all(
                 f"the header's Plural-Forms {value!r} is invalid ({why['en']}); "
                 f"write it as in the template, e.g. {_PLURAL_EXAMPLE!r}",
                 f"otsakkeen Plural-Forms {value!r} on virheellinen ({why['fi']}); "
@@ -172,18 +123,18 @@ def _decode(path: Path, lang: str) -> str:
     except FileNotFoundError:
         if lang not in LOCALES:
             supported = ", ".join(LOCALES)
-            raise CatalogError(path, _reason(
+            raise CatalogError(path, reason_in_all(
                 f"language {lang!r} is not supported (supported: {supported})",
                 f"kieltä {lang!r} ei tueta (tuetut kielet: {supported})",
                 f"språket {lang!r} stöds inte (språk som stöds: {supported})",
             ), kind="unsupported_language") from None
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             "the file does not exist; run `make messages` or reinstall the package",
             "tiedostoa ei ole; aja `make messages` tai asenna paketti uudelleen",
             "filen finns inte; kör `make messages` eller installera paketet på nytt",
         ), kind="not_found") from None
     except OSError as exc:
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             f"the file cannot be read ({exc.strerror}); check its permissions",
             f"tiedostoa ei voi lukea ({exc.strerror}); tarkista sen oikeudet",
             f"filen kan inte läsas ({exc.strerror}); kontrollera behörigheterna",
@@ -191,7 +142,7 @@ def _decode(path: Path, lang: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             "the text is not UTF-8; save the file as UTF-8",
             "teksti ei ole UTF-8-muotoista; tallenna tiedosto UTF-8-muodossa",
             "texten är inte UTF-8; spara filen som UTF-8",
@@ -203,7 +154,7 @@ def _parse(path: Path, text: str, lang: str, domain: str) -> Catalog:
     for number, line in enumerate(lines, start=1):
         if not _PO_LINE.fullmatch(line.rstrip("\r")):
             snippet = repr(line.strip()[:60])
-            raise CatalogError(path, _reason(
+            raise CatalogError(path, reason_in_all(
                 f"not valid .po syntax: {snippet}; every text must be in double quotes "
                 "after msgid/msgstr (compare with the template, `make messages`)",
                 f"rivi ei ole kelvollista .po-muotoa: {snippet}; jokaisen tekstin pitää olla "
@@ -218,7 +169,7 @@ def _parse(path: Path, text: str, lang: str, domain: str) -> Catalog:
     except PoFileError as exc:
         # Babel counts lines from 0.
         detail = str(exc).rsplit(" on ", 1)[0]
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             f"not a valid .po entry ({detail}); fix the entry as in the template "
             "(`make messages`)",
             f"virheellinen .po-merkintä ({detail}); korjaa merkintä mallin mukaiseksi "
@@ -226,7 +177,7 @@ def _parse(path: Path, text: str, lang: str, domain: str) -> Catalog:
             f"ogiltig .po-post ({detail}); rätta posten enligt mallen (`make messages`)",
         ), exc.lineno + 1, kind="syntax") from None
     except (ValueError, IndexError, SyntaxError) as exc:
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             f"the file cannot be parsed ({exc}); compare it with the template "
             "(`make messages`)",
             f"tiedostoa ei voi jäsentää ({exc}); vertaa sitä malliin (`make messages`)",
@@ -239,7 +190,7 @@ def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
     if catalog.fuzzy:
         header = next((n for n, line in enumerate(lines, start=1)
                        if line.startswith("#,") and "fuzzy" in line), None)
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             "the header is marked `#, fuzzy`, so gettext would ignore it; check the header "
             "and remove the fuzzy flag",
             "otsake on merkitty `#, fuzzy`, jolloin gettext ohittaisi sen; tarkista otsake "
@@ -250,9 +201,9 @@ def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
     for message in catalog:
         if not message.id:
             continue
-        msgid = _short(_msgid_text(message))
+        msgid = shorten(msgid_text(message))
         if message.fuzzy:
-            raise CatalogError(path, _reason(
+            raise CatalogError(path, reason_in_all(
                 f"the translation of {msgid} is marked fuzzy (unchecked), so the mail "
                 "would show it in English; check the translation and remove the "
                 "`#, fuzzy` flag",
@@ -261,7 +212,7 @@ def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
                 f"översättningen av {msgid} är markerad som osäker (fuzzy), så texten "
                 "skulle visas på engelska; granska översättningen och ta bort "
                 "`#, fuzzy`-markeringen",
-            ), _fuzzy_line(lines, message.lineno), kind="fuzzy", msgid=_msgid_text(message))
+            ), _fuzzy_line(lines, message.lineno), kind="fuzzy", msgid=msgid_text(message))
         strs = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
         for index, text in enumerate(strs):
             if text and text.strip():
@@ -269,7 +220,7 @@ def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
             plural = isinstance(message.string, (list, tuple))
             label = f"msgstr[{index}]" if plural else "msgstr"
             forms = catalog.num_plurals
-            raise CatalogError(path, _reason(
+            raise CatalogError(path, reason_in_all(
                 f"{label} of {msgid} is empty or missing, so the mail would show it in "
                 "English; translate it"
                 + (f" (every plural form: Plural-Forms asks for {forms})" if plural else ""),
@@ -280,11 +231,11 @@ def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
                 "engelska; översätt den"
                 + (f" (varje pluralform: Plural-Forms kräver {forms})" if plural else ""),
             ), _msgstr_line(lines, message.lineno, index), kind="untranslated",
-                msgid=_msgid_text(message))
-        for problem in _problems(message):
+                msgid=msgid_text(message))
+        for problem in entry_problems(message):
             raise CatalogError(path, problem.reason,
                                _msgstr_line(lines, message.lineno, problem.index),
-                               kind="placeholder", msgid=_msgid_text(message))
+                               kind="placeholder", msgid=msgid_text(message))
 
 
 @cache
@@ -293,7 +244,7 @@ def _template_ids(template: Path) -> tuple[tuple[object, object, str | None], ..
     text = _decode(template, "en")
     catalog = _parse(template, text, "en", template.stem)
     return tuple(
-        (_msgid_text(m), m.id, m.context) for m in catalog if m.id
+        (msgid_text(m), m.id, m.context) for m in catalog if m.id
     )
 
 
@@ -303,12 +254,12 @@ def _check_template(path: Path, catalog: Catalog, template: Path) -> None:
     wanted_keys = {key for key, _, _ in wanted}
     for key, full_id, context in wanted:
         entry = catalog.get(str(key), context=context)
-        msgid = _short(str(key))
+        msgid = shorten(str(key))
         if entry is not None:
             if entry.id != full_id:
-                expected = (f"msgid_plural {_short(str(full_id[1]))}"
+                expected = (f"msgid_plural {shorten(str(full_id[1]))}"
                             if isinstance(full_id, (list, tuple)) else "no msgid_plural")
-                raise CatalogError(path, _reason(
+                raise CatalogError(path, reason_in_all(
                     f"the entry for {msgid} does not match the template ({expected}); "
                     "run `make messages` and translate the updated entry",
                     f"viestin {msgid} merkintä ei vastaa mallia ({expected}); aja "
@@ -319,7 +270,7 @@ def _check_template(path: Path, catalog: Catalog, template: Path) -> None:
             continue
         obsolete = catalog.obsolete.get(str(key) if context is None else (str(key), context))
         if obsolete is not None:
-            raise CatalogError(path, _reason(
+            raise CatalogError(path, reason_in_all(
                 f"the entry for {msgid} is commented out as obsolete (#~) but the template "
                 "still has it, so the mail would show it in English; remove the `#~` "
                 "markers and check the translation, or run `make messages`",
@@ -330,14 +281,14 @@ def _check_template(path: Path, catalog: Catalog, template: Path) -> None:
                 "kvar, så texten skulle visas på engelska; ta bort `#~`-markeringarna och "
                 "granska översättningen, eller kör `make messages`",
             ), obsolete.lineno, kind="obsolete", msgid=str(key))
-        stale = next((m for m in catalog if m.id and _msgid_text(m) not in wanted_keys), None)
+        stale = next((m for m in catalog if m.id and msgid_text(m) not in wanted_keys), None)
         hint_en = hint_fi = hint_sv = ""
         if stale is not None:
-            old = _short(_msgid_text(stale))
+            old = shorten(msgid_text(stale))
             hint_en = f" (line {stale.lineno} has {old}, which the template no longer has)"
             hint_fi = f" (rivillä {stale.lineno} on {old}, jota mallissa ei enää ole)"
             hint_sv = f" (rad {stale.lineno} har {old}, som mallen inte längre har)"
-        raise CatalogError(path, _reason(
+        raise CatalogError(path, reason_in_all(
             f"the template {template.name} has msgid {msgid} but this file has no entry for "
             f"it{hint_en}, so the mail would show it in English; run `make messages` and "
             "translate it",

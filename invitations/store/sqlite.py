@@ -17,24 +17,29 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import _outbox_sql as outbox_sql
-from ._schema import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    StoredInvitation,
-    encode_time,
-    invitation_from_row,
-)
-from ._store_api import InvitationStore, NewInvitation, ResultUpdate, SubmittedDetails
-from .errors import ConfigurationError
-from .models import (
+from invitations.errors import ConfigurationError
+from invitations.models import (
     DeliveryState,
     Invitation,
     InvitationStatus,
     MessageKind,
     OutboxRow,
+    OutgoingMessage,
 )
-from .transports.base import OutgoingMessage
+from invitations.store import outbox as outbox_sql
+from invitations.store.protocol import (
+    InvitationStore,
+    NewInvitation,
+    ResultUpdate,
+    StoredInvitation,
+    SubmittedDetails,
+)
+from invitations.store.schema import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    encode_time,
+    invitation_from_row,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -338,7 +343,7 @@ class SQLiteInvitationStore:
             outbox_sql.drop_unsent(conn, invitation_id)
         return True
 
-    # -- outbox (statements in invitations._outbox_sql) --
+    # -- outbox (statements in invitations.store.outbox) --
 
     def claim_due(self, *, owner: str, now: datetime, lease: timedelta, limit: int = 100,
                   message_ids: Sequence[str] | None = None) -> list[OutboxRow]:

@@ -1,41 +1,12 @@
-"""How values are named and written for people in error messages: the
-languages, field labels per language and times (minute precision, explicit UTC).
-"""
+"""How fields are named for people in messages, per language."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
-__all__ = ["FIELD_LABELS", "LANGUAGES", "field_label", "format_time", "localized"]
+from invitations.i18n.languages import LANGUAGES, localized
 
-LANGUAGES = ("fi", "sv", "en")
-
-
-def localized(table: Mapping[str, str], lang: str) -> str:
-    """``table``'s text for ``lang``, or the English one when ``lang`` has none."""
-    return table.get(lang) or table["en"]
-
-
-def format_time(value: object, lang: str = "en") -> str:
-    """Render a datetime for people as the mail does: Finnish time to the minute,
-    worded for ``lang`` (``14.3.2025 klo 15.05``, ``14/03/2025 at 15:05``)."""
-    if not isinstance(value, datetime):
-        return str(value)
-    # Babel's locale data only, never a catalog: an error must be able to say
-    # that a catalog is broken.
-    from babel.dates import format_datetime
-
-    from .i18n import TIMEZONE, _datetime_pattern, babel_locale
-
-    code = lang if lang in LANGUAGES else "en"
-    when = format_datetime(value.astimezone(UTC), _datetime_pattern(code), tzinfo=TIMEZONE,
-                           locale=babel_locale(code))
-    return f"{when}, {_FINNISH_TIME[code]}"
-
-
-_FINNISH_TIME = {"fi": "Suomen aikaa", "sv": "finsk tid", "en": "Finnish time"}
-
+__all__ = ["FIELD_LABELS", "field_label"]
 
 # Field names for people, in the order of LANGUAGES: Finnish, Swedish, English.
 _NAMES: Mapping[str, tuple[str, str, str]] = {

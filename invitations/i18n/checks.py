@@ -9,22 +9,25 @@ slips in one Babel :class:`~babel.messages.catalog.Message`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from babel.messages.catalog import Message
 
-__all__ = ["Reason", "message_problems", "placeholders"]
+__all__ = [
+    "entry_problems",
+    "message_problems",
+    "msgid_text",
+    "placeholders",
+    "reason_in_all",
+    "shorten",
+]
 
 # A Python %-placeholder as newstyle gettext formats it: %(name)s, or %% for a literal %.
 _PERCENT = re.compile(r"%(?:\((?P<name>[^)]*)\))?(?P<spec>[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%])?")
 
 
-#: A reason in every language: {"fi": ..., "sv": ..., "en": ...}.
-Reason = Mapping[str, str]
-
-
-def _reason(en: str, fi: str, sv: str) -> dict[str, str]:
+def reason_in_all(en: str, fi: str, sv: str) -> dict[str, str]:
     return {"fi": fi, "sv": sv, "en": en}
 
 
@@ -60,12 +63,12 @@ def _as_placeholders(names: Iterable[str]) -> str:
     return ", ".join(f"%({name})s" for name in sorted(names)) or "-"
 
 
-def _problems(message: Message) -> Iterator[_Problem]:
+def entry_problems(message: Message) -> Iterator[_Problem]:
     ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
     strs = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
     wanted, bad_id = placeholders(ids[-1])
     for token in bad_id:
-        yield _Problem(None, _reason(
+        yield _Problem(None, reason_in_all(
             f"msgid uses {token!r}: write a literal percent sign as %% "
             "(fix the source and run `make messages`)",
             f"msgid käyttää merkintää {token!r}: kirjoita prosenttimerkki muodossa %% "
@@ -84,7 +87,7 @@ def _problems(message: Message) -> Iterator[_Problem]:
             match = _PERCENT.fullmatch(token)
             name = match.group("name") if match else None
             if name and name in expected:
-                yield _Problem(index, _reason(
+                yield _Problem(index, reason_in_all(
                     f"{label} uses {token!r}: write the placeholder exactly as in the "
                     f"msgid, %({name})s",
                     f"{label} käyttää merkintää {token!r}: kirjoita paikkamerkki täsmälleen "
@@ -93,7 +96,7 @@ def _problems(message: Message) -> Iterator[_Problem]:
                     f"%({name})s",
                 ))
             elif name:
-                yield _Problem(index, _reason(
+                yield _Problem(index, reason_in_all(
                     f"{label} uses {token!r}, which the msgid does not have: use only "
                     f"the msgid's placeholders ({listed})",
                     f"{label} käyttää merkintää {token!r}, jota msgid:ssä ei ole: käytä vain "
@@ -102,7 +105,7 @@ def _problems(message: Message) -> Iterator[_Problem]:
                     f"msgid:s platshållare ({listed})",
                 ))
             else:
-                yield _Problem(index, _reason(
+                yield _Problem(index, reason_in_all(
                     f"{label} uses {token!r}: write a literal percent sign as %% and "
                     f"placeholders exactly as in the msgid ({listed})",
                     f"{label} käyttää merkintää {token!r}: kirjoita prosenttimerkki muodossa "
@@ -126,7 +129,7 @@ def _problems(message: Message) -> Iterator[_Problem]:
             en.append(f"{label} has {_as_placeholders(extra)}, which the msgid does not have")
             fi.append(f"{label}-tekstissä on {_as_placeholders(extra)}, jota msgid:ssä ei ole")
             sv.append(f"{label} har {_as_placeholders(extra)}, som msgid inte har")
-        yield _Problem(index, _reason(
+        yield _Problem(index, reason_in_all(
             " and ".join(en) + f": keep the placeholders exactly as in the msgid ({listed})",
             " ja ".join(fi) + f": säilytä paikkamerkit täsmälleen kuten msgid:ssä ({listed})",
             " och ".join(sv) + f": behåll platshållarna exakt som i msgid ({listed})",
@@ -139,13 +142,13 @@ def message_problems(message: Message) -> Iterator[str]:
     Every msgstr must use exactly the placeholders of its msgid (for plurals:
     of the plural msgid) and write a literal ``%`` as ``%%``.
     """
-    for problem in _problems(message):
+    for problem in entry_problems(message):
         yield problem.reason["en"]
 
 
-def _msgid_text(message: Message) -> str:
+def msgid_text(message: Message) -> str:
     return str(message.id[0] if isinstance(message.id, (list, tuple)) else message.id)
 
 
-def _short(msgid: str) -> str:
+def shorten(msgid: str) -> str:
     return repr(msgid if len(msgid) <= 60 else msgid[:57] + "...")

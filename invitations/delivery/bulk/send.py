@@ -5,11 +5,11 @@ checked (each bad row reported with its line number and reason) and the good
 ones are kept in a temporary file, so that what is sent is exactly what was
 checked. Then, if all rows are good or ``skip_invalid`` is set, the rows are
 queued in batches (one store transaction each, mail composed in helper
-processes for big files: :mod:`invitations.bulk_queue`) and handed to
+processes for big files: :mod:`invitations.delivery.bulk.enqueue`) and handed to
 ``workers`` threads that send over their own reused SMTP connections while the
 next batches are prepared. Stopping (Ctrl-C) leaves every queued but unsent
 message in the outbox for ``invitations deliver``. The columns are
-described in :mod:`invitations.bulk_rows`.
+described in :mod:`invitations.delivery.bulk.rows`.
 """
 
 from __future__ import annotations
@@ -20,39 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
 
-from ._errors_csv import CSVFormatError
-from .bulk_queue import compose_processes, queue_invites
-from .bulk_rows import (
-    OPTIONAL,
-    REQUIRED,
+from invitations.delivery import DEFAULT_LEASE, RateLimiter, RetryPolicy, deliver, worker_id
+from invitations.delivery.bulk.enqueue import compose_processes, queue_invites
+from invitations.delivery.bulk.results import Recorder
+from invitations.delivery.bulk.rows import (
     BulkInvite,
     CheckedRows,
-    DuplicateRow,
     RowProblem,
     parse_file,
-    parse_record,
-    read_records,
 )
-from .bulk_send import Recorder
-from .delivery import DEFAULT_LEASE, RateLimiter, RetryPolicy, deliver, worker_id
-from .errors import InvitationError
-from .service import InvitationService
-from .transports import Transport, transport_from_url
+from invitations.errors import InvitationError
+from invitations.service import InvitationService
+from invitations.transports import Transport, transport_from_url
 
-__all__ = [
-    "OPTIONAL",
-    "REQUIRED",
-    "BulkInvite",
-    "BulkReport",
-    "CSVFormatError",
-    "DuplicateRow",
-    "RowProblem",
-    "parse_file",
-    "parse_record",
-    "read_records",
-    "send_csv",
-    "validate_csv",
-]
+__all__ = ["BulkReport", "send_csv", "validate_csv"]
 
 
 @dataclass
@@ -128,7 +109,7 @@ def send_csv(
     hears of each failed message or row the service refused. ``batch`` message
     ids go to a sender at a time; ``processes`` compose the mail in a process pool
     (``None``: one per CPU when sending over several connections from a big file,
-    see :func:`invitations.bulk_queue.compose_processes`; ``0``: in this process).
+    see :func:`invitations.delivery.bulk.enqueue.compose_processes`; ``0``: in this process).
     """
     with CheckedRows() as checked:
         report = _check(path, on_problem, checked.add)

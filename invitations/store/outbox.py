@@ -9,10 +9,9 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from ._schema import encode_time, outbox_from_row
-from ._store_api import ResultUpdate
-from .models import DeliveryState, MessageKind, OutboxRow
-from .transports.base import OutgoingMessage
+from invitations.models import DeliveryState, MessageKind, OutboxRow, OutgoingMessage
+from invitations.store.protocol import ResultUpdate
+from invitations.store.schema import encode_time, outbox_from_row
 
 
 def queue(conn: sqlite3.Connection, invitation_id: str, kind: MessageKind,

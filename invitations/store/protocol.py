@@ -1,5 +1,5 @@
 """What the service needs from storage: the :class:`InvitationStore` protocol and
-the value types its methods take. :mod:`invitations.store` re-exports them.
+the value types its methods take and return. Every backend implements it.
 """
 
 from __future__ import annotations
@@ -9,11 +9,30 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from ._schema import StoredInvitation
-from .models import DeliveryState, Invitation, InvitationStatus, OutboxRow
-from .transports.base import OutgoingMessage
+from invitations.models import (
+    DeliveryState,
+    Invitation,
+    InvitationStatus,
+    OutboxRow,
+    OutgoingMessage,
+)
 
-__all__ = ["InvitationStore", "NewInvitation", "ResultUpdate", "SubmittedDetails"]
+__all__ = [
+    "InvitationStore",
+    "NewInvitation",
+    "ResultUpdate",
+    "StoredInvitation",
+    "SubmittedDetails",
+]
+
+
+@dataclass(frozen=True)
+class StoredInvitation:
+    """An invitation plus the hashes the service checks tokens against."""
+
+    invitation: Invitation
+    nonce_hash: str
+    confirm_nonce_hash: str | None
 
 
 @dataclass(frozen=True)

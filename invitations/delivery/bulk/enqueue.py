@@ -6,7 +6,7 @@ is committed in ONE store transaction (invitations and outbox rows together:
 a failure writes none of the batch, and no message is handed to a sender
 before its row is committed). Composing is the expensive part and pure CPU
 work, which threads cannot share under one interpreter lock; with
-``processes`` it runs in child processes (:mod:`invitations.bulk_compose`),
+``processes`` it runs in child processes (:mod:`invitations.delivery.bulk.compose`),
 several batches ahead, while this thread commits finished batches and the
 sending threads talk SMTP.
 
@@ -25,11 +25,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import islice
 
-from .bulk_compose import Composed, ComposePool, compose_all
-from .bulk_rows import BulkInvite
-from .errors import InvitationError
-from .service import InvitationService, _Draft
-from .store import NewInvitation
+from invitations.delivery.bulk.compose import Composed, ComposePool, compose_all
+from invitations.delivery.bulk.rows import BulkInvite
+from invitations.errors import InvitationError
+from invitations.service import Draft, InvitationService
+from invitations.store.sqlite import NewInvitation
 
 #: Invitations per store transaction (and per task of the compose pool).
 BATCH = 25
@@ -52,7 +52,7 @@ def compose_processes(workers: int, rows: int) -> int:
 @dataclass
 class _Batch:
     rows: list[BulkInvite]
-    drafts: list[_Draft]
+    drafts: list[Draft]
     messages: Future[Composed]
 
 
@@ -95,7 +95,7 @@ def _run(invites: Iterable[BulkInvite], service: InvitationService, emit: Emit, 
     for rows in _batches(invites, batch):
         if stop.is_set():
             break
-        drafts = [_draft(service, row) for row in rows]
+        drafts = [_draft_row(service, row) for row in rows]
         emails = [draft.email for draft in drafts]
         messages = pool.submit(emails) if pool else _done(compose_all(emails))
         ahead.append(_Batch(rows, drafts, messages))
@@ -107,9 +107,9 @@ def _run(invites: Iterable[BulkInvite], service: InvitationService, emit: Emit, 
         _commit(ahead.popleft(), service, emit, fail)
 
 
-def _draft(service: InvitationService, row: BulkInvite) -> _Draft:
+def _draft_row(service: InvitationService, row: BulkInvite) -> Draft:
     langs = service.languages if row.languages is None else row.languages
-    return service._draft(row.email, row.company, row.inviter, row.role, row.services, langs,
+    return service.draft(row.email, row.company, row.inviter, row.role, row.services, langs,
                           row.first_name, row.last_name, service.clock.now())
 
 

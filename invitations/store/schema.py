@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .models import (
+from invitations.models import (
     Company,
     DeliveryState,
     Invitation,
@@ -17,16 +16,7 @@ from .models import (
     OutboxRow,
     Role,
 )
-
-
-@dataclass(frozen=True)
-class StoredInvitation:
-    """An invitation plus the hashes the service checks tokens against."""
-
-    invitation: Invitation
-    nonce_hash: str
-    confirm_nonce_hash: str | None
-
+from invitations.store.protocol import StoredInvitation
 
 SCHEMA_VERSION = 1
 

@@ -2,15 +2,16 @@
 
 The pages' strings live in their own gettext domain, ``web``
 (``locales/<lang>/LC_MESSAGES/web.po``), loaded through
-:func:`invitations.i18n.language` like the mail's catalogs.
+:func:`invitations.i18n.runtime.language` like the mail's catalogs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-LANGUAGES: tuple[str, ...] = ("fi", "sv", "en")
-DOMAIN = "web"
+from invitations.i18n.languages import LANGUAGES
+
+__all__ = ["negotiate"]
 
 
 def negotiate(

@@ -16,59 +16,22 @@ one SMTP connection serves many calls.
 from __future__ import annotations
 
 import os
-import random
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .clock import Clock
-from .models import DeliveryState, OutboxRow
-from .store import InvitationStore
-from .transports.base import SendResult, SendStatus, Transport
+from invitations.clock import Clock
+from invitations.delivery.policy import RateLimiter, RetryPolicy
+from invitations.models import DeliveryState, OutboxRow
+from invitations.store.sqlite import InvitationStore
+from invitations.transports.base import SendResult, SendStatus, Transport
 
 DEFAULT_LEASE = timedelta(minutes=5)
-FIRST_RETRY = timedelta(seconds=30)
-MAX_RETRY = timedelta(hours=1)
-MAX_ATTEMPTS = 12
 #: Rows claimed at once: small, so a lease never outlives the batch it covers.
 BATCH = 20
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter, a cap and a maximum number of attempts.
-
-    After attempt ``n`` fails temporarily, the next waits
-    ``min(first * 2 ** (n - 1), cap)`` shortened by a random share of up to
-    ``jitter`` (so that messages queued together do not retry in lockstep).
-    With the defaults (30 s, cap 1 h, 12 attempts) a message is tried for
-    about four to five hours (with jitter) before it is marked ``failed``.
-    """
-
-    first: timedelta = FIRST_RETRY
-    cap: timedelta = MAX_RETRY
-    max_attempts: int = MAX_ATTEMPTS
-    jitter: float = 0.25
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1 or not 0 <= self.jitter <= 1 or self.first > self.cap:
-            raise ValueError(
-                "RetryPolicy needs max_attempts >= 1, 0 <= jitter <= 1 and first <= cap"
-            )
-
-    def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> timedelta:
-        """How long to wait after ``attempts`` attempts have been made."""
-        exponent = max(0, min(attempts - 1, 32))
-        base: timedelta = min(self.first * (2**exponent), self.cap)
-        return base * (1 - self.jitter * rand())
-
-    def gives_up(self, attempts: int) -> bool:
-        """True when ``attempts`` made so far use up the allowance."""
-        return attempts >= self.max_attempts
 
 
 @dataclass
@@ -97,41 +60,11 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """The default policy's delay without jitter (30 s, 60 s, ... capped at an hour)."""
-    return RetryPolicy().delay(attempts, rand=lambda: 0.0)
-
-
 def describe(result: SendResult) -> str:
     """The reply as stored in ``last_error``: code and text, once."""
     if result.code is None or result.reply.startswith(str(result.code)):
         return result.reply
     return f"{result.code} {result.reply}".strip()
-
-
-class RateLimiter:
-    """At most ``rate`` calls of :meth:`wait` per second, shared by threads."""
-
-    def __init__(self, rate: float) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self._next = time.monotonic()
-        self._lock = threading.Lock()
-
-    def wait(self, stop: threading.Event | None = None) -> bool:
-        """Block until the next slot; False when ``stop`` was set meanwhile."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(self._next, now)
-            self._next = slot + self.interval
-        delay = slot - now
-        if delay <= 0:
-            return True
-        if stop is None:
-            time.sleep(delay)
-            return True
-        return not stop.wait(delay)
 
 
 def send_row(transport: Transport, row: OutboxRow) -> SendResult:

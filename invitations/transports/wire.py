@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .base import OutgoingMessage, SendResult, SendStatus
+from invitations.transports.base import OutgoingMessage, SendResult, SendStatus
 
 #: RFC 5322 2.1.1: a line is at most 998 octets plus CRLF.
 MAX_LINE = 998

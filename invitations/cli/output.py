@@ -1,0 +1,120 @@
+"""What every ``invitations`` command shares: the ``--json`` and ``--lang``
+options, the language of messages, printing results and errors, and the
+service built from the environment.
+
+Errors print their message in the chosen language and exit 1; ``--json``
+prints the error's ``to_dict()`` (with its stable ``code``) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+
+from invitations.config import service_from_env
+from invitations.errors import InvitationError, RegistrationRejected
+from invitations.i18n.languages import LANGUAGES
+from invitations.models import Invitation
+from invitations.service import InvitationService
+
+__all__ = [
+    "actor_options",
+    "bulk_options",
+    "emit",
+    "fail",
+    "json_option",
+    "lang_option",
+    "language",
+    "service_from_environment",
+    "show_invitation",
+]
+
+json_option = click.option("--json", "as_json", is_flag=True,
+                            help="Print machine-readable JSON instead of text.")
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGUAGES), default=None,
+    help="Language of messages (default: INVITATIONS_LANG, else LANG, else en).",
+)
+
+
+def language(lang: str | None) -> str:
+    if lang:
+        return lang
+    for variable in ("INVITATIONS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        prefix = os.environ.get(variable, "")[:2].lower()
+        if prefix in LANGUAGES:
+            return prefix
+    return "en"
+
+
+def emit(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(error: InvitationError, as_json: bool, lang: str) -> NoReturn:
+    if as_json:
+        emit({"ok": False, **error.to_dict()})
+    else:
+        click.echo(f"error [{error.code}]: {error.message(lang)}", err=True)
+        if isinstance(error, RegistrationRejected):
+            for problem in error.errors:
+                click.echo(f"  {problem.field}: {problem.message(lang)}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def service_from_environment(as_json: bool, lang: str) -> Iterator[InvitationService]:
+    """A service from the environment; any toolkit error ends the command cleanly."""
+    try:
+        with service_from_env() as service:
+            yield service
+    except InvitationError as error:
+        fail(error, as_json, lang)
+
+
+def show_invitation(invitation: Invitation, as_json: bool) -> None:
+    if as_json:
+        emit({"ok": True, "invitation": invitation.to_dict()})
+        return
+    lines = [
+        f"id:         {invitation.id}",
+        f"email:      {invitation.email}",
+        f"company:    {invitation.company.name} ({invitation.company.business_id})",
+        f"role:       {invitation.role}",
+        f"status:     {invitation.status}",
+        f"expires at: {invitation.expires_at.isoformat()}",
+        f"delivery:   {invitation.delivery_state or '-'}"
+        + (f" ({invitation.last_error})" if invitation.last_error else ""),
+    ]
+    if invitation.registered_email:
+        lines.append(f"registered: {invitation.registered_email} "
+                     f"as {invitation.registered_username}")
+    if invitation.link:
+        lines.append(f"link:       {invitation.link}")
+    click.echo("\n".join(lines))
+
+
+def bulk_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--skip-invalid``, ``--workers`` and ``--rate``: shared by ``send --csv`` and
+    ``send-bulk``."""
+    func = click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
+                        help="At most this many messages per second.")(func)
+    func = click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+                        help="Parallel SMTP connections.")(func)
+    return click.option("--skip-invalid", is_flag=True,
+                        help="Send the valid rows even if some are bad.")(func)
+
+
+def actor_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--by-company-id", default=None,
+                        help="The actor's company business id (main users).")(func)
+    func = click.option("--by-role", type=click.Choice(["main_user", "operator"]),
+                        default="main_user", show_default=True)(func)
+    return click.option("--by", "by_id", required=True,
+                        help="Who acts: id or e-mail of a main user or operator.")(func)
