@@ -41,9 +41,10 @@ sysdeps:
 lint: venv
 	$(BIN)/ruff check invitations devsmtp tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: venv sysdeps lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 demo: venv
 	$(BIN)/invitations demo

@@ -44,8 +44,9 @@ from invitations.models import (
 from invitations.password import PasswordPolicy, Violation, check_password
 
 if TYPE_CHECKING:
+    from invitations.config import service_from_env
     from invitations.service import InvitationService
-    from invitations.store.sqlite import InvitationStore, SQLiteInvitationStore
+    from invitations.store import InvitationStore, SQLiteInvitationStore
 
 __version__ = "0.1.0"
 
@@ -87,14 +88,16 @@ __all__ = [
     "default_service",
     "reset_default_service",
     "send_invite",
+    "service_from_env",
 ]
 
 # The service pulls in rendering (Jinja2, Babel); import it on first use so that
 # ``import invitations`` stays cheap for tools that only need models or errors.
 _LAZY = {
-    "InvitationService": ".service",
-    "InvitationStore": ".store",
-    "SQLiteInvitationStore": ".store",
+    "InvitationService": "invitations.service",
+    "InvitationStore": "invitations.store",
+    "SQLiteInvitationStore": "invitations.store",
+    "service_from_env": "invitations.config",
 }
 
 
@@ -104,7 +107,7 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module 'invitations' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module, __name__), name)
+    return getattr(importlib.import_module(module), name)
 
 
 _default: InvitationService | None = None

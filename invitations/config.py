@@ -24,7 +24,7 @@ from invitations.errors import ConfigurationError
 from invitations.i18n.languages import LANGUAGES
 from invitations.password import PasswordPolicy
 from invitations.service import DEFAULT_SENDER, InvitationService
-from invitations.store.sqlite import SQLiteInvitationStore
+from invitations.store import SQLiteInvitationStore
 from invitations.tokens import check_secret_keys
 
 DEFAULT_DB = "invitations.db"

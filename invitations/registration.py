@@ -13,7 +13,7 @@ from invitations.errors import FieldError, InvalidInput, RegistrationRejected
 from invitations.i18n.languages import LANGUAGES
 from invitations.models import Registration
 from invitations.password import PasswordPolicy, check_password
-from invitations.store.sqlite import SubmittedDetails
+from invitations.store.protocol import SubmittedDetails
 from invitations.validation import MAX_NAME, check_text, normalize_email
 
 MIN_USERNAME = 3

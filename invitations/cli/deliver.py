@@ -32,7 +32,7 @@ from invitations.delivery import (
 )
 from invitations.errors import InvitationError
 from invitations.i18n.formatting import format_time
-from invitations.store.sqlite import SQLiteInvitationStore
+from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
 
 

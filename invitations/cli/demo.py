@@ -22,7 +22,7 @@ from devsmtp.server import DevSMTP
 from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
 from invitations.models import Company, DeliveryState, Inviter, Role
 from invitations.service import InvitationService
-from invitations.store.sqlite import SQLiteInvitationStore
+from invitations.store import SQLiteInvitationStore
 from invitations.web import create_app
 from invitations.web.server import BackgroundServer
 

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from invitations.clock import Clock
 from invitations.delivery.policy import RateLimiter, RetryPolicy
 from invitations.models import DeliveryState, OutboxRow
-from invitations.store.sqlite import InvitationStore
+from invitations.store.protocol import InvitationStore
 from invitations.transports.base import SendResult, SendStatus, Transport
 
 DEFAULT_LEASE = timedelta(minutes=5)

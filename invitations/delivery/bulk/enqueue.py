@@ -29,7 +29,7 @@ from invitations.delivery.bulk.compose import Composed, ComposePool, compose_all
 from invitations.delivery.bulk.rows import BulkInvite
 from invitations.errors import InvitationError
 from invitations.service import Draft, InvitationService
-from invitations.store.sqlite import NewInvitation
+from invitations.store.protocol import NewInvitation
 
 #: Invitations per store transaction (and per task of the compose pool).
 BATCH = 25

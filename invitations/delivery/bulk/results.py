@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from invitations.models import DeliveryState
-from invitations.store.sqlite import InvitationStore, ResultUpdate
+from invitations.store.protocol import InvitationStore, ResultUpdate
 
 #: At most this many results per transaction (keeps the write lock short).
 GROUP = 200
