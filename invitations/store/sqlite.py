@@ -28,7 +28,6 @@ from invitations.models import (
 )
 from invitations.store import outbox as outbox_sql
 from invitations.store.protocol import (
-    InvitationStore,
     NewInvitation,
     ResultUpdate,
     StoredInvitation,
@@ -41,15 +40,7 @@ from invitations.store.schema import (
     invitation_from_row,
 )
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "InvitationStore",
-    "NewInvitation",
-    "ResultUpdate",
-    "SQLiteInvitationStore",
-    "StoredInvitation",
-    "SubmittedDetails",
-]
+__all__ = ["SQLiteInvitationStore"]
 
 
 # -- SQLite -----------------------------------------------------------------
