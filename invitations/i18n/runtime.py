@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -33,6 +34,9 @@ from invitations.i18n.catalogs import DEFAULT_DOMAIN, clear_template_cache, read
 from invitations.i18n.formatting import datetime_pattern
 from invitations.i18n.languages import LOCALES, TIMEZONE
 from invitations.resources import locales_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = [
     "Language",
@@ -90,6 +94,19 @@ class Language:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
+
+    def install(self, env: jinja2.Environment) -> jinja2.Environment:
+        """Let ``env``'s templates speak this language: newstyle gettext with
+        trimmed messages (as ``babel.cfg`` extracts them) and the ``when`` filter.
+
+        ``env`` must have been built with the ``jinja2.ext.i18n`` extension.
+        """
+        env.policies["ext.i18n.trimmed"] = True
+        env.install_gettext_translations(  # type: ignore[attr-defined]
+            self.translations, newstyle=True
+        )
+        env.filters["when"] = self.format_datetime
+        return env
 
     def format_datetime(self, when: datetime) -> str:
         """Exact date and minute in Finnish time, e.g. ``14.3.2025 klo 15.05``."""

@@ -59,7 +59,7 @@ def make_environment(loader: BaseLoader | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.policies["ext.i18n.trimmed"] = True
+    env.policies["ext.i18n.trimmed"] = True  # also set by Language.install
     return env
 
 

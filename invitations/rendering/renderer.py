@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from jinja2 import BaseLoader, Environment, Template
+from jinja2 import BaseLoader, Template
 from markupsafe import Markup
 
 from invitations.i18n import runtime
+from invitations.i18n.languages import LANGUAGES
 from invitations.models import OutgoingMessage
 from invitations.rendering.context import ConfirmationEmail, InvitationEmail
 from invitations.rendering.environment import InliningLoader, load, make_environment
@@ -29,7 +30,7 @@ from invitations.theme import POSTI, Theme
 
 KINDS = ("invitation", "confirmation")
 _TIME = Markup('<time datetime="{}">{}</time>')
-DEFAULT_LANGUAGES = ("fi", "sv", "en")
+DEFAULT_LANGUAGES = LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,7 @@ class _LanguageTemplates:
 
     def __init__(self, lang: str, loader: BaseLoader) -> None:
         self.language = runtime.language(lang)
-        env: Environment = make_environment(loader)
-        env.install_gettext_translations(self.language.translations, newstyle=True)  # type: ignore[attr-defined]
+        env = self.language.install(make_environment(loader))
         self.kinds = {
             kind: _Templates(
                 load(env, f"{kind}/subject.txt"),

@@ -16,8 +16,8 @@ from invitations.password import PasswordPolicy
 from invitations.resources import templates_dir
 from invitations.theme import POSTI, Theme
 from invitations.tokens import check_secret_keys
-from invitations.web.headers import SecurityHeadersMiddleware
 from invitations.web.pages import Pages
+from invitations.web.security import SecurityHeadersMiddleware
 from invitations.web.session import DEFAULT_MAX_AGE, SessionCodec
 from invitations.web.views import RegistrationService, RegistrationViews
 

@@ -65,11 +65,4 @@ def _environment(loader: jinja2.BaseLoader, lang: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
     )
-    # Same settings as babel-web.cfg, so extraction and runtime agree.
-    env.policies["ext.i18n.trimmed"] = True
-    speaker = language(lang, DOMAIN)
-    env.install_gettext_translations(  # type: ignore[attr-defined]
-        speaker.translations, newstyle=True
-    )
-    env.filters["when"] = speaker.format_datetime
-    return env
+    return language(lang, DOMAIN).install(env)
