@@ -7,11 +7,12 @@ STAMP  := $(VENV)/.installed-stamp
 # nobody here wrote, and GNU gettext's msgfmt for the catalog check.
 SYSTEM_PACKAGES := chromium swaks gettext
 
-.PHONY: help venv sysdeps lint test demo bench messages wheel clean
+.PHONY: help venv sysdeps lint docs test demo bench messages wheel clean
 
 help:
 	@echo "make demo      run the demo on embedded defaults (SQLite, devsmtp)"
 	@echo "make test      lint, type-check and run the whole suite"
+	@echo "make docs      build the documentation site into site/ (mkdocs --strict)"
 	@echo "make bench     run the benchmarks (ratios against in-run baselines)"
 	@echo "make messages  extract strings and update the fi/sv/en catalogs"
 
@@ -43,7 +44,10 @@ lint: venv
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: venv sysdeps lint
+docs: venv
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: venv sysdeps lint docs
 	$(BIN)/python -m pytest -n auto
 
 demo: venv
@@ -70,4 +74,4 @@ wheel: venv
 	$(BIN)/python -m build --wheel --outdir dist .
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist site .pytest_cache .mypy_cache .ruff_cache

@@ -160,18 +160,3 @@ def test_loading_the_plugin_is_cheap() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
-
-
-def test_the_readme_samples_run(tmp_path: Path) -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Testing your invitations", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
-    samples = [block for block in blocks if "def test_" in block]
-    assert len(samples) == 2
-    project = tmp_path / "project"
-    project.mkdir()
-    for n, sample in enumerate(samples):
-        (project / f"test_readme_{n}.py").write_text(sample, encoding="utf-8")
-    result = run_pytest(project)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
