@@ -20,23 +20,20 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import __version__, release, views
-from .errors import (
+from .. import __version__
+from ..errors import (
     LANGUAGES,
     BadRequest,
     DevSMTPError,
     MessageNotFound,
     MethodNotAllowed,
     NotFound,
-    PartNotFound,
     RelayMissing,
 )
-from .faults import Faults
-from .handler import CaptureHandler
-from .parse import parse_bytes
-from .records import Query, StoredMessage
-from .settings import Settings
-from .store import Event, Store
+from ..settings import Settings
+from ..smtp import CaptureHandler, Faults
+from ..store import Event, Query, Store, StoredMessage
+from . import detail, release
 
 __all__ = ["ApiContext", "create_app", "routes"]
 
@@ -132,7 +129,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         return JSON({"deleted": await store.delete_matching(query)})
 
     async def get_message(request: Request) -> Response:
-        return JSON(await run_in_threadpool(views.message_detail, store, _id(request)))
+        return JSON(await run_in_threadpool(detail.message_detail, store, _id(request)))
 
     async def delete_message(request: Request) -> Response:
         if not await store.delete(_id(request)):
@@ -140,16 +137,12 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         return JSON({"deleted": 1})
 
     async def raw(request: Request) -> Response:
-        _, data = await run_in_threadpool(views.load, store, _id(request))
+        _, data = await run_in_threadpool(store.load, _id(request))
         return Response(data, media_type="message/rfc822")
 
     def body(kind: str) -> Any:
         async def endpoint(request: Request) -> Response:
-            message, data = await run_in_threadpool(views.load, store, _id(request))
-            text, html = views.bodies(parse_bytes(data))
-            content = text if kind == "text" else html
-            if content is None:
-                raise PartNotFound(message.id, kind)
+            content = await run_in_threadpool(detail.message_body, store, _id(request), kind)
             media = "text/plain" if kind == "text" else "text/html"
             headers = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src data:"}
             return Response(content, media_type=f"{media}; charset=utf-8", headers=headers)
@@ -159,7 +152,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
     async def part(request: Request) -> Response:
         index = _path_int(request, "n", "part number")
         ctype, data, filename = await run_in_threadpool(
-            views.message_part, store, _id(request), index
+            detail.message_part, store, _id(request), index
         )
         headers = {"Content-Security-Policy": "sandbox; default-src 'none'"}
         if filename:
@@ -185,7 +178,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
                 if problem:
                     raise BadRequest(f"'{name}' {problem}")
         # 404 before 403: a missing message is the first thing to fix.
-        message, data = await run_in_threadpool(views.load, store, _id(request))
+        message, data = await run_in_threadpool(store.load, _id(request))
         release.check(recipients, ctx.settings.relay_allow)
         host = body.get("host") or ctx.settings.relay_host
         port = body.get("port") or ctx.settings.relay_port
@@ -256,7 +249,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
                      "max_messages": ctx.settings.max_messages})
 
     async def openapi(request: Request) -> Response:
-        text = resources.files("devsmtp").joinpath("openapi.json").read_text("utf-8")
+        text = resources.files("devsmtp.api").joinpath("openapi.json").read_text("utf-8")
         return Response(text, media_type="application/json")
 
     # ``{id}``, not ``{id:int}``: a wrong id gets a JSON answer saying so (see _path_int).
