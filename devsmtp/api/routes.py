@@ -6,7 +6,7 @@ import asyncio
 import base64
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -22,13 +22,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import (
-    LANGUAGES,
     BadRequest,
     DevSMTPError,
+    HTTPError,
     MessageNotFound,
     MethodNotAllowed,
     NotFound,
     RelayMissing,
+    Unauthorized,
+    WaitTimeout,
 )
 from ..settings import Settings
 from ..smtp import CaptureHandler, Faults
@@ -202,7 +204,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         arrived = await run_in_threadpool(store.list, Query(after=query.after), 50)
         return JSON(
             {
-                "error": "wait_timeout",
+                "error": WaitTimeout.code,
                 "message": f"no {count} message(s) matched within {timeout:g}s",
                 "messages": _dicts(result.messages),
                 "arrived": _dicts(arrived.messages),
@@ -328,11 +330,8 @@ class BasicAuth:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._ok(scope):
-            response = JSON(
-                {"error": "unauthorized", "message": "devsmtp needs the --ui-password"},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Basic realm="devsmtp"'},
-            )
+            response = error_response(Unauthorized(),
+                                      {"WWW-Authenticate": 'Basic realm="devsmtp"'})
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -348,9 +347,14 @@ class BasicAuth:
         return False
 
 
+def error_response(error: DevSMTPError, headers: Mapping[str, str] | None = None) -> Response:
+    """The API's one error answer: ``error.to_dict()`` with its HTTP status."""
+    return JSON(error.to_dict(), status_code=error.status_code, headers=headers)
+
+
 async def _error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DevSMTPError)
-    return JSON(exc.to_dict(), status_code=exc.status)
+    return error_response(exc)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -369,19 +373,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     path = request.url.path
     if path == "/api" or path.startswith("/api/"):
-        error: DevSMTPError | None = None
-        if exc.status_code == 404:
-            error = NotFound(path)
-        elif exc.status_code == 405:
+        if exc.status_code == 405:
             allowed = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
-            error = MethodNotAllowed(path, request.method, allowed)
             headers = {"Allow": allowed} if allowed else exc.headers
-            return JSON(error.to_dict(), status_code=error.status, headers=headers)
-        if error is not None:
-            return JSON(error.to_dict(), status_code=error.status, headers=exc.headers)
-        return JSON({"error": "http_error", "status": exc.status_code, "message": exc.detail,
-                     "messages": dict.fromkeys(LANGUAGES, exc.detail)},
-                    status_code=exc.status_code, headers=exc.headers)
+            return error_response(MethodNotAllowed(path, request.method, allowed), headers)
+        error = (NotFound(path) if exc.status_code == 404
+                 else HTTPError(exc.status_code, exc.detail))
+        return error_response(error, exc.headers)
     if exc.status_code in {204, 304}:
         return Response(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
