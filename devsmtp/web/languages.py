@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -62,17 +63,22 @@ _STRING_LINE = re.compile(
 
 @dataclass(frozen=True)
 class Language:
-    """gettext, ngettext and date formatting for one UI language."""
+    """One UI language: its code, its Babel locale and its compiled catalog.
+
+    ``gettext``/``ngettext`` are the catalog's own (bound) functions.
+    """
 
     code: str
     locale: Locale
     translations: Translations
 
-    def gettext(self, message: str) -> str:
-        return self.translations.gettext(message)
+    @property
+    def gettext(self) -> Callable[[str], str]:
+        return self.translations.gettext
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.translations.ngettext(singular, plural, n)
+    @property
+    def ngettext(self) -> Callable[[str, str, int], str]:
+        return self.translations.ngettext
 
     def format_datetime(self, when: datetime) -> str:
         """Date and minute in Finnish time as the locale joins them: ``14.3.2025 klo 15.05``."""
