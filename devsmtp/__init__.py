@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .envelope import Envelope
     from .errors import DevSMTPError
-    from .records import Envelope, Query, StoredMessage
     from .server import DevSMTP, read_ports
     from .settings import Settings
-    from .store import Store
+    from .store import Query, Store, StoredMessage
 
 _WHERE = {
     "DevSMTP": "server",
     "read_ports": "server",
     "DevSMTPError": "errors",
-    "Envelope": "records",
-    "Query": "records",
-    "StoredMessage": "records",
+    "Envelope": "envelope",
+    "Query": "store",
+    "StoredMessage": "store",
     "Settings": "settings",
     "Store": "store",
 }

@@ -1,7 +1,8 @@
 """devsmtp's exceptions: one hierarchy, a stable ``code`` and fi/sv/en messages.
 
-``str(error)`` is the English text; the API answers ``to_dict()`` with the HTTP
-status in ``status`` so scripts can branch on ``code`` and people can read
+``str(error)`` is the English text; every error answer of the API (its own,
+a wrong password, Starlette's 404/405) is ``to_dict()``, with the HTTP status
+in ``status``, so scripts can branch on ``code`` and people can read
 ``message`` in their language.
 """
 
@@ -27,6 +28,8 @@ class DevSMTPError(Exception):
     def __init__(self, detail: str = "", **params: object) -> None:
         self.detail = detail
         self.params: dict[str, object] = {"detail": detail, **params}
+        #: The HTTP status of this error's answer (the class's ``status`` unless given).
+        self.status_code: int = self.status
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "en") -> str:
@@ -38,7 +41,7 @@ class DevSMTPError(Exception):
         """JSON-ready: code, English message, every language, parameters."""
         return {
             "error": self.code,
-            "status": self.status,
+            "status": self.status_code,
             "message": self.message("en"),
             "messages": {lang: self.message(lang) for lang in LANGUAGES},
             "params": {k: str(v) for k, v in self.params.items()},
@@ -151,6 +154,29 @@ class NotFound(DevSMTPError):
         "sv": "API:t har ingen adress {detail}. Se adresserna: GET /api/openapi.json.",
         "en": "The API has no endpoint {detail}. See the endpoints: GET /api/openapi.json.",
     }
+
+
+class Unauthorized(DevSMTPError):
+    """The server has a ``--ui-password`` and the request did not give it."""
+
+    code = "unauthorized"
+    status = 401
+    messages = {
+        "fi": "devsmtp vaatii salasanan (--ui-password)",
+        "sv": "devsmtp kräver lösenordet (--ui-password)",
+        "en": "devsmtp needs the --ui-password",
+    }
+
+
+class HTTPError(DevSMTPError):
+    """Any other HTTP error under ``/api`` (the web framework's own), with its status."""
+
+    code = "http_error"
+    messages = {lang: "{detail}" for lang in LANGUAGES}
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status
 
 
 class MethodNotAllowed(DevSMTPError):

@@ -27,12 +27,10 @@ import uvicorn
 from . import web
 from .api import ApiContext, create_app
 from .errors import UnsafeBind
-from .faults import Faults
-from .handler import CaptureHandler, CaptureSMTP
 from .settings import PORTS_FILE, Settings, is_loopback
+from .smtp import CaptureHandler, CaptureSMTP, Faults, ensure_certificate, server_context
 from .store import Store
-from .tls import ensure_certificate, server_context
-from .web.i18n import preload as preload_catalogs
+from .web.languages import preload as preload_catalogs
 
 __all__ = ["PORTS_FILE", "DevSMTP", "read_ports"]
 
@@ -153,6 +151,16 @@ class DevSMTP:
         host = self.settings.http_host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.http_port}"
+
+    @property
+    def open_connections(self) -> int:
+        """How many SMTP connections are open right now."""
+        return sum(1 for protocol in list(self._protocols) if protocol.transport is not None)
+
+    def wait_connections_closed(self, timeout: float = 10.0) -> bool:
+        """Block until no SMTP connection is open (woken by each close); False on timeout."""
+        with self.handler.closed:
+            return self.handler.closed.wait_for(lambda: self.open_connections == 0, timeout)
 
     @property
     def ports(self) -> dict[str, object]:

@@ -16,8 +16,6 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from invitations.config import parse_secret_keys
-
 from ..store import Store
 from .invitation import InvitationChecker
 from .pages import InboxPages, WebConfig
@@ -29,8 +27,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _secret_keys(value: object) -> list[str]:
-    if isinstance(value, str):
-        return list(parse_secret_keys(value))
+    if isinstance(value, str):  # "new,old", as INVITATIONS_SECRET_KEYS holds them
+        return [key.strip() for key in value.split(",") if key.strip()]
     if isinstance(value, list | tuple):
         return [str(key) for key in value if key]
     return []
@@ -49,7 +47,8 @@ def web_config(settings: Any) -> WebConfig:
     Options: ``secret_keys`` (``"new,old"`` or a list; else the environment's
     ``INVITATIONS_SECRET_KEYS``), ``invitations_db`` (the service's SQLite file),
     ``invitation_validity`` (timedelta, default 7 days), ``invitation_languages``
-    (default fi, sv, en) and ``clock`` (an :class:`invitations.clock.Clock`).
+    (default fi, sv, en) and ``clock`` (an object with ``now()``, e.g. an
+    ``invitations.clock.Clock``).
     """
     keys = _secret_keys(_option(settings, "secret_keys")
                         or os.environ.get("INVITATIONS_SECRET_KEYS", ""))

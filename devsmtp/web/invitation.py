@@ -2,7 +2,9 @@
 
 The token is decoded without a key (anyone can read its payload and signing
 time). With the service's secret keys the signature is checked; with the
-service's invitation store the invitation's state is looked up. The language
+service's invitation store the invitation's state is looked up. Both need the
+:mod:`invitations` package, imported only when a token is checked; without
+it the panel says so and shows what the mail itself states. The language
 sections are compared: all configured languages present, in order, each with
 the same link and the same expiry instant.
 """
@@ -12,22 +14,22 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Protocol
 
-from itsdangerous.exc import BadData
+from ..mail import (
+    InvitationToken,
+    ParsedMail,
+    Section,
+    TokenUnreadable,
+    expiry_instants,
+    peek_token,
+)
+from .languages import TIMEZONE, Language
 
-from invitations.clock import Clock, SystemClock
-from invitations.errors import InvitationError, InvitationInvalid, TokenMalformed
-from invitations.i18n import TIMEZONE, Language
-from invitations.models import InvitationStatus
-from invitations.store import SQLiteInvitationStore
-from invitations.tokens import TokenExpired, TokenSigner, hash_nonce
-
-from .._testing_html import Section, expiry_instants, html_sections
-from .._testing_mail import InvitationToken, MailAssertionError, decode_token
-from ..parse import Link
+if TYPE_CHECKING:
+    from invitations.tokens import TokenSigner
 
 #: The states the panel can show; ``None`` means "not checked" (no keys, no store).
 STATES = ("valid", "expired", "used", "revoked", "tampered", "superseded", "unknown")
@@ -81,6 +83,23 @@ class Panel:
         return not self.problems
 
 
+class Clock(Protocol):
+    """What the panel needs of a clock (``invitations.clock.Clock`` fits)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemTime:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ToolkitMissing(RuntimeError):
+    """Checking a token needs the ``invitations`` package, which is not installed."""
+
+
 class InvitationChecker:
     """Checks tokens against the service's keys and/or its invitation store."""
 
@@ -92,37 +111,56 @@ class InvitationChecker:
         validity: timedelta = timedelta(days=7),
         clock: Clock | None = None,
     ) -> None:
-        self.clock = clock or SystemClock()
+        self.clock: Clock = clock or SystemTime()
         self.validity = validity
-        self._signer = (
-            TokenSigner(list(secret_keys), max_age=validity, clock=self.clock)
-            if secret_keys else None
-        )
+        self._keys = list(secret_keys)
+        self._signer: TokenSigner | None = None
         # Read at each check, not at start-up: the service may create it later.
         self._db = Path(invitations_db) if invitations_db else None
 
     @property
     def enabled(self) -> bool:
-        return self._signer is not None or self._db is not None
+        return bool(self._keys) or self._db is not None
 
     def check(self, token: str, decoded: InvitationToken | None, lang: str) -> Verdict | None:
-        """The token's state, or None when there is nothing to check it with."""
-        if self._signer is not None:
-            try:
-                self._signer.load(token)
-            except TokenExpired as expired:
-                return self._with_store(decoded, lang, Verdict("expired", None,
-                                                              expired.expires_at))
-            except InvitationInvalid as error:
-                return Verdict("tampered", error.message(lang))
-        if self._db is None:
-            return Verdict("valid") if self._signer is not None else None
-        return self._with_store(decoded, lang, Verdict("valid"))
+        """The token's state, or None when there is nothing to check it with.
+
+        Raises :class:`ToolkitMissing` when keys or a store are configured but
+        the ``invitations`` package is not installed.
+        """
+        if not self.enabled:
+            return None
+        try:
+            from invitations.errors import InvitationError, InvitationInvalid
+            from invitations.tokens import TokenExpired, TokenSigner
+        except ImportError as error:
+            raise ToolkitMissing(str(error)) from error
+        try:
+            if self._keys:
+                if self._signer is None:
+                    self._signer = TokenSigner(self._keys, max_age=self.validity,
+                                               clock=self.clock)
+                try:
+                    self._signer.load(token)
+                except TokenExpired as expired:
+                    return self._with_store(decoded, lang, Verdict("expired", None,
+                                                                  expired.expires_at))
+                except InvitationInvalid as error:
+                    return Verdict("tampered", error.message(lang))
+            return self._with_store(decoded, lang, Verdict("valid"))
+        except InvitationError as error:
+            return Verdict("unknown", error.message(lang))
 
     def _with_store(self, decoded: InvitationToken | None, lang: str,
                     verdict: Verdict) -> Verdict:
+        """``verdict`` corrected by the invitation store (when one is configured)."""
         if self._db is None:
             return verdict
+        from invitations.errors import TokenMalformed
+        from invitations.models import InvitationStatus
+        from invitations.store import SQLiteInvitationStore
+        from invitations.tokens import hash_nonce
+
         if decoded is None:
             return Verdict("tampered", TokenMalformed().message(lang))
         if not self._db.is_file():
@@ -269,38 +307,31 @@ def _language_name(code: str, language: Language) -> str:
         return code
 
 
-def invitation_link(links: Sequence[Link]) -> tuple[str, str] | None:
-    """The first registration link (``.../register?token=...``) and its token."""
-    for link in links:
-        parts = urlsplit(link.url)
-        token = parse_qs(parts.query).get("token")
-        if parts.path.endswith("/register") and token:
-            return link.url, token[0]
-    return None
-
-
 def build_panel(
-    html: str | None,
-    links: Sequence[Link],
+    mail: ParsedMail,
     *,
     expected: Sequence[str],
     checker: InvitationChecker,
     language: Language,
 ) -> Panel | None:
-    """The panel for a mail with these ``links``, or None when none is an invitation."""
-    found = invitation_link(links)
+    """The panel for ``mail``, or None when none of its links is an invitation link."""
+    found = mail.find_invitation(strict=True)
     if found is None:
         return None
     link, token = found
     try:
-        decoded: InvitationToken | None = decode_token(
+        decoded: InvitationToken | None = peek_token(
             token, validity_days=checker.validity.total_seconds() / 86400)
-    except (MailAssertionError, BadData, TypeError, ValueError):
+    except TokenUnreadable:
         decoded = None
+    note = None
     try:
         verdict = checker.check(token, decoded, language.code)
-    except InvitationError as error:
-        verdict = Verdict("unknown", error.message(language.code))
+    except ToolkitMissing:
+        verdict = None
+        note = language.gettext(
+            "The invitations package is not installed here, so the token's signature and "
+            "state were not checked.")
     except sqlite3.Error as error:
         verdict = Verdict("unknown", language.gettext(
             "The invitation database cannot be read (%(error)s); check --invitations-db.")
@@ -309,8 +340,7 @@ def build_panel(
                   else decoded.expires_at if decoded else None)
     if verdict and verdict.languages:
         expected = verdict.languages
-    sections, problems = check_sections(html_sections(html or ""), link, expected, language,
-                                        expires_at)
+    sections, problems = check_sections(mail.sections, link, expected, language, expires_at)
     return Panel(
         link=link,
         decoded=decoded,
@@ -318,7 +348,7 @@ def build_panel(
         time_left=time_left(expires_at, checker.clock.now(), language) if expires_at else "—",
         state=verdict.state if verdict else None,
         state_label=state_label(verdict.state, language) if verdict else "",
-        state_detail=verdict.detail if verdict else None,
+        state_detail=verdict.detail if verdict else note,
         expected=tuple(expected),
         sections=sections,
         problems=problems,

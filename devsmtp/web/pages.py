@@ -22,10 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from invitations.i18n import TIMEZONE, Language
-
-from .i18n import COOKIE, LANGUAGES, NAMES, choose_language, language
 from .invitation import InvitationChecker, build_panel
+from .languages import COOKIE, LANGUAGES, NAMES, TIMEZONE, Language, choose_language, language
 from .source import StoreSource
 from .view import N_, Loaded, build_view, preview_html
 
@@ -208,7 +206,7 @@ class InboxPages:
             gettext=lang.gettext,
         )
         panel = await run_in_threadpool(
-            build_panel, stored.html, stored.record.summary.links,
+            build_panel, stored.mail,
             expected=self.config.invitation_languages, checker=self.config.checker,
             language=lang)
         tabs = [(key, lang.gettext(label)) for key, label in (
@@ -225,7 +223,7 @@ class InboxPages:
             return secure(Response("no HTML part", 404, media_type="text/plain"),
                           preview_csp(False))
         remote = request.query_params.get("remote") == "1"
-        html = preview_html(stored.html, stored.message)
+        html = preview_html(stored.html, stored.mail)
         return secure(HTMLResponse(html), preview_csp(remote))
 
     async def eml(self, request: Request) -> Response:

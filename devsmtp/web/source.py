@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import MessageNotFound, PartNotFound
+from ..errors import MessageNotFound
+from ..mail import ParsedMail
 from ..store import Store
-from ..views import load, message_part
 from .view import Loaded
 
 
@@ -19,19 +19,17 @@ class StoreSource:
         if not message_id.isdigit():
             return None
         try:
-            record, raw = load(self.store, int(message_id))
+            record, raw = self.store.load(int(message_id))
         except MessageNotFound:
             return None
-        return Loaded.parse(record, raw)
+        return Loaded(record, ParsedMail(raw, summary=record.summary))
 
     def part(self, message_id: str, index: int) -> tuple[str, bytes, str | None] | None:
         """``(content type, decoded bytes, file name)`` of leaf part ``index``, or None."""
         if not message_id.isdigit():
             return None
-        try:
-            return message_part(self.store, int(message_id), index)
-        except (MessageNotFound, PartNotFound):
-            return None
+        raw = self.store.raw(int(message_id))
+        return None if raw is None else ParsedMail(raw).part(index)
 
     def inboxes(self) -> list[tuple[str, int]]:
         return self.store.inboxes()

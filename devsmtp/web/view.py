@@ -1,8 +1,9 @@
 """What the message page shows, built from one stored message.
 
-Parsing is shared with the API: the store's arrival summary gives the links
-per part and language and the attachments; :mod:`devsmtp.views` and
-:mod:`devsmtp.parse` decode headers and bodies (never raising on broken mail).
+Parsing is shared with the API and the pytest plugin: one
+:class:`~devsmtp.mail.ParsedMail` per page (with the store's arrival summary)
+gives the headers, bodies, links per part and language, and the attachments,
+never raising on broken mail.
 Nothing here renders mail HTML: the preview route serves it to a sandboxed
 iframe under a strict CSP.
 """
@@ -14,11 +15,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import Message
 
-from ..parse import Link, decode_header_value, leaf_parts, parse_bytes
-from ..records import StoredMessage, iso_time
-from ..views import bodies
+from ..envelope import iso_time
+from ..mail import Link, ParsedMail
+from ..store import StoredMessage
 
 #: The raw source tab shows at most this much; the .eml download has it all.
 RAW_LIMIT = 2 * 1024 * 1024
@@ -40,16 +40,15 @@ class Loaded:
     """One captured message as the store hands it to the pages, parsed once."""
 
     record: StoredMessage
-    raw: bytes
-    message: Message
-    text: str | None
-    html: str | None
+    mail: ParsedMail
 
-    @classmethod
-    def parse(cls, record: StoredMessage, raw: bytes) -> Loaded:
-        message = parse_bytes(raw)
-        text, html = bodies(message)
-        return cls(record, raw, message, text, html)
+    @property
+    def raw(self) -> bytes:
+        return self.mail.raw
+
+    @property
+    def html(self) -> str | None:
+        return self.mail.html
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,9 @@ class LinkGroup:
 
 
 @dataclass(frozen=True)
-class Envelope:
+class EnvelopeView:
+    """The envelope tab: MAIL FROM, RCPT TO and the session's other facts."""
+
     mail_from: str
     rcpt_to: tuple[str, ...]
     extra: tuple[tuple[str, str], ...]
@@ -91,7 +92,7 @@ class MessageView:
     has_html: bool
     raw_text: str
     raw_truncated: bool
-    envelope: Envelope
+    envelope: EnvelopeView
     attachments: list[AttachmentView]
     link_groups: list[LinkGroup]
     remote_images: int
@@ -149,13 +150,12 @@ def build_view(
         recipients=record.envelope.rcpt_to,
         received_at=datetime.fromtimestamp(record.envelope.received_at, UTC),
         size=record.size,
-        headers=[(name, decode_header_value(value))
-                 for name, value in loaded.message.raw_items()],
-        text=loaded.text,
+        headers=loaded.mail.headers,
+        text=loaded.mail.text,
         has_html=loaded.html is not None,
         raw_text=raw.decode("utf-8", "replace"),
         raw_truncated=len(loaded.raw) > RAW_LIMIT,
-        envelope=Envelope(record.envelope.mail_from, record.envelope.rcpt_to,
+        envelope=EnvelopeView(record.envelope.mail_from, record.envelope.rcpt_to,
                           envelope_facts(record, gettext)),
         attachments=[
             AttachmentView(a.part, a.name, a.type, a.size, attachment_url(a.part))
@@ -167,9 +167,9 @@ def build_view(
     )
 
 
-def _inline_images(message: Message) -> dict[str, str]:
+def _inline_images(mail: ParsedMail) -> dict[str, str]:
     images: dict[str, str] = {}
-    for part in leaf_parts(message):
+    for part in mail.parts:
         content_id = str(part.get("Content-ID") or "").strip().strip("<>")
         if not content_id or not part.get_content_type().startswith("image/"):
             continue
@@ -180,10 +180,10 @@ def _inline_images(message: Message) -> dict[str, str]:
     return images
 
 
-def preview_html(html: str, message: Message) -> str:
+def preview_html(html: str, mail: ParsedMail) -> str:
     """The mail's HTML for the sandboxed preview: cid: images inlined, links to new tabs."""
     if "cid:" in html.lower():
-        images = _inline_images(message)
+        images = _inline_images(mail)
         html = _CID.sub(lambda m: images.get(m.group(1), m.group(0)), html)
     head = _HEAD.search(html)
     if head:

@@ -123,7 +123,7 @@ def test_wait_returns_within_100ms_of_arrival(server: DevSMTP, api: httpx.Client
     stored_at: list[float] = []
 
     def later() -> None:
-        time.sleep(0.3)
+        assert server.store.wait_until(lambda: server.store.waiting == 1)
         send(server, make_message(subject="Odotettu"), to=["waiter@example.com"])
         stored_at.append(time.perf_counter())  # after the 250, so after the commit
 

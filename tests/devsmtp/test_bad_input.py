@@ -19,10 +19,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-import devsmtp.cli as cli_module
-import devsmtp.web.i18n as i18n
+import devsmtp.cli.commands as cli_module
+import devsmtp.web.languages as languages
 from devsmtp import DevSMTP
-from devsmtp.cli import _host_port, main
+from devsmtp.cli.commands import host_port, main
 from devsmtp.errors import CatalogBroken, StoreDamaged
 
 from .conftest import make_message, send
@@ -81,10 +81,10 @@ def test_smtps_port_is_range_checked(tmp_path: Path) -> None:
 
 
 def test_host_port_accepts_the_edges() -> None:
-    assert _host_port("127.0.0.1:0", "--smtp") == ("127.0.0.1", 0)
-    assert _host_port("127.0.0.1:65535", "--http") == ("127.0.0.1", 65535)
-    assert _host_port("[::1]:25", "--relay") == ("::1", 25)
-    assert _host_port(":1025", "--smtp") == ("127.0.0.1", 1025)
+    assert host_port("127.0.0.1:0", "--smtp") == ("127.0.0.1", 0)
+    assert host_port("127.0.0.1:65535", "--http") == ("127.0.0.1", 65535)
+    assert host_port("[::1]:25", "--relay") == ("::1", 25)
+    assert host_port(":1025", "--smtp") == ("127.0.0.1", 1025)
 
 
 def test_release_command_checks_the_relay_port_before_calling(tmp_path: Path) -> None:
@@ -229,16 +229,16 @@ def test_cli_prints_the_servers_message(server: DevSMTP) -> None:
 @pytest.fixture
 def broken_sv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     locales = tmp_path / "locales"
-    shutil.copytree(i18n.LOCALES_DIR, locales)
+    shutil.copytree(languages.LOCALES_DIR, locales)
     po = locales / "sv" / "LC_MESSAGES" / "devsmtp.po"
     lines = po.read_text("utf-8").split("\n")
     number = next(n for n, line in enumerate(lines) if line.startswith("msgstr ") and n > 5)
     lines[number] = lines[number].rstrip('"')  # an unterminated string
     po.write_text("\n".join(lines), "utf-8")
-    monkeypatch.setattr(i18n, "LOCALES_DIR", locales)
-    i18n.language.cache_clear()
+    monkeypatch.setattr(languages, "LOCALES_DIR", locales)
+    languages.language.cache_clear()
     yield po.parent / f"devsmtp.po:{number + 1}"
-    i18n.language.cache_clear()
+    languages.language.cache_clear()
 
 
 def test_a_broken_ui_catalog_stops_start_up(tmp_path: Path, broken_sv: Path) -> None:
@@ -260,9 +260,9 @@ def test_serve_reports_the_broken_catalog(tmp_path: Path, broken_sv: Path) -> No
 
 
 def test_all_shipped_catalogs_load() -> None:
-    i18n.preload()
-    assert {code: i18n.language(code).code for code in i18n.LANGUAGES} == {
-        code: code for code in i18n.LANGUAGES
+    languages.preload()
+    assert {code: languages.language(code).code for code in languages.LANGUAGES} == {
+        code: code for code in languages.LANGUAGES
     }
 
 

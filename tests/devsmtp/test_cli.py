@@ -9,7 +9,6 @@ import smtplib
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,27 +21,28 @@ from .conftest import make_message
 DEVSMTP = [sys.executable, "-m", "devsmtp"]
 
 
-def start_serve(data: Path, *extra: str) -> tuple[subprocess.Popen[bytes], dict[str, object]]:
+def start_serve(data: Path, *extra: str
+                ) -> tuple[subprocess.Popen[bytes], dict[str, object], str]:
+    """Start ``devsmtp serve``; return once it printed its first line (it listens then)."""
     process = subprocess.Popen(
         [*DEVSMTP, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", "--data",
          str(data), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
+    assert process.stdout is not None
+    # serve prints after every port listens and ports.json is written; EOF if it died.
+    first_line = process.stdout.readline().decode()
     ports_file = data / "ports.json"
-    for _ in range(300):  # bounded: up to 30 s
-        if ports_file.exists() or process.poll() is not None:
-            break
-        time.sleep(0.1)
     if process.poll() is not None or not ports_file.exists():
         process.kill()
         out, err = process.communicate(timeout=10)
         pytest.fail(f"devsmtp serve did not start: {out!r} {err!r}")
-    return process, json.loads(ports_file.read_text())
+    return process, json.loads(ports_file.read_text()), first_line
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Path, dict[str, object]]]:
-    process, ports = start_serve(tmp_path)
+    process, ports, _ = start_serve(tmp_path)
     try:
         yield tmp_path, ports
     finally:
@@ -66,9 +66,8 @@ def smtp_send(ports: dict[str, object], to: str, subject: str) -> None:
 
 
 def test_serve_prints_and_writes_ports(tmp_path: Path) -> None:
-    process, ports = start_serve(tmp_path)
+    process, ports, line = start_serve(tmp_path)
     try:
-        line = process.stdout.readline().decode() if process.stdout else ""
         assert f"SMTP 127.0.0.1:{ports['smtp_port']}" in line
         assert ports["pid"] == process.pid
     finally:
@@ -115,7 +114,7 @@ def test_fault_commands(served: tuple[Path, dict[str, object]]) -> None:
 
 def test_release_command(tmp_path: Path) -> None:
     with DevSMTP(tmp_path / "relay") as relay:
-        process, ports = start_serve(tmp_path / "capture", "--relay",
+        process, ports, _ = start_serve(tmp_path / "capture", "--relay",
                                      f"127.0.0.1:{relay.smtp_port}", "--relay-allow",
                                      "@allowed.example")
         try:
@@ -149,10 +148,11 @@ def test_serve_refuses_open_http_without_password(tmp_path: Path) -> None:
 
 
 def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
-    process, ports = start_serve(tmp_path)
+    process, ports, _ = start_serve(tmp_path)
     acked: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
+    enough = threading.Event()
 
     def client(n: int) -> None:
         try:
@@ -165,16 +165,15 @@ def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
                                   make_message(subject=subject))
                     with lock:
                         acked.append(subject)
+                        if len(acked) >= 400:
+                            enough.set()
         except (smtplib.SMTPException, OSError):
             return
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
-    for _ in range(600):  # bounded: up to 60 s
-        if len(acked) >= 400:
-            break
-        time.sleep(0.1)
+    enough.wait(60)
     os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
     stop.set()

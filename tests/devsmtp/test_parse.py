@@ -8,7 +8,8 @@ from email.policy import compat32
 
 import pytest
 
-from devsmtp.parse import parse_bytes, summarize
+from devsmtp.mail import summarize
+from devsmtp.mail.mime import parse_bytes
 
 
 def test_links_take_the_nearest_lang_and_anchor_text() -> None:

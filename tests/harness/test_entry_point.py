@@ -156,7 +156,8 @@ def test_loading_the_plugin_is_cheap() -> None:
     # package: it must not drag in the server, HTTP or the toolkit before use.
     code = ("import sys, devsmtp.pytest_plugin; "
             "print(sorted(m for m in ('httpx', 'aiosmtpd', 'starlette', 'uvicorn', "
-            "'invitations', 'devsmtp.server', 'devsmtp.testing') if m in sys.modules))")
+            "'invitations', 'devsmtp.server', 'devsmtp.testing.capture', 'devsmtp.testing.client', "
+            "'devsmtp.mail') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"

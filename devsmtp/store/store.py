@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import DataDirLocked, StoreDamaged, StoreError
-from .parse import Summary, summarize
+from ..envelope import Envelope
+from ..errors import DataDirLocked, MessageNotFound, StoreDamaged, StoreError
+from ..mail.summary import Summary, summarize
 from .pins import Pins
 from .push import Event, Subscription, Waiter, WaitResult
-from .records import Envelope, Query, StoredMessage
+from .records import Query, StoredMessage
 from .sql import SCHEMA, connect, delete_ids, insert_message, prune_ids, row_to_message, where
 
-__all__ = ["Event", "Page", "Store", "Subscription", "WaitResult"]
+__all__ = ["Page", "Store"]
 
 log = logging.getLogger("devsmtp")
 DB_NAME = "messages.sqlite3"
@@ -110,6 +111,8 @@ class Store:
         self._pins = Pins()
         self._subscribers: set[Subscription] = set()
         self._waiters: set[Waiter] = set()
+        #: Notified after every commit and when a waiter comes or goes (see wait_until).
+        self._changed = threading.Condition()
         self._lock_fd: int | None = None
         self._last_age_prune = 0.0
 
@@ -337,6 +340,27 @@ class Store:
             self._publish(Event("new", message))
         if deleted:
             self._publish(Event("deleted", ids=deleted))
+        self._notify()
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        """How many :meth:`wait` calls are holding right now."""
+        return len(self._waiters)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Block this thread (never the loop's) until ``predicate()`` is true.
+
+        ``predicate`` is re-checked after every commit (adds, deletes, pruning)
+        and whenever a waiter registers or leaves, so tests and tools can wait
+        for "a waiter is registered" or "the old messages are pruned" without
+        sleeping. Returns the last result (False on timeout).
+        """
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
 
     def _publish(self, event: Event) -> None:
         for subscription in list(self._subscribers):
@@ -382,6 +406,14 @@ class Store:
         ).fetchone()
         return row_to_message(row) if row else None
 
+    def load(self, id: int) -> tuple[StoredMessage, bytes]:
+        """The record and the exact bytes of message ``id``, or MessageNotFound."""
+        message = self.get(id)
+        raw = self.raw(id) if message is not None else None
+        if message is None or raw is None:
+            raise MessageNotFound(id)
+        return message, raw
+
     def raw(self, id: int) -> bytes | None:
         """The exact bytes received in DATA, or None."""
         row = self._reader().execute("SELECT data FROM raw WHERE seq = ?", (id,)).fetchone()
@@ -407,6 +439,7 @@ class Store:
         loop = asyncio.get_running_loop()
         waiter = Waiter(query, max(1, count), loop.create_future())
         self._waiters.add(waiter)
+        self._notify()
         try:
             # Registered first, so nothing committed during this read is missed.
             page = await loop.run_in_executor(None, self.list, query, max(count, 100))
@@ -416,5 +449,6 @@ class Store:
                 await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
         finally:
             self._waiters.discard(waiter)
+            self._notify()
         found = sorted(waiter.found.values(), key=lambda m: m.id, reverse=True)
         return WaitResult(found, len(found) >= waiter.count)

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import hmac
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -20,23 +20,22 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import __version__, release, views
-from .errors import (
-    LANGUAGES,
+from .. import __version__
+from ..errors import (
     BadRequest,
     DevSMTPError,
+    HTTPError,
     MessageNotFound,
     MethodNotAllowed,
     NotFound,
-    PartNotFound,
     RelayMissing,
+    Unauthorized,
+    WaitTimeout,
 )
-from .faults import Faults
-from .handler import CaptureHandler
-from .parse import parse_bytes
-from .records import Query, StoredMessage
-from .settings import Settings
-from .store import Event, Store
+from ..settings import Settings
+from ..smtp import CaptureHandler, Faults
+from ..store import Event, Query, Store, StoredMessage
+from . import detail, release
 
 __all__ = ["ApiContext", "create_app", "routes"]
 
@@ -132,7 +131,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         return JSON({"deleted": await store.delete_matching(query)})
 
     async def get_message(request: Request) -> Response:
-        return JSON(await run_in_threadpool(views.message_detail, store, _id(request)))
+        return JSON(await run_in_threadpool(detail.message_detail, store, _id(request)))
 
     async def delete_message(request: Request) -> Response:
         if not await store.delete(_id(request)):
@@ -140,16 +139,12 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         return JSON({"deleted": 1})
 
     async def raw(request: Request) -> Response:
-        _, data = await run_in_threadpool(views.load, store, _id(request))
+        _, data = await run_in_threadpool(store.load, _id(request))
         return Response(data, media_type="message/rfc822")
 
     def body(kind: str) -> Any:
         async def endpoint(request: Request) -> Response:
-            message, data = await run_in_threadpool(views.load, store, _id(request))
-            text, html = views.bodies(parse_bytes(data))
-            content = text if kind == "text" else html
-            if content is None:
-                raise PartNotFound(message.id, kind)
+            content = await run_in_threadpool(detail.message_body, store, _id(request), kind)
             media = "text/plain" if kind == "text" else "text/html"
             headers = {"Content-Security-Policy": "sandbox; default-src 'none'; img-src data:"}
             return Response(content, media_type=f"{media}; charset=utf-8", headers=headers)
@@ -159,7 +154,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
     async def part(request: Request) -> Response:
         index = _path_int(request, "n", "part number")
         ctype, data, filename = await run_in_threadpool(
-            views.message_part, store, _id(request), index
+            detail.message_part, store, _id(request), index
         )
         headers = {"Content-Security-Policy": "sandbox; default-src 'none'"}
         if filename:
@@ -185,7 +180,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
                 if problem:
                     raise BadRequest(f"'{name}' {problem}")
         # 404 before 403: a missing message is the first thing to fix.
-        message, data = await run_in_threadpool(views.load, store, _id(request))
+        message, data = await run_in_threadpool(store.load, _id(request))
         release.check(recipients, ctx.settings.relay_allow)
         host = body.get("host") or ctx.settings.relay_host
         port = body.get("port") or ctx.settings.relay_port
@@ -209,7 +204,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         arrived = await run_in_threadpool(store.list, Query(after=query.after), 50)
         return JSON(
             {
-                "error": "wait_timeout",
+                "error": WaitTimeout.code,
                 "message": f"no {count} message(s) matched within {timeout:g}s",
                 "messages": _dicts(result.messages),
                 "arrived": _dicts(arrived.messages),
@@ -256,7 +251,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
                      "max_messages": ctx.settings.max_messages})
 
     async def openapi(request: Request) -> Response:
-        text = resources.files("devsmtp").joinpath("openapi.json").read_text("utf-8")
+        text = resources.files("devsmtp.api").joinpath("openapi.json").read_text("utf-8")
         return Response(text, media_type="application/json")
 
     # ``{id}``, not ``{id:int}``: a wrong id gets a JSON answer saying so (see _path_int).
@@ -335,11 +330,8 @@ class BasicAuth:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._ok(scope):
-            response = JSON(
-                {"error": "unauthorized", "message": "devsmtp needs the --ui-password"},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Basic realm="devsmtp"'},
-            )
+            response = error_response(Unauthorized(),
+                                      {"WWW-Authenticate": 'Basic realm="devsmtp"'})
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -355,9 +347,14 @@ class BasicAuth:
         return False
 
 
+def error_response(error: DevSMTPError, headers: Mapping[str, str] | None = None) -> Response:
+    """The API's one error answer: ``error.to_dict()`` with its HTTP status."""
+    return JSON(error.to_dict(), status_code=error.status_code, headers=headers)
+
+
 async def _error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DevSMTPError)
-    return JSON(exc.to_dict(), status_code=exc.status)
+    return error_response(exc)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -376,19 +373,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     path = request.url.path
     if path == "/api" or path.startswith("/api/"):
-        error: DevSMTPError | None = None
-        if exc.status_code == 404:
-            error = NotFound(path)
-        elif exc.status_code == 405:
+        if exc.status_code == 405:
             allowed = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
-            error = MethodNotAllowed(path, request.method, allowed)
             headers = {"Allow": allowed} if allowed else exc.headers
-            return JSON(error.to_dict(), status_code=error.status, headers=headers)
-        if error is not None:
-            return JSON(error.to_dict(), status_code=error.status, headers=exc.headers)
-        return JSON({"error": "http_error", "status": exc.status_code, "message": exc.detail,
-                     "messages": dict.fromkeys(LANGUAGES, exc.detail)},
-                    status_code=exc.status_code, headers=exc.headers)
+            return error_response(MethodNotAllowed(path, request.method, allowed), headers)
+        error = (NotFound(path) if exc.status_code == 404
+                 else HTTPError(exc.status_code, exc.detail))
+        return error_response(error, exc.headers)
     if exc.status_code in {204, 304}:
         return Response(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)

@@ -1,4 +1,4 @@
-"""What the ``devsmtp`` client commands share: the API client, its options, errors."""
+"""The ``devsmtp`` client commands' side of the API: the client, its options, errors."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from typing import Any, NoReturn
 import click
 import httpx
 
-from .errors import DevSMTPError, ServerUnreachable
-from .settings import PORTS_FILE
+from ..errors import DevSMTPError, ServerUnreachable
+from ..settings import PORTS_FILE
+
+__all__ = [
+    "DEFAULT_DATA", "Api", "api_for", "api_options", "echo_json", "error_text", "fail", "lang",
+]
 
 DEFAULT_DATA = ".devsmtp"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import smtplib
 
-from .errors import BadRequest, ReleaseFailed, ReleaseRefused
-from .records import domain_of, fold
+from ..envelope import domain_of, fold
+from ..errors import BadRequest, ReleaseFailed, ReleaseRefused
 
 __all__ = ["address_problem", "allowed", "host_problem", "port_problem", "relay"]
 

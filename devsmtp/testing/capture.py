@@ -1,11 +1,10 @@
-"""Read and assert on mail captured by devsmtp, from tests.
+"""One test's inbox on a devsmtp server: wait for mail, expect mail, assert none.
 
 :class:`Capture` is what the ``smtp_capture`` fixture hands a test: one private
 recipient domain on a (possibly shared) devsmtp server, with
 :meth:`Capture.wait_for`, :meth:`Capture.expect` and
 :meth:`Capture.assert_nothing_sent`. Waiting uses the server's push API
-(``GET /api/wait``), never a sleep loop. :class:`CapturedMail` parses one
-message and carries the assertions; every failure lists what did arrive.
+(``GET /api/wait``), never a sleep loop; every failure lists what did arrive.
 """
 
 from __future__ import annotations
@@ -17,162 +16,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self, overload
+from typing import Any, overload
 
-import httpx
+from .client import DevSMTPClient, seq_of
+from .errors import MailAssertionError
+from .mail import CapturedMail
 
-from ._testing_html import Link, Section
-from ._testing_mail import (
-    CapturedMail,
-    Envelope,
-    InvitationToken,
-    MailAssertionError,
-    decode_token,
-)
-from .errors import DevSMTPError, ServerUnreachable
-
-__all__ = [
-    "Capture",
-    "CapturedMail",
-    "DevSMTPClient",
-    "Envelope",
-    "InvitationToken",
-    "Link",
-    "MailAssertionError",
-    "Section",
-    "decode_token",
-    "write_eml",
-]
-
-
-# --------------------------------------------------------------------------- client
-
-
-def _seq(summary: Mapping[str, Any]) -> int:
-    """The message's place in the server's monotonic sequence (its id)."""
-    return int(summary.get("seq", summary.get("id", 0)))
-
-
-class DevSMTPClient:
-    """A small synchronous client for devsmtp's JSON API (``/api/...``)."""
-
-    def __init__(self, api_url: str, *, timeout: float = 10.0) -> None:
-        self.api_url = api_url.rstrip("/")
-        base = self.api_url if self.api_url.endswith("/api") else self.api_url + "/api"
-        self._http = httpx.Client(base_url=base, timeout=timeout, trust_env=False)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        try:
-            return self._http.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise ServerUnreachable(f"{self.api_url}: {exc}") from exc
-
-    def _json(self, response: httpx.Response) -> Any:
-        if response.is_error:
-            raise DevSMTPError(
-                f"{response.request.method} {response.request.url} answered "
-                f"{response.status_code}: {response.text[:300]}"
-            )
-        return response.json()
-
-    def summaries(self, *, limit: int = 500, **filters: Any) -> list[dict[str, Any]]:
-        """Summaries, newest first; filters: to, from_, subject, q, after."""
-        params = {k.rstrip("_"): v for k, v in filters.items() if v is not None}
-        out: list[dict[str, Any]] = []
-        cursor: Any = None
-        while len(out) < limit:
-            page_params = dict(params, limit=min(limit - len(out), 200))
-            if cursor is not None:
-                page_params["before"] = cursor
-            body = self._json(self._request("GET", "/messages", params=page_params))
-            out.extend(body.get("messages", []))
-            cursor = body.get("next")
-            if not cursor or not body.get("messages"):
-                break
-        return out
-
-    def _json_ok(self, response: httpx.Response) -> None:
-        if response.is_error:
-            self._json(response)
-
-    def detail(self, message_id: int | str) -> dict[str, Any]:
-        """``GET /api/messages/{id}``: summary, headers, text, HTML, links, envelope."""
-        result: dict[str, Any] = self._json(self._request("GET", f"/messages/{message_id}"))
-        return result
-
-    def raw(self, message_id: int | str) -> bytes:
-        """The exact bytes the server received in DATA."""
-        response = self._request("GET", f"/messages/{message_id}/raw")
-        self._json_ok(response)
-        return response.content
-
-    def fetch(self, summary: Mapping[str, Any]) -> CapturedMail:
-        """Download the exact bytes behind a summary."""
-        message_id = str(summary["id"])
-        env = summary.get("envelope") or {}
-        mail_from = env.get("mail_from", summary.get("mail_from", summary.get("from", "")))
-        rcpts = env.get("rcpt_to", summary.get("to", []))
-        return CapturedMail(self.raw(message_id), id=message_id, seq=_seq(summary),
-                            envelope=Envelope(str(mail_from or ""), tuple(rcpts or ())))
-
-    def last_seq(self) -> int:
-        """The sequence number of the newest stored message (0 when empty)."""
-        body = self._json(self._request("GET", "/messages", params={"limit": 1}))
-        messages = body.get("messages") or [{}]
-        return int(body.get("latest") or _seq(messages[0]))
-
-    def wait(self, *, to: str | None = None, subject: str | None = None,
-             after: int | None = None, count: int = 1, timeout: float = 5.0
-             ) -> tuple[list[dict[str, Any]], bool]:
-        """Hold until ``count`` matching messages are stored (the server pushes).
-
-        Returns the matching summaries (already stored ones count) and whether
-        there were enough; on the server's 408 the list holds what did match.
-        """
-        params = {"to": to, "subject": subject, "after": after, "count": count,
-                  "timeout": timeout}
-        response = self._request(
-            "GET", "/wait", params={k: v for k, v in params.items() if v is not None},
-            timeout=timeout + 10,
-        )
-        complete = response.status_code != 408
-        body = self._json(response) if complete else response.json()
-        messages = body.get("messages", [])
-        return [dict(item) for item in messages], complete and bool(messages)
-
-    def delete(self, *, to: str | None = None) -> None:
-        """Delete every message, or one inbox's (``to`` an address or ``@domain``)."""
-        self._json_ok(self._request("DELETE", "/messages", params={"to": to} if to else None))
-
-    def add_faults(self, rules: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Install fault rules (``PUT /api/faults``); returns them with their ids."""
-        body = self._json(self._request("PUT", "/faults", json={"rules": list(rules)}))
-        stored = body.get("rules", body) if isinstance(body, Mapping) else body
-        return list(stored)
-
-    def faults(self) -> list[dict[str, Any]]:
-        """The installed fault rules, with how often each has fired."""
-        body = self._json(self._request("GET", "/faults"))
-        return list(body.get("rules", []) if isinstance(body, Mapping) else body)
-
-    def clear_faults(self, ids: Sequence[str] | None = None) -> None:
-        """Remove the rules ``ids``, or every rule when ``ids`` is None."""
-        if ids is None:
-            self._json_ok(self._request("DELETE", "/faults"))
-        for rule_id in ids or ():
-            self._json_ok(self._request("DELETE", f"/faults/{rule_id}"))
-
-
-# --------------------------------------------------------------------------- capture
+__all__ = ["Capture", "write_eml"]
 
 
 @dataclass
@@ -219,17 +69,17 @@ class Capture:
 
     def _fresh(self, summaries: Sequence[Mapping[str, Any]], to: str | None,
                subject: str | None) -> list[Mapping[str, Any]]:
-        return sorted((s for s in summaries if _seq(s) not in self.seen and _seq(s) > self.start
-                       and self._mine(s, to, subject)), key=_seq)
+        return sorted((s for s in summaries if seq_of(s) not in self.seen and seq_of(s) > self.start
+                       and self._mine(s, to, subject)), key=seq_of)
 
     def _take(self, summaries: Sequence[Mapping[str, Any]]) -> list[CapturedMail]:
-        self.seen.update((_seq(s), s) for s in summaries)
+        self.seen.update((seq_of(s), s) for s in summaries)
         return [self.client.fetch(s) for s in summaries]
 
     def messages(self, *, to: str | None = None, subject: str | None = None) -> list[CapturedMail]:
         """Every mail of this test (oldest first) matching ``to``/``subject``; takes none."""
         summaries = self.client.summaries(to=self._to(to), subject=subject, after=self.start)
-        return [self.client.fetch(s) for s in sorted(summaries, key=_seq)
+        return [self.client.fetch(s) for s in sorted(summaries, key=seq_of)
                 if self._mine(s, to, subject)]
 
     @overload
@@ -255,10 +105,11 @@ class Capture:
     def _collect(self, to: str | None, subject: str | None, count: int, timeout: float,
                  after: int) -> list[CapturedMail]:
         # Mail already handed out still matches on the server: ask for that many more.
-        taken = sum(1 for s in self.seen.values() if _seq(s) > after and self._mine(s, to, subject))
+        taken = sum(1 for s in self.seen.values()
+                    if seq_of(s) > after and self._mine(s, to, subject))
         summaries, _ = self.client.wait(to=self._to(to), subject=subject, after=after,
                                         count=count + taken, timeout=timeout)
-        fresh = [s for s in self._fresh(summaries, to, subject) if _seq(s) > after][:count]
+        fresh = [s for s in self._fresh(summaries, to, subject) if seq_of(s) > after][:count]
         if len(fresh) < count:
             raise MailAssertionError(self.report(
                 f"expected {count} new mail(s) to {self._to(to)}"
@@ -276,7 +127,7 @@ class Capture:
         got.extend(self._collect(to, subject, count, timeout, entry))
         # Anything else that matched and arrived since the block began.
         rest = self.client.summaries(to=self._to(to), subject=subject, after=entry)
-        got.extend(self._take([s for s in self._fresh(rest, to, subject) if _seq(s) > entry]))
+        got.extend(self._take([s for s in self._fresh(rest, to, subject) if seq_of(s) > entry]))
         got.sort(key=lambda mail: mail.seq or 0)
 
     def assert_nothing_sent(self, within: float = 1.0, to: str | None = None) -> None:
@@ -300,11 +151,11 @@ class Capture:
         own = self.client.summaries(to=self._to(None), after=self.start, limit=50)
         others = [s for s in self.client.summaries(after=self.start, limit=60)
                   if not self._mine(s, None, None)][:10]
-        summaries = sorted(own + others, key=_seq)
+        summaries = sorted(own + others, key=seq_of)
         lines = [headline, f"captured since the test started ({len(summaries)} shown):"]
         for s in summaries:
             notes = ("" if self._mine(s, None, None) else "  [not this test's domain]") + (
-                "  [handed out]" if _seq(s) in self.seen else "")
+                "  [handed out]" if seq_of(s) in self.seen else "")
             lines.append(f"  - from {s.get('from')} to {', '.join(s.get('to', []))}: "
                          f"{s.get('subject')!r}{notes}")
         if not summaries:

@@ -1,56 +1,28 @@
-"""Parsed views of one captured message and the assertions on it.
+"""One captured message for a test: the mail model plus assertions.
 
-Used through :mod:`devsmtp.testing`; works on raw bytes alone, so it can be
-unit-tested and used without a server (``CapturedMail(raw_bytes)``).
+:class:`CapturedMail` is a :class:`~devsmtp.mail.ParsedMail` (the same parse
+the API and the inbox use) with the SMTP envelope, the modern
+:class:`~email.message.EmailMessage` for tests that edit a copy, and the
+``assert_*`` methods. Works on raw bytes alone (``CapturedMail(raw_bytes)``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses
+from functools import cached_property
 from typing import Any, Protocol, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from ._testing_html import (
-    Link,
-    Section,
-    expiry_instants,
-    html_sections,
-    leaks,
-    load_catalogs,
-    text_links,
-)
+from ..envelope import Envelope
+from ..mail import InvitationToken, ParsedMail, Section, expiry_instants
+from .catalogs import leaks, load_catalogs
+from .errors import MailAssertionError, decode_token
 
-
-class MailAssertionError(AssertionError):
-    """A mail expectation failed; the message lists the mail that did arrive."""
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """SMTP envelope: ``MAIL FROM`` and every ``RCPT TO`` (so Bcc is visible)."""
-
-    mail_from: str
-    rcpt_to: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class InvitationToken:
-    """What an invitation token says without its key: who, when signed, until when.
-
-    The signature is *not* checked here (the test has no business holding the
-    service's keys); use the service's ``verify`` for that.
-    """
-
-    id: str
-    payload: Any
-    signed_at: datetime
-    expires_at: datetime
+__all__ = ["CapturedMail"]
 
 
 class _Response(Protocol):
@@ -70,7 +42,7 @@ class _Getter(Protocol):
 # --------------------------------------------------------------------------- mail
 
 
-class CapturedMail:
+class CapturedMail(ParsedMail):
     """One captured message: the exact bytes plus parsed views of them."""
 
     def __init__(
@@ -81,12 +53,9 @@ class CapturedMail:
         seq: int | None = None,
         envelope: Envelope | None = None,
     ) -> None:
-        self.raw = raw
+        super().__init__(raw)
         self.id = id
         self.seq = seq
-        msg = message_from_bytes(raw, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.message: EmailMessage = msg
         self._envelope = envelope
 
     @classmethod
@@ -100,21 +69,24 @@ class CapturedMail:
         envelope = Envelope(message.sender, tuple(message.recipients))
         return cls(message.data, id=message.message_id, envelope=envelope)
 
-    # -- headers and envelope
-    @property
-    def subject(self) -> str:
-        """The decoded subject (RFC 2047 words joined), ``""`` when absent."""
-        value = self.message.get("Subject")
-        return "" if value is None else str(value)
+    @cached_property
+    def message(self) -> EmailMessage:
+        """The bytes as a modern :class:`EmailMessage` (``policy.default``), parsed on
+        first use: for tests that edit a copy and rebuild it with :meth:`from_message`."""
+        msg = message_from_bytes(self.raw, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        return msg
 
+    # -- envelope
     @property
     def envelope(self) -> Envelope:
         """The SMTP envelope; from the headers when the server did not record one."""
         if self._envelope is not None:
             return self._envelope
-        rcpts = [a for _, a in getaddresses(self.message.get_all("To", []) +
-                                            self.message.get_all("Cc", [])) if a]
-        return Envelope(self._from_header(), tuple(rcpts))
+        rcpts = [a for _, a in getaddresses(self.header_values("To") + self.header_values("Cc"))
+                 if a]
+        pairs = getaddresses(self.header_values("From"))
+        return Envelope(pairs[0][1] if pairs else "", tuple(rcpts))
 
     @property
     def sender(self) -> str:
@@ -126,82 +98,35 @@ class CapturedMail:
         """Envelope recipients (``RCPT TO``)."""
         return list(self.envelope.rcpt_to)
 
-    @property
-    def headers(self) -> list[tuple[str, str]]:
-        """Every header as ``(name, decoded value)``, in order."""
-        return [(k, str(v)) for k, v in self.message.items()]
-
-    def header(self, name: str) -> str | None:
-        value = self.message.get(name)
-        return None if value is None else str(value)
-
-    def _from_header(self) -> str:
-        pairs = getaddresses(self.message.get_all("From", []))
-        return pairs[0][1] if pairs else ""
-
-    # -- bodies
-    def _body(self, subtype: str) -> str | None:
-        part = self.message.get_body(preferencelist=(subtype,))
-        if part is None:
-            return None
-        content = part.get_content()
-        return content if isinstance(content, str) else None
-
-    @property
-    def text(self) -> str | None:
-        return self._body("plain")
-
-    @property
-    def html(self) -> str | None:
-        return self._body("html")
-
-    @property
-    def sections(self) -> list[Section]:
-        """The HTML's language sections (elements with ``lang``), in document order."""
-        return html_sections(self.html or "")
-
-    @property
-    def languages(self) -> list[str]:
-        return [s.lang for s in self.sections]
-
     def section(self, lang: str) -> Section:
         """The section written in ``lang``, e.g. ``mail.section("sv").text``."""
-        for section in self.sections:
-            if section.lang == lang:
-                return section
-        raise MailAssertionError(
-            f"no lang={lang!r} section in the HTML part of {self.describe()}; "
-            f"sections found: {self.languages or 'none'}"
-        )
-
-    @property
-    def links(self) -> list[Link]:
-        """Links of the HTML part (with anchor text and section), then of the text part."""
-        html_links = [link for s in self.sections for link in s.links]
-        if not html_links and self.html:  # no lang sections: the whole document
-            html_links = [link for s in html_sections(self.html, whole=True) for link in s.links]
-        return html_links + text_links(self.text or "")
+        found = self.find_section(lang)
+        if found is None:
+            raise MailAssertionError(
+                f"no lang={lang!r} section in the HTML part of {self.describe()}; "
+                f"sections found: {self.languages or 'none'}"
+            )
+        return found
 
     # -- invitations
+    def _invitation_found(self) -> tuple[str, str]:
+        found = self.find_invitation()
+        if found is None:
+            raise MailAssertionError(
+                f"no link with a token in {self.describe()}; links: "
+                f"{[link.url for link in self.links] or 'none'}"
+            )
+        return found
+
     @property
     def invitation_link(self) -> str:
-        """The registration link (``.../register?token=...``)."""
-        for link in self.links:
-            if "token=" in link.url and "/register" in link.url:
-                return link.url
-        for link in self.links:
-            if "token=" in link.url:
-                return link.url
-        raise MailAssertionError(
-            f"no link with a token in {self.describe()}; links: "
-            f"{[link.url for link in self.links] or 'none'}"
-        )
+        """The registration link (``.../register?token=...``), else any link with a token."""
+        return self._invitation_found()[0]
 
     @property
     def token(self) -> str:
         """The ``token`` query parameter of :attr:`invitation_link`."""
-        values = parse_qs(urlsplit(self.invitation_link).query).get("token", [""])
-        return values[0]
+        return self._invitation_found()[1]
 
     @property
     def invitation(self) -> InvitationToken:
@@ -268,7 +193,7 @@ class CapturedMail:
         if any(len(line) > 998 for line in head.splitlines()):
             problems.append("a header line is longer than 998 octets")
         for name in ("Message-ID", "Date"):
-            if self.message.get(name) is None:
+            if self.header(name) is None:
                 problems.append(f"no {name} header")
         auto = self.header("Auto-Submitted")
         if not auto or auto.strip().lower() == "no":
@@ -304,30 +229,3 @@ class CapturedMail:
 
     def __repr__(self) -> str:
         return f"<CapturedMail {self.id or ''} {self.describe()}>"
-
-
-def decode_token(token: str, validity_days: float = 7) -> InvitationToken:
-    """Read an itsdangerous timed token's payload and timestamp without its key."""
-    import json
-    import zlib
-    from datetime import UTC, timedelta
-
-    from itsdangerous.encoding import base64_decode, bytes_to_int
-    from itsdangerous.exc import BadData
-
-    compressed = token.startswith(".")
-    try:
-        payload_b64, ts_b64, _sig = token.lstrip(".").rsplit(".", 2)
-        data = base64_decode(payload_b64)
-        payload = json.loads(zlib.decompress(data) if compressed else data)
-        signed = datetime.fromtimestamp(bytes_to_int(base64_decode(ts_b64)), UTC)
-    except (ValueError, zlib.error, BadData, OverflowError, OSError) as exc:
-        raise MailAssertionError(f"token {token[:40]!r}... is not an itsdangerous token: {exc}"
-                                 ) from exc
-    if isinstance(payload, Mapping):
-        ident = next((payload[k] for k in ("id", "invitation_id", "i") if k in payload), "")
-    elif isinstance(payload, Sequence) and not isinstance(payload, str) and payload:
-        ident = payload[0]
-    else:
-        ident = payload
-    return InvitationToken(str(ident), payload, signed, signed + timedelta(days=validity_days))

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .parse import Summary
-from .records import Envelope, Query, StoredMessage, domain_of, fold, search_text, sender_text
+from ..envelope import Envelope, domain_of, fold
+from ..mail.summary import Summary
+from .records import Query, StoredMessage, search_text, sender_text
 
 __all__ = [
     "SCHEMA", "connect", "delete_ids", "insert_message", "prune_ids", "row_to_message", "where",

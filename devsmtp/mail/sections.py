@@ -1,33 +1,28 @@
-"""Language sections, links and expiry dates out of a mail's HTML and text.
+"""Language sections and the expiry dates they state, out of a mail's HTML.
 
 A section is an element carrying a ``lang`` attribute (the templates put one
 ``<div lang="..">`` per language). ``lang`` on ``<html>``/``<body>`` only counts
-when no inner element has one (a single-language mail).
+when no inner element has one (a single-language mail). A real HTML parser
+(not the arrival scan's regular expressions): the section's visible text must
+be exact. Each section's links are the message's links with its language
+(:class:`~devsmtp.mail.ParsedMail` fills them in).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+
+from .links import Link
+
+__all__ = ["Section", "expiry_instants", "html_sections"]
 
 _VOID = frozenset(
     ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
      "source", "track", "wbr")
 )
 _SKIP = frozenset(("style", "script", "head", "title"))
-_URL = re.compile(r"https?://[^\s<>\"')\]]+")
-
-
-@dataclass(frozen=True)
-class Link:
-    """One link: URL, anchor text, part (``html``/``text``) and section language."""
-
-    url: str
-    text: str = ""
-    part: str = "html"
-    lang: str | None = None
 
 
 @dataclass
@@ -48,7 +43,6 @@ class _Sections(HTMLParser):
         self.sections: list[Section] = []
         self.outer: list[Section] = []  # from <html lang>/<body lang>
         self.skipping = 0
-        self.anchor: tuple[str, list[str]] | None = None
         self.chunks: dict[int, list[str]] = {}
 
     def current(self) -> Section | None:
@@ -71,8 +65,6 @@ class _Sections(HTMLParser):
             section = Section(lang or "")
             (self.outer if tag in ("html", "body") and not self.whole else self.sections
              ).append(section)
-        if tag == "a" and a.get("href"):
-            self.anchor = (a["href"], [])
         if tag == "time" and a.get("datetime") and (cur := section or self.current()):
             cur.times.append(a["datetime"])
         if tag not in _VOID:
@@ -83,15 +75,6 @@ class _Sections(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and self.skipping:
             self.skipping -= 1
-        if tag == "a" and self.anchor:
-            href, words = self.anchor
-            self.anchor = None
-            cur = self.current()
-            lang = cur.lang if cur else None
-            target = cur if cur is not None else None
-            link = Link(href, " ".join("".join(words).split()), "html", lang)
-            if target is not None:
-                target.links.append(link)
         # Pop to the matching open tag; tolerate unclosed <p>, <td>, <li>.
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
@@ -103,8 +86,6 @@ class _Sections(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.skipping:
             return
-        if self.anchor:
-            self.anchor[1].append(data)
         cur = self.current()
         if cur is not None:
             self.chunks.setdefault(id(cur), []).append(data)
@@ -127,10 +108,6 @@ def html_sections(html: str, *, whole: bool = False) -> list[Section]:
     parser.feed(html)
     parser.close()
     return parser.result()
-
-
-def text_links(text: str) -> list[Link]:
-    return [Link(m.group(0).rstrip(".,;:"), "", "text", None) for m in _URL.finditer(text)]
 
 
 _MONTHS = {
@@ -181,60 +158,3 @@ def expiry_instants(section: Section) -> list[str]:
         hhmm = f" {int(clock.group(1)):02d}:{clock.group(2)}" if clock else ""
         found.append(f"{year:04d}-{month:02d}-{day:02d}{hhmm}")
     return found
-
-
-_PLACEHOLDER = re.compile(r"%\([^)]*\)[sd]|%[sd]|\{[a-z_]+\}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def _fragments(text: str) -> list[str]:
-    """Sentences of ``text`` between placeholders, whitespace collapsed."""
-    return [" ".join(sentence.split())
-            for piece in _PLACEHOLDER.split(text) for sentence in _SENTENCE_END.split(piece)]
-
-
-def leaks(sections: Sequence[Section], catalogs: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """Texts of another language found in a section, as readable problem lines.
-
-    A catalog message whose msgid (or another language's msgstr) differs from
-    the section language's own msgstr must not appear in that section, not even
-    one sentence of it. Placeholders and sentence ends split the texts;
-    fragments under 16 characters are ignored.
-    """
-    problems = []
-    for section in sections:
-        own = catalogs.get(section.lang)
-        if own is None:
-            continue
-        body = " ".join(section.text.split())
-        for msgid, msgstr in own.items():
-            foreign = {msgid: "msgid"}
-            for lang, catalog in catalogs.items():
-                if lang != section.lang and catalog.get(msgid):
-                    foreign.setdefault(catalog[msgid], lang)
-            for text, origin in foreign.items():
-                if not text or text == msgstr:
-                    continue
-                for fragment in _fragments(text):
-                    if len(fragment) >= 16 and fragment not in msgstr and fragment in body:
-                        problems.append(f"[{section.lang}] contains {origin} text {fragment!r}")
-    return problems
-
-
-def load_catalogs() -> dict[str, dict[str, str]]:
-    """The toolkit's own catalogs (lang -> {msgid: msgstr}); empty when unavailable."""
-    try:
-        from babel.messages.pofile import read_po
-
-        from invitations.resources import locales_dir
-    except ImportError:
-        return {}
-    catalogs: dict[str, dict[str, str]] = {}
-    for po in sorted(locales_dir().glob("*/LC_MESSAGES/messages.po")):
-        with po.open("rb") as fh:
-            catalog = read_po(fh)
-        entries = catalogs.setdefault(po.parent.parent.name, {})
-        for message in catalog:
-            if message.id and isinstance(message.id, str) and isinstance(message.string, str):
-                entries[message.id] = message.string
-    return catalogs

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
-from .errors import FaultNotFound, FaultRuleInvalid
-from .records import domain_of, fold
+from ..envelope import domain_of, fold
+from ..errors import FaultNotFound, FaultRuleInvalid
 
 __all__ = ["CODES", "STAGES", "FaultRule", "Faults"]
 

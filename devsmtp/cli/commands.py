@@ -12,11 +12,11 @@ from typing import Any
 
 import click
 
-from . import __version__
-from ._cli_api import DEFAULT_DATA, api_for, api_options, echo_json, fail
-from .errors import DevSMTPError
-from .faults import CODES, STAGES
-from .settings import PORTS_FILE
+from .. import __version__
+from ..errors import DevSMTPError
+from ..settings import PORTS_FILE
+from ..smtp.faults import CODES, STAGES
+from .client import DEFAULT_DATA, api_for, api_options, echo_json, fail
 
 _data_option = click.option(
     "--data",
@@ -29,7 +29,7 @@ _data_option = click.option(
 )
 
 
-def _host_port(value: str, option: str) -> tuple[str, int]:
+def host_port(value: str, option: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) with the port checked to be 0-65535."""
     host, sep, port = value.strip().rpartition(":")
     examples = {"--smtp": "127.0.0.1:1025", "--http": "127.0.0.1:8025"}
@@ -97,11 +97,11 @@ def serve(
     as_json: bool,
 ) -> None:
     """Run the SMTP server and the HTTP API/inbox until Ctrl-C or SIGTERM."""
-    from .server import DevSMTP  # heavy (uvicorn, the web inbox): only here
+    from ..server import DevSMTP  # heavy (uvicorn, the web inbox): only here
 
-    smtp_host, smtp_port = _host_port(smtp, "--smtp")
-    http_host, http_port = _host_port(http, "--http")
-    relay_host, relay_port = _host_port(relay, "--relay") if relay else (None, 25)
+    smtp_host, smtp_port = host_port(smtp, "--smtp")
+    http_host, http_port = host_port(http, "--http")
+    relay_host, relay_port = host_port(relay, "--relay") if relay else (None, 25)
     web = {k: v for k, v in (("secret_keys", secret_keys), ("invitations_db", invitations_db)) if v}
     server = DevSMTP(
         data_dir,
@@ -150,7 +150,7 @@ def serve(
     server.stop()
 
 
-# -- API clients (shared parts in devsmtp._cli_api) -----------------------------
+# -- API clients (shared parts in devsmtp.cli.client) -----------------------------
 
 
 def _table(messages: list[dict[str, Any]]) -> None:
@@ -358,7 +358,7 @@ def release(
     """Relay a captured message unchanged to a real SMTP server."""
     body: dict[str, Any] = {"to": list(recipients)}
     if relay:
-        body["host"], body["port"] = _host_port(relay, "--relay")
+        body["host"], body["port"] = host_port(relay, "--relay")
     if sender:
         body["from"] = sender
     data = api_for(ctx).call("POST", f"/messages/{message_id}/release", json=body)

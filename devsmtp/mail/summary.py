@@ -2,8 +2,8 @@
 
 Parsing never raises: a message the ``email`` package cannot make sense of is
 summarised as far as possible and marked ``malformed`` with the reason; the raw
-bytes are always stored regardless. ``compat32`` is used because it is several
-times faster than the modern policy and the summary decodes headers itself.
+bytes are always stored regardless. The tree comes from :mod:`devsmtp.mail.mime`
+(``compat32``), the HTML scan from :mod:`devsmtp.mail.markup`.
 """
 
 from __future__ import annotations
@@ -11,39 +11,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.header import decode_header, make_header
 from email.message import Message
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
-from functools import lru_cache
-from html import unescape
 from typing import TypeVar
+
+from .links import Link, text_links
+from .markup import scan_html
+from .mime import (
+    SURROGATE,
+    body_text,
+    decode_header_value,
+    leaf_parts,
+    parse_bytes,
+    part_payload,
+    raw_headers,
+)
 
 _T = TypeVar("_T")
 
-__all__ = [
-    "Attachment",
-    "Link",
-    "Part",
-    "Summary",
-    "body_text",
-    "decode_header_value",
-    "leaf_parts",
-    "parse_bytes",
-    "raw_headers",
-    "summarize",
-]
+__all__ = ["Attachment", "Part", "Summary", "summarize"]
 
 #: How much body text goes into the search index per message.
 SEARCH_TEXT_LIMIT = 64 * 1024
-_URL = re.compile(r"""https?://[^\s<>"'\])]+""")
-_FOLD = re.compile(r"\r?\n[ \t]+")
-_SPACE = re.compile(r"\s+")
-_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
-_BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 _HARD_ADDRESS = re.compile(r'["()\\;:]')
-_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +42,6 @@ class Attachment:
     type: str
     size: int
     part: int
-
-
-@dataclass(frozen=True, slots=True)
-class Link:
-    url: str
-    text: str
-    #: ``"html"`` or ``"text"``: the body part the link was found in.
-    part: str
-    #: The nearest ancestor's ``lang`` (HTML) or the part's Content-Language.
-    lang: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,90 +112,6 @@ def _rows(cls: Callable[..., _T], value: object) -> list[_T]:
     return [cls(*v) if isinstance(v, list) else cls(**v) for v in rows]
 
 
-def _unescape(value: str) -> str:
-    # compat32 keeps raw 8-bit header bytes as surrogates; SMTPUTF8 mail is UTF-8.
-    if _SURROGATE.search(value):
-        return value.encode("ascii", "surrogateescape").decode("utf-8", "replace")
-    return value
-
-
-def _decode_words(text: str) -> str:
-    try:
-        return str(make_header(decode_header(text)))
-    except (LookupError, UnicodeError, ValueError, AssertionError):
-        return text
-
-
-def decode_header_value(value: object) -> str:
-    """Decode RFC 2047 words and raw UTF-8 in a header value; unfold it."""
-    text = _FOLD.sub(" ", _unescape(str(value)))
-    if "=?" not in text:
-        return text
-    if text.isascii():
-        return _decode_words(text)
-    # Raw UTF-8 mixed with encoded words: decode each word on its own.
-    text = _BETWEEN_WORDS.sub(r"\1\2", text)
-    return _ENCODED_WORD.sub(lambda m: _decode_words(m.group(0)), text)
-
-
-#: A header line the feed parser takes as is (no ``From `` line, no empty name).
-_PLAIN_HEADER = re.compile(rb"(?!From )[\041-\071\073-\176]+:|[\t ]")
-#: Characters ``str.splitlines`` (which the feed parser uses) also breaks lines at.
-_ODD_BREAK = re.compile(rb"[\r\n\x0b\x0c\x1c-\x1e]")
-
-
-def parse_bytes(raw: bytes) -> Message:
-    """The ``compat32`` message tree of ``raw``.
-
-    A single-part message with plain CRLF headers gets the same tree without
-    the feed parser (about a third of its cost): the headers are split here
-    exactly as ``compat32`` would, and the body, which the parser would join
-    back unchanged, becomes the payload. Anything unusual takes the full parse.
-    """
-    end = raw.find(b"\r\n\r\n")
-    lines = raw[:end].split(b"\r\n") if end > 0 else ()
-    if lines and lines[0][:1] not in (b" ", b"\t") and all(
-        _PLAIN_HEADER.match(line) and not _ODD_BREAK.search(line) for line in lines
-    ):
-        msg = Message()
-        fields: list[list[str]] = []
-        for line in raw[:end].decode("ascii", "surrogateescape").split("\r\n"):
-            if line[0] in " \t":
-                fields[-1].append(line)
-            else:
-                fields.append([line])
-        for field_lines in fields:
-            name, value = field_lines[0].split(":", 1)
-            # compat32's header_source_parse: strip the first line's leading
-            # blanks, keep the folds, drop the final line end.
-            value = "\r\n".join([value.lstrip(" \t"), *field_lines[1:]]).rstrip("\r\n")
-            msg.set_raw(name, value)
-        if msg.get_content_maintype() not in ("multipart", "message"):
-            msg.set_payload(raw[end + 4 :].decode("ascii", "surrogateescape"))
-            return msg
-    return message_from_bytes(raw, policy=compat32)
-
-
-def leaf_parts(msg: Message) -> list[Message]:
-    """Every non-multipart part in walk order; ``/parts/{n}`` indexes this list."""
-    return [p for p in msg.walk() if not p.is_multipart()]
-
-
-def _payload(part: Message) -> bytes:
-    data = part.get_payload(decode=True)
-    return data if isinstance(data, bytes) else b""
-
-
-def body_text(part: Message, charset: str | None = None, data: bytes | None = None) -> str:
-    """A text part's payload decoded with its charset (UTF-8 when unknown)."""
-    data = _payload(part) if data is None else data
-    charset = charset or part.get_content_charset() or "utf-8"
-    try:
-        return data.decode(charset, "replace")
-    except LookupError:
-        return data.decode("utf-8", "replace")
-
-
 def _part_meta(part: Message, ctype: str) -> tuple[str | None, str | None, str | None]:
     """``(filename, disposition, charset)``, reading each parameter list once."""
     disposition_header = part.get("Content-Disposition")
@@ -232,84 +128,6 @@ def _part_meta(part: Message, ctype: str) -> tuple[str | None, str | None, str |
 
 def _content_languages(value: object) -> list[str]:
     return [v.strip() for v in str(value or "").split(",") if v.strip()]
-
-
-_SKIP = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_ANY_TAG = re.compile(r"<[^>]*>")
-_LANG_TAG = re.compile(
-    r"""<([a-zA-Z][a-zA-Z0-9-]*)\s[^>]*?\blang\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)[^>]*>""",
-    re.IGNORECASE,
-)
-_ANCHOR = re.compile(
-    r"""<a\s([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>(.*?)</a\s*>""", re.IGNORECASE | re.DOTALL
-)
-_HREF = re.compile(r"""\bhref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
-
-
-@lru_cache(maxsize=64)
-def _open_close(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"<(/?){re.escape(tag)}(?=[\s>/])", re.IGNORECASE)
-
-
-def _value(quoted: str) -> str:
-    return unescape(quoted.strip("\"'")).strip()
-
-
-class _HTMLScan:
-    """Links with their anchor text and nearest ``lang``; ``lang`` values; text.
-
-    Regular expressions, not :class:`html.parser.HTMLParser` (about ten times
-    faster; mail HTML only needs ``lang`` scopes and ``href``). A ``lang``
-    element's scope ends at its balanced closing tag; a link takes the
-    innermost scope around it. Exact for well-formed markup, lenient otherwise.
-    """
-
-    def __init__(self, default_lang: str | None) -> None:
-        self.default_lang = default_lang
-        self.langs: list[str] = []
-        self.links: list[Link] = []
-        self.text = ""
-
-    def feed(self, html: str) -> None:
-        html = _SKIP.sub(" ", html)
-        scopes: list[tuple[int, int, str]] = []
-        for match in _LANG_TAG.finditer(html):
-            value = _value(match.group(2))
-            if not value:
-                continue
-            self.langs.append(value)
-            if not match.group(0).endswith("/>"):
-                scopes.append((match.start(), _scope_end(html, match), value))
-        for match in _ANCHOR.finditer(html):
-            href = _HREF.search(match.group(1))
-            if href is None:
-                continue
-            where = match.start()
-            inside = [s for s in scopes if s[0] <= where < s[1]]
-            lang: str | None = max(inside)[2] if inside else self.default_lang
-            text = _SPACE.sub(" ", unescape(_ANY_TAG.sub(" ", match.group(2)))).strip()
-            self.links.append(Link(url=_value(href.group(1)), text=text, part="html", lang=lang))
-        self.text = unescape(_ANY_TAG.sub(" ", html))
-
-
-def _scope_end(html: str, opening: re.Match[str]) -> int:
-    """Where the element opened by ``opening`` closes (its balanced end tag)."""
-    depth = 0
-    for match in _open_close(opening.group(1).lower()).finditer(html, opening.end()):
-        if not match.group(1):
-            depth += 1
-        elif depth:
-            depth -= 1
-        else:
-            return match.start()
-    return len(html)
-
-
-def raw_headers(msg: Message, name: str) -> list[str]:
-    """Every ``name`` header as received (8-bit bytes as surrogates), unlike ``get``,
-    which in ``compat32`` turns raw UTF-8 into a lossy ``Header`` object."""
-    wanted = name.lower()
-    return [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
 
 
 def _addresses(msg: Message, name: str) -> list[str]:
@@ -357,7 +175,7 @@ def _scan_body(summary: Summary, msg: Message, texts: list[str]) -> None:
         _add_lang(languages, seen, part_langs)
         default_lang = part_langs[0] if len(part_langs) == 1 else None
         name, disposition, charset = _part_meta(part, ctype)
-        payload = _payload(part)
+        payload = part_payload(part)
         payload_size = len(payload)
         summary.parts.append(
             Part(index, ctype, payload_size, name=name, disposition=disposition, charset=charset)
@@ -368,19 +186,14 @@ def _scan_body(summary: Summary, msg: Message, texts: list[str]) -> None:
             )
         elif ctype == "text/html" and not summary.has_html:
             summary.has_html = True
-            scan = _HTMLScan(default_lang)
-            scan.feed(body_text(part, charset, payload))
+            scan = scan_html(body_text(part, charset, payload), default_lang)
             summary.links.extend(scan.links)
             _add_lang(languages, seen, scan.langs)
             texts.append(scan.text)
         elif ctype == "text/plain" and not summary.has_text:
             summary.has_text = True
             text = body_text(part, charset, payload)
-            if "://" in text:
-                summary.links.extend(
-                    Link(url=m.group(0).rstrip(".,;:"), text="", part="text", lang=default_lang)
-                    for m in _URL.finditer(text)
-                )
+            summary.links.extend(text_links(text, default_lang))
             texts.append(text)
     summary.languages = languages
 
@@ -398,7 +211,7 @@ def _clean(text: str | None) -> str | None:
         return text
     except UnicodeEncodeError:
         pass
-    if not _SURROGATE.search(text):
+    if not SURROGATE.search(text):
         return text
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
@@ -419,12 +232,16 @@ def _scrub(summary: Summary) -> None:
                     _clean(p.charset)) for p in s.parts]
 
 
-def summarize(raw: bytes) -> Summary:
-    """Summarise ``raw``; never raises (failures mark the summary malformed)."""
+def summarize(raw: bytes, msg: Message | None = None) -> Summary:
+    """Summarise ``raw`` (``msg``: its tree, when already parsed).
+
+    Never raises: failures mark the summary malformed.
+    """
     summary = Summary()
     texts: list[str] = []
     try:
-        msg = parse_bytes(raw)
+        if msg is None:
+            msg = parse_bytes(raw)
         summary.sender = ", ".join(_addresses(msg, "From"))
         summary.to = _addresses(msg, "To")
         summary.cc = _addresses(msg, "Cc")

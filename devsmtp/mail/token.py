@@ -1,0 +1,57 @@
+"""Peek into an invitation token without its key: who, when signed, until when.
+
+The signature is *not* checked here (whoever reads a captured mail has no
+business holding the service's keys); the inbox panel checks it separately
+when it is given the keys.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from itsdangerous.encoding import base64_decode, bytes_to_int
+from itsdangerous.exc import BadData
+
+__all__ = ["InvitationToken", "TokenUnreadable", "peek_token"]
+
+
+class TokenUnreadable(ValueError):
+    """The text is not an itsdangerous timed token."""
+
+
+@dataclass(frozen=True)
+class InvitationToken:
+    """What an invitation token says without its key: who, when signed, until when."""
+
+    id: str
+    payload: Any
+    signed_at: datetime
+    expires_at: datetime
+
+
+def peek_token(token: str, validity_days: float = 7) -> InvitationToken:
+    """Read an itsdangerous timed token's payload and timestamp without its key.
+
+    Raises :class:`TokenUnreadable` when ``token`` is not such a token.
+    """
+    compressed = token.startswith(".")
+    try:
+        payload_b64, ts_b64, _sig = token.lstrip(".").rsplit(".", 2)
+        data = base64_decode(payload_b64)
+        payload = json.loads(zlib.decompress(data) if compressed else data)
+        signed = datetime.fromtimestamp(bytes_to_int(base64_decode(ts_b64)), UTC)
+    except (ValueError, zlib.error, BadData, OverflowError, OSError) as exc:
+        raise TokenUnreadable(
+            f"token {token[:40]!r}... is not an itsdangerous token: {exc}") from exc
+    if isinstance(payload, Mapping):
+        ident = next((payload[k] for k in ("id", "invitation_id", "i") if k in payload), "")
+    elif isinstance(payload, Sequence) and not isinstance(payload, str) and payload:
+        ident = payload[0]
+    else:
+        ident = payload
+    return InvitationToken(str(ident), payload, signed, signed + timedelta(days=validity_days))
