@@ -16,11 +16,11 @@ help:
 	@echo "make bench     run the benchmarks (ratios against in-run baselines)"
 	@echo "make messages  extract strings and update the fi/sv/en catalogs"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml devsmtp/pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e ./devsmtp -e '.[test]'
 	touch $@
 
 venv: $(STAMP)

@@ -8,8 +8,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
 if TYPE_CHECKING:
     from .envelope import Envelope
     from .errors import DevSMTPError
@@ -42,6 +40,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # Written once, in invitations/__init__.py; both distributions carry it.
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("devsmtp")
+        except PackageNotFoundError:  # a source tree on sys.path, not installed
+            return "0+unknown"
     if name in _WHERE:
         return getattr(import_module(f".{_WHERE[name]}", __name__), name)
     raise AttributeError(f"module 'devsmtp' has no attribute {name!r}")
