@@ -1,8 +1,9 @@
 """Dates and times as people read them: Finnish time, to the minute, worded
 per language (``14.3.2025 klo 15.05``, ``14/03/2025 at 15:05``).
 
-Only Babel's locale data is used, never a catalog: an error message must be
-able to say that a catalog is broken.
+Babel's locale data words the date; the zone's name ("Suomen aikaa") comes
+from the ``errors`` catalog, which falls back to English when it is broken, so
+an error message can still say that a catalog is broken.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from babel import Locale
 from babel.dates import format_datetime
 
 from invitations.i18n.languages import LANGUAGES, LOCALES, TIMEZONE
+from invitations.i18n.texts import T_, translate
 
 __all__ = ["datetime_pattern", "format_time"]
 
-_FINNISH_TIME = {"fi": "Suomen aikaa", "sv": "finsk tid", "en": "Finnish time"}
+_FINNISH_TIME = T_("Finnish time")
 
 
 @cache
@@ -38,4 +40,4 @@ def format_time(value: object, lang: str = "en") -> str:
     code = lang if lang in LANGUAGES else "en"
     when = format_datetime(value.astimezone(UTC), datetime_pattern(code), tzinfo=TIMEZONE,
                            locale=Locale.parse(LOCALES[code]))
-    return f"{when}, {_FINNISH_TIME[code]}"
+    return f"{when}, {translate(_FINNISH_TIME, code)}"

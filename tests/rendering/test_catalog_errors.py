@@ -20,7 +20,7 @@ from invitations.i18n import CatalogError, read_catalog
 from invitations.i18n import runtime as i18n
 
 LANGUAGES = ("fi", "sv", "en")
-DOMAINS = ("messages", "web")
+DOMAINS = ("messages", "web", "errors")
 
 
 @pytest.fixture
