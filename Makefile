@@ -57,18 +57,7 @@ bench: venv
 	$(BIN)/python -m bench
 
 messages: venv
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -o locales/messages.pot --project invitations --version 0.1.0 invitations templates
-	for lang in fi sv en; do \
-	  $(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -l $$lang; \
-	done
-	$(BIN)/pybabel extract --no-location --sort-output -F babel-web.cfg -o locales/web.pot --project invitations --version 0.1.0 .
-	for lang in fi sv en; do \
-	  $(BIN)/pybabel update --no-fuzzy-matching -D web -i locales/web.pot -d locales -l $$lang; \
-	done
-	$(BIN)/pybabel extract --no-location --sort-output -F devsmtp/web/babel.cfg -k N_ -o devsmtp/locales/devsmtp.pot --project devsmtp --version 0.1.0 .
-	for lang in fi sv en; do \
-	  $(BIN)/pybabel update --no-fuzzy-matching -D devsmtp -i devsmtp/locales/devsmtp.pot -d devsmtp/locales -l $$lang; \
-	done
+	$(BIN)/python -m invitations.i18n.extract
 
 wheel: venv
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -15,6 +15,10 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from invitations.i18n.formatting import Text
+from invitations.i18n.languages import LANGUAGES
+from invitations.i18n.texts import T_
+
 __all__ = ["COMMON_PASSWORDS", "PasswordPolicy", "Violation", "check_password", "fold"]
 
 DOCUMENT_SPECIALS = "!@#$%+/."
@@ -39,64 +43,30 @@ COMMON_PASSWORDS: frozenset[str] = frozenset(
 
 _NAME_SEPARATORS = re.compile(r"[\s\-'’ʼ‘`´]+")
 
-_MESSAGES: Mapping[str, Mapping[str, str]] = {
-    "too_short": {
-        "fi": "Salasanassa pitää olla vähintään {min_length} merkkiä (nyt {length}).",
-        "sv": "Lösenordet måste ha minst {min_length} tecken (nu {length}).",
-        "en": "The password must have at least {min_length} characters (it has {length}).",
-    },
-    "too_long": {
-        "fi": "Salasanassa saa olla enintään {max_length} merkkiä (nyt {length}).",
-        "sv": "Lösenordet får ha högst {max_length} tecken (nu {length}).",
-        "en": "The password may have at most {max_length} characters (it has {length}).",
-    },
-    "missing_upper": {
-        "fi": "Salasanassa pitää olla vähintään yksi iso kirjain (A–Z).",
-        "sv": "Lösenordet måste innehålla minst en versal (A–Z).",
-        "en": "The password must contain at least one upper-case letter (A–Z).",
-    },
-    "missing_lower": {
-        "fi": "Salasanassa pitää olla vähintään yksi pieni kirjain (a–z).",
-        "sv": "Lösenordet måste innehålla minst en gemen (a–z).",
-        "en": "The password must contain at least one lower-case letter (a–z).",
-    },
-    "missing_digit": {
-        "fi": "Salasanassa pitää olla vähintään yksi numero (0–9).",
-        "sv": "Lösenordet måste innehålla minst en siffra (0–9).",
-        "en": "The password must contain at least one digit (0–9).",
-    },
-    "invalid_characters": {
-        "fi": "Salasanassa on merkkejä, joita ei sallita: {found}. Sallittuja ovat "
-        "kirjaimet A–Z ja a–z, numerot 0–9 sekä erikoismerkit {allowed}",
-        "sv": "Lösenordet innehåller tecken som inte är tillåtna: {found}. Tillåtna är "
-        "bokstäverna A–Z och a–z, siffrorna 0–9 och specialtecknen {allowed}",
-        "en": "The password contains characters that are not allowed: {found}. Allowed are "
-        "the letters A–Z and a–z, the digits 0–9 and the special characters {allowed}",
-    },
-    "control_characters": {
-        "fi": "Salasanassa ei saa olla ohjausmerkkejä (esim. sarkain tai rivinvaihto).",
-        "sv": "Lösenordet får inte innehålla styrtecken (t.ex. tabb eller radbrytning).",
-        "en": "The password must not contain control characters (such as tab or line break).",
-    },
-    "contains_name": {
-        "fi": "Salasana ei saa sisältää kolmea peräkkäistä kirjainta nimestäsi "
-        "(löytyi: {found}).",
-        "sv": "Lösenordet får inte innehålla tre bokstäver i följd ur ditt namn "
-        "(hittades: {found}).",
-        "en": "The password must not contain three consecutive letters of your name "
-        "(found: {found}).",
-    },
-    "contains_name_part": {
-        "fi": "Salasana ei saa sisältää nimeäsi (löytyi: {found}).",
-        "sv": "Lösenordet får inte innehålla ditt namn (hittades: {found}).",
-        "en": "The password must not contain your name (found: {found}).",
-    },
-    "common_password": {
-        "fi": "Salasana on liian yleinen ja helposti arvattava. Valitse pidempi, oma lause.",
-        "sv": "Lösenordet är för vanligt och lätt att gissa. Välj en längre egen fras.",
-        "en": "The password is too common and easy to guess. Choose a longer phrase of "
-        "your own.",
-    },
+#: Each rule's message: a msgid of the ``errors`` catalog (see :mod:`invitations.i18n.texts`).
+_MESSAGES: Mapping[str, str] = {
+    "too_short": T_(
+        "The password must have at least %(min_length)s characters (it has %(length)s)."
+    ),
+    "too_long": T_("The password may have at most %(max_length)s characters (it has %(length)s)."),
+    "missing_upper": T_("The password must contain at least one upper-case letter (A–Z)."),
+    "missing_lower": T_("The password must contain at least one lower-case letter (a–z)."),
+    "missing_digit": T_("The password must contain at least one digit (0–9)."),
+    "invalid_characters": T_(
+        "The password contains characters that are not allowed: %(found)s. Allowed are the "
+        "letters A–Z and a–z, the digits 0–9 and the special characters %(allowed)s"
+    ),
+    "control_characters": T_(
+        "The password must not contain control characters (such as tab or line break)."
+    ),
+    "contains_name": T_(
+        "The password must not contain three consecutive letters of your name (found: "
+        "%(found)s)."
+    ),
+    "contains_name_part": T_("The password must not contain your name (found: %(found)s)."),
+    "common_password": T_(
+        "The password is too common and easy to guess. Choose a longer phrase of your own."
+    ),
 }
 
 
@@ -108,12 +78,10 @@ class Violation:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def message(self, lang: str = "en") -> str:
-        table = _MESSAGES[self.code]
-        return (table.get(lang) or table["en"]).format(**self.params)
+        return Text(_MESSAGES[self.code], **self.params).message(lang)
 
     def to_dict(self) -> dict[str, object]:
-        return {"code": self.code, "message": {lang: self.message(lang)
-                                               for lang in ("fi", "sv", "en")}}
+        return {"code": self.code, "message": {lang: self.message(lang) for lang in LANGUAGES}}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ import unicodedata
 from collections.abc import Callable
 
 from invitations.errors import FieldError, InvalidInput, RegistrationRejected
+from invitations.i18n.formatting import Text
 from invitations.i18n.languages import LANGUAGES
+from invitations.i18n.texts import T_
 from invitations.models import Registration
 from invitations.password import PasswordPolicy, check_password
 from invitations.store.protocol import SubmittedDetails
@@ -20,27 +22,19 @@ MIN_USERNAME = 3
 MAX_USERNAME = 100
 _NAME_PUNCTUATION = frozenset(" -'’")
 
+#: Why a name is refused, per field: msgids of the ``errors`` catalog.
 _NAME_MESSAGES = {
-    "fi": "{label} saa sisältää vain kirjaimia, välilyöntejä, yhdysviivoja ja heittomerkkejä.",
-    "sv": "{label} får bara innehålla bokstäver, mellanslag, bindestreck och apostrofer.",
-    "en": "The {label} may contain only letters, spaces, hyphens and apostrophes.",
+    "first_name": T_("The first name may contain only letters, spaces, hyphens and apostrophes."),
+    "last_name": T_("The last name may contain only letters, spaces, hyphens and apostrophes."),
 }
 _USERNAME_MESSAGES = {
-    "short": {
-        "fi": "Käyttäjätunnuksessa pitää olla vähintään {limit} merkkiä.",
-        "sv": "Användarnamnet måste ha minst {limit} tecken.",
-        "en": "The username must have at least {limit} characters.",
-    },
-    "space": {
-        "fi": "Käyttäjätunnuksessa ei saa olla välilyöntejä.",
-        "sv": "Användarnamnet får inte innehålla mellanslag.",
-        "en": "The username must not contain spaces.",
-    },
+    "short": T_("The username must have at least %(limit)s characters."),
+    "space": T_("The username must not contain spaces."),
 }
-_NAME_LABELS = {
-    "first_name": {"fi": "Etunimi", "sv": "Förnamnet", "en": "first name"},
-    "last_name": {"fi": "Sukunimi", "sv": "Efternamnet", "en": "last name"},
-}
+
+
+def _field_error(field: str, code: str, text: Text) -> FieldError:
+    return FieldError(field, code, {lang: text.message(lang) for lang in LANGUAGES})
 
 
 def _is_name_char(ch: str) -> bool:
@@ -55,10 +49,7 @@ def check_name(field: str, value: str) -> str | FieldError:
         return FieldError.from_error(exc, field)
     if all(_is_name_char(ch) for ch in text) and any(ch.isalpha() for ch in text):
         return text
-    labels = _NAME_LABELS[field]
-    return FieldError(field, "invalid_name",
-                      {lang: _NAME_MESSAGES[lang].format(label=labels[lang])
-                       for lang in LANGUAGES})
+    return _field_error(field, "invalid_name", Text(_NAME_MESSAGES[field]))
 
 
 def check_username(value: str) -> str | FieldError:
@@ -73,10 +64,8 @@ def check_username(value: str) -> str | FieldError:
         problem = "space"
     if problem is None:
         return text
-    table = _USERNAME_MESSAGES[problem]
     code = "username_too_short" if problem == "short" else "username_has_spaces"
-    return FieldError("username", code,
-                      {lang: table[lang].format(limit=MIN_USERNAME) for lang in LANGUAGES})
+    return _field_error("username", code, Text(_USERNAME_MESSAGES[problem], limit=MIN_USERNAME))
 
 
 def _guard(field: str, check: Callable[[str], str]) -> Callable[[str], str | FieldError]:

@@ -32,8 +32,10 @@ from invitations.errors import (
     InvitationSuperseded,
     InvitationUsed,
 )
+from invitations.i18n.catalogs import DEFAULT_DOMAIN
 from invitations.i18n.languages import LANGUAGES
 from invitations.i18n.runtime import preload
+from invitations.i18n.texts import DOMAIN as TEXTS_DOMAIN
 from invitations.models import (
     Company,
     DeliveryState,
@@ -109,7 +111,7 @@ class InvitationService:
         self.sender, self._msgid_domain = check_sender(sender)
         self.languages = normalize_languages(languages, LANGUAGES)
         # A missing or broken catalog fails here, at start-up, not in a request.
-        preload(self.languages)
+        preload(self.languages, (DEFAULT_DOMAIN, TEXTS_DOMAIN))
         self.password_policy = password_policy or PasswordPolicy()
         self.raise_on_delivery_failure = raise_on_delivery_failure
         self._signer = TokenSigner(secret_keys, salt=INVITATION_SALT, max_age=validity,

@@ -21,6 +21,8 @@ from invitations.errors import (
     InvalidChoice,
     InvalidInput,
 )
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
 from invitations.models import GRANTABLE_ROLES, Company, Inviter, Role
 
 #: RFC 5321 path limit; longer addresses cannot be delivered anyway.
@@ -45,20 +47,15 @@ def check_text(field: str, value: str, *, limit: int, required: bool = True) -> 
     """
     if not isinstance(value, str):
         kind = type(value).__name__
-        raise InvalidInput(field, reason={
-            "fi": f"arvon pitää olla tekstiä, ei {kind}",
-            "sv": f"värdet ska vara text, inte {kind}",
-            "en": f"expected text, got {kind}"})
+        raise InvalidInput(field, reason=Text(T_("expected text, got %(kind)s"), kind=kind))
     # Every line break counts: CR, LF and the Unicode ones (NEL, U+2028, U+2029)
     # that some parsers and mail clients also break lines at.
     if any(ch in _LINE_BREAKS for ch in value):
         raise HeaderInjection(field)
     text = unicodedata.normalize("NFC", value.strip())
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
-        raise InvalidInput(field, reason={
-            "fi": "ohjausmerkit eivät ole sallittuja; poista ne",
-            "sv": "styrtecken är inte tillåtna; ta bort dem",
-            "en": "control characters are not allowed; remove them"})
+        raise InvalidInput(field, reason=Text(
+            T_("control characters are not allowed; remove them")))
     if required and not text:
         raise FieldRequired(field)
     if len(text) > limit:
@@ -154,10 +151,7 @@ def normalize_services(services: Sequence[str]) -> tuple[str, ...]:
     for service in cleaned:
         if not _SERVICE_NAME.fullmatch(service):
             raise InvalidChoice("services", value=service,
-                                allowed={"fi": "pienillä kirjaimilla kirjoitetut tunnukset, "
-                                         "esim. smartship",
-                                         "sv": "identifierare med små bokstäver, t.ex. smartship",
-                                         "en": "lower-case identifiers such as smartship"})
+                                allowed=Text(T_("lower-case identifiers such as smartship")))
     return cleaned
 
 

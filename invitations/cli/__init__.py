@@ -28,15 +28,24 @@ from invitations.cli.invite import (
     send,
     verify,
 )
+from invitations.cli.output import LANG_KEY
 from invitations.cli.preview import preview
+from invitations.cli.speech import LocalizedGroup
+from invitations.i18n.languages import LANGUAGES
 
 __all__ = ["main"]
 
 
-@click.group()
+@click.group(cls=LocalizedGroup)
 @click.version_option(__version__, prog_name="invitations")
-def main() -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Language of messages for every command (default: INVITATIONS_LANG, "
+              "else LANG, else en).")
+@click.pass_context
+def main(ctx: click.Context, lang: str | None) -> None:
     """Send, verify and manage signed user invitations."""
+    if lang is not None:
+        ctx.meta[LANG_KEY] = lang
 
 
 for _command in (send, verify, redeem, confirm_email, resend, revoke, list_,

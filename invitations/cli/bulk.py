@@ -17,11 +17,14 @@ from typing import Any, TextIO
 
 import click
 
+from invitations.cli.deliver import failed_line
 from invitations.cli.output import bulk_options, emit, fail, json_option, lang_option, language
 from invitations.cli.signals import stop_on_signals
 from invitations.config import Settings
 from invitations.delivery.bulk import BulkReport, RowProblem, send_csv, validate_csv
 from invitations.errors import InvitationError
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
 
 
 class Progress:
@@ -68,7 +71,8 @@ def _problem_printer(lang: str, problems: list[dict[str, Any]] | None) -> Any:
             problems.append({"line": problem.line, "codes": [e.code for e in problem.errors],
                              "message": problem.message(lang)})
         else:
-            click.echo(f"line {problem.line}: {problem.message(lang)}", err=True)
+            click.echo(Text(T_("line %(line)s: %(message)s"), line=problem.line,
+                            message=problem.message(lang)).message(lang), err=True)
 
     return show
 
@@ -92,8 +96,8 @@ def run_bulk(csv_path: str, *, skip_invalid: bool = False, workers: int = 4,
                     transport=None if queue_only else settings.transport, workers=workers,
                     rate=rate, skip_invalid=skip_invalid, stop=stop, on_problem=show_problem,
                     on_progress=None if as_json else progress,
-                    on_failure=lambda what, reply: click.echo(f"failed {what}: {reply}",
-                                                              err=True),
+                    on_failure=lambda what, reply: click.echo(
+                        failed_line(what, reply, lang), err=True),
                 )
             progress.finish()
     except InvitationError as error:
@@ -102,11 +106,11 @@ def run_bulk(csv_path: str, *, skip_invalid: bool = False, workers: int = 4,
             sys.exit(1)
         fail(error, as_json, lang)
     _summarise(report, problems, check_only=check_only, skip_invalid=skip_invalid,
-               elapsed=time.monotonic() - progress.started)
+               elapsed=time.monotonic() - progress.started, lang=lang)
 
 
 def _summarise(report: BulkReport, problems: list[dict[str, Any]] | None, *, check_only: bool,
-               skip_invalid: bool, elapsed: float) -> None:
+               skip_invalid: bool, elapsed: float, lang: str) -> None:
     refused = report.invalid and not skip_invalid
     if problems is not None:
         emit({"ok": report.ok or (skip_invalid and report.failed == 0 and not report.stopped),
@@ -114,17 +118,22 @@ def _summarise(report: BulkReport, problems: list[dict[str, Any]] | None, *, che
                "failed": report.failed, "skipped": report.invalid, "stopped": report.stopped,
                "seconds": round(elapsed, 3), "problems": problems})
     elif check_only:
-        click.echo(f"{report.rows} rows: {report.rows - report.invalid} valid, "
-                   f"{report.invalid} invalid")
+        click.echo(Text(T_("%(rows)s rows: %(valid)s valid, %(invalid)s invalid"),
+                        rows=report.rows, valid=report.rows - report.invalid,
+                        invalid=report.invalid).message(lang))
     elif refused:
-        click.echo(f"{report.invalid} of {report.rows} rows are invalid; nothing was sent "
-                   "(fix them, or use --skip-invalid to send the valid rows)", err=True)
+        click.echo(Text(T_("%(invalid)s of %(rows)s rows are invalid; nothing was sent (fix "
+                           "them, or use --skip-invalid to send the valid rows)"),
+                        invalid=report.invalid, rows=report.rows).message(lang), err=True)
     else:
-        click.echo(f"sent {report.sent}, queued for retry {report.queued + report.unsent}, "
-                   f"failed {report.failed}, skipped {report.invalid} ({elapsed:.1f} s)")
+        click.echo(Text(T_("sent %(sent)s, queued for retry %(queued)s, failed %(failed)s, "
+                           "skipped %(skipped)s (%(seconds)s s)"),
+                        sent=report.sent, queued=report.queued + report.unsent,
+                        failed=report.failed, skipped=report.invalid,
+                        seconds=f"{elapsed:.1f}").message(lang))
         if report.stopped:
-            click.echo("stopped: the remaining rows were not read; queued mail is sent by "
-                       "'invitations deliver'", err=True)
+            click.echo(Text(T_("stopped: the remaining rows were not read; queued mail is "
+                               "sent by 'invitations deliver'")).message(lang), err=True)
     if report.stopped:
         sys.exit(130)
     sys.exit(1 if refused or report.failed or (check_only and report.invalid) else 0)

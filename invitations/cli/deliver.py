@@ -31,13 +31,20 @@ from invitations.delivery import (
     run_workers,
 )
 from invitations.errors import InvitationError
-from invitations.i18n.formatting import format_time
+from invitations.i18n.formatting import Text, format_time
+from invitations.i18n.texts import T_
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
 
 
-def summary(report: DeliveryReport) -> str:
-    return f"sent {report.sent}, queued for retry {report.queued}, failed {report.failed}"
+def summary(report: DeliveryReport, lang: str = "en") -> str:
+    return Text(T_("sent %(sent)s, queued for retry %(queued)s, failed %(failed)s"),
+                sent=report.sent, queued=report.queued, failed=report.failed).message(lang)
+
+
+def failed_line(what: str, reply: str, lang: str) -> str:
+    """One message that failed for good, and the server's reply."""
+    return Text(T_("failed %(what)s: %(reply)s"), what=what, reply=reply).message(lang)
 
 
 def _number(
@@ -92,7 +99,8 @@ def deliver_command(
         url = os.environ.get("INVITATIONS_TRANSPORT", "").strip() or DEFAULT_TRANSPORT
         transport_from_url(url)  # a mistyped URL stops here, before any work
         if backoff > backoff_cap:
-            raise click.BadParameter("--backoff must not exceed --backoff-cap")
+            raise click.BadParameter(
+                Text(T_("--backoff must not exceed --backoff-cap")).message(lang))
         policy = RetryPolicy(
             timedelta(seconds=backoff), timedelta(seconds=backoff_cap), max_attempts
         )
@@ -106,7 +114,7 @@ def deliver_command(
     def progress(report: DeliveryReport) -> None:
         if not as_json:
             stamp = time.strftime("%H:%M:%S")
-            click.echo(f"{stamp} {summary(report)}", err=watch)
+            click.echo(f"{stamp} {summary(report, lang)}", err=watch)
 
     with store, stop_on_signals(threading.Event()) as stop:
         requeued = requeue_failed(store, now=clock.now()) if retry_failed else 0
@@ -142,25 +150,22 @@ def deliver_command(
         )
     else:
         if requeued:
-            click.echo(f"queued {requeued} failed message(s) again")
+            click.echo(Text(T_("queued %(count)s failed message(s) again"),
+                            count=requeued).message(lang))
         for message_id, reply in report.failures:
-            click.echo(f"failed {message_id}: {reply}", err=True)
-        click.echo(f"{summary(report)} ({elapsed:.1f} s)")
+            click.echo(failed_line(message_id, reply, lang), err=True)
+        click.echo(f"{summary(report, lang)} ({elapsed:.1f} s)")
         _say_waiting(*waiting, lang)
     sys.exit(1 if report.failed else 0)
 
 
-_WAITING = {
-    "fi": "{count} viestiä odottaa jonossa; seuraava yritys aikaisintaan {due}. Aja "
-    "`invitations deliver` silloin uudelleen, tai pidä `invitations deliver --watch` käynnissä.",
-    "sv": "{count} meddelanden väntar i kön; nästa försök tidigast {due}. Kör "
-    "`invitations deliver` igen då, eller håll `invitations deliver --watch` igång.",
-    "en": "{count} message(s) wait in the queue; the next attempt is due {due}. Run "
-    "`invitations deliver` again then, or keep `invitations deliver --watch` running.",
-}
+_WAITING = T_(
+    "%(count)s message(s) wait in the queue; the next attempt is due %(due)s. Run `invitations "
+    "deliver` again then, or keep `invitations deliver --watch` running."
+)
 
 
 def _say_waiting(count: int, due: datetime | None, lang: str) -> None:
     if count:
         when = format_time(due, lang) if due is not None else "-"
-        click.echo(_WAITING.get(lang, _WAITING["en"]).format(count=count, due=when))
+        click.echo(Text(_WAITING, count=count, due=when).message(lang))

@@ -22,6 +22,8 @@ from invitations.cli.output import (
     service_from_environment,
     show_invitation,
 )
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
 from invitations.models import (
     Company,
     DeliveryState,
@@ -33,29 +35,17 @@ from invitations.models import (
 from invitations.password import PasswordPolicy, check_password
 
 #: What a person should do after ``send`` when the mail did not go at once.
-DELIVERY_NOTES: dict[str, dict[str, str]] = {
-    "queued": {
-        "fi": "Kutsu tallennettiin, mutta postipalvelin ei ottanut viestiä nyt vastaan; se on "
-        "jonossa. `invitations deliver` lähettää sen, kun seuraavan yrityksen aika tulee "
-        "(katso `invitations list --json`).",
-        "sv": "Inbjudan sparades, men e-postservern tog inte emot meddelandet nu; det står i kö. "
-        "`invitations deliver` skickar det när nästa försök är aktuellt (se "
-        "`invitations list --json`).",
-        "en": "The invitation is saved, but the mail server did not take the message now; it is "
-        "queued. `invitations deliver` sends it when the next attempt is due (see "
-        "`invitations list --json`).",
-    },
-    "failed": {
-        "fi": "Postipalvelin hylkäsi viestin pysyvästi. Tarkista osoite; korjatulle osoitteelle "
-        "lähetä uusi kutsu, tai yritä samaa uudelleen: `invitations resend {id}` tai "
-        "`invitations deliver --retry-failed`.",
-        "sv": "E-postservern avvisade meddelandet permanent. Kontrollera adressen; skicka en ny "
-        "inbjudan till en rättad adress, eller försök igen: `invitations resend {id}` eller "
-        "`invitations deliver --retry-failed`.",
-        "en": "The mail server refused the message for good. Check the address; send a new "
-        "invitation to a corrected address, or try again: `invitations resend {id}` or "
-        "`invitations deliver --retry-failed`.",
-    },
+DELIVERY_NOTES: dict[str, str] = {
+    "queued": T_(
+        "The invitation is saved, but the mail server did not take the message now; it is "
+        "queued. `invitations deliver` sends it when the next attempt is due (see `invitations "
+        "list --json`)."
+    ),
+    "failed": T_(
+        "The mail server refused the message for good. Check the address; send a new "
+        "invitation to a corrected address, or try again: `invitations resend %(id)s` or "
+        "`invitations deliver --retry-failed`."
+    ),
 }
 
 
@@ -91,7 +81,8 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
     company; an operator (customer service) invites main users."""
     if csv_path is not None:
         if email is not None:
-            raise click.UsageError("give either EMAIL or --csv FILE, not both")
+            raise click.UsageError(Text(T_("give either EMAIL or --csv FILE, not both"))
+                                   .message(language(lang)))
         from invitations.cli.bulk import run_bulk
 
         run_bulk(csv_path, skip_invalid=skip_invalid, workers=workers, rate=rate, lang=lang,
@@ -101,7 +92,8 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
                                         ("--company-name", company_name),
                                         ("--invited-by", invited_by)) if not value]
     if missing:
-        raise click.UsageError(f"missing {', '.join(missing)} (or use --csv FILE)")
+        raise click.UsageError(Text(T_("missing %(missing)s (or use --csv FILE)"),
+                                    missing=", ".join(missing)).message(language(lang)))
     assert email and company_id and company_name and invited_by
     lang = language(lang)
     inviter_company = company_id if inviter_role == "main_user" else None
@@ -115,7 +107,7 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
         show_invitation(invitation, as_json)
     note = DELIVERY_NOTES.get(str(invitation.delivery_state))
     if note is not None and not as_json:
-        click.echo(note[lang].format(id=invitation.id), err=True)
+        click.echo(Text(note, id=invitation.id).message(lang), err=True)
     if invitation.delivery_state is DeliveryState.FAILED:
         sys.exit(1)  # the invitation exists, but its mail was refused for good
 
@@ -171,10 +163,10 @@ def _actor(by_id: str, by_role: str, by_company_id: str | None) -> Inviter:
     # A main user acts for one company: without it every check would say
     # "only the main user of the company may..." to the main user themself.
     if by_role == "main_user" and not by_company_id:
-        raise click.UsageError(
+        raise click.UsageError(Text(T_(
             "a main user acts for a company: give --by-company-id (the business id), "
             "or --by-role operator for customer service"
-        )
+        )).message(language(None)))
     return Inviter(by_id, None, Role(by_role), by_company_id)
 
 
@@ -254,6 +246,5 @@ def check_password_command(first_name: str, last_name: str, policy: str | None,
         for violation in violations:
             click.echo(f"- {violation.message(lang)}", err=True)
     else:
-        click.echo({"fi": "Salasana kelpaa.", "sv": "Lösenordet godkänns.",
-                    "en": "The password is accepted."}[lang])
+        click.echo(Text(T_("The password is accepted.")).message(lang))
     sys.exit(1 if violations else 0)

@@ -19,7 +19,9 @@ import click
 
 from invitations.config import service_from_env
 from invitations.errors import InvitationError, RegistrationRejected
+from invitations.i18n.formatting import Text
 from invitations.i18n.languages import LANGUAGES
+from invitations.i18n.texts import T_
 from invitations.models import Invitation
 from invitations.service import InvitationService
 
@@ -44,13 +46,23 @@ lang_option = click.option(
 
 
 def language(lang: str | None) -> str:
+    """The language of messages: ``--lang`` (the command's, else the group's), else the
+    environment (INVITATIONS_LANG, the locale variables), else English."""
     if lang:
         return lang
+    context = click.get_current_context(silent=True)
+    chosen = context.find_root().meta.get(LANG_KEY) if context is not None else None
+    if isinstance(chosen, str):
+        return chosen
     for variable in ("INVITATIONS_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         prefix = os.environ.get(variable, "")[:2].lower()
         if prefix in LANGUAGES:
             return prefix
     return "en"
+
+
+#: Where the group's ``--lang`` keeps its choice (``click.Context.meta`` of the root).
+LANG_KEY = "invitations.lang"
 
 
 def emit(data: object) -> None:
@@ -61,7 +73,8 @@ def fail(error: InvitationError, as_json: bool, lang: str) -> NoReturn:
     if as_json:
         emit({"ok": False, **error.to_dict()})
     else:
-        click.echo(f"error [{error.code}]: {error.message(lang)}", err=True)
+        click.echo(Text(T_("error [%(code)s]: %(message)s"), code=error.code,
+                        message=error.message(lang)).message(lang), err=True)
         if isinstance(error, RegistrationRejected):
             for problem in error.errors:
                 click.echo(f"  {problem.field}: {problem.message(lang)}", err=True)

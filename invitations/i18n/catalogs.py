@@ -21,13 +21,10 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
 
 from invitations.errors import CatalogError
-from invitations.i18n.checks import (
-    entry_problems,
-    msgid_text,
-    reason_in_all,
-    shorten,
-)
+from invitations.i18n.checks import entry_problems, msgid_text, shorten
+from invitations.i18n.formatting import Text
 from invitations.i18n.languages import LOCALES
+from invitations.i18n.texts import T_
 
 __all__ = ["DEFAULT_DOMAIN", "clear_template_cache", "read_catalog"]
 
@@ -82,15 +79,12 @@ def _check_plural_forms(path: Path, lines: list[str]) -> None:
             continue
         value = found.group("value").strip()
         form = _PLURAL_FORMS.fullmatch(value)
-        why: dict[str, str] | None = None
+        why: Text | None = None
         if form is None:
-            why = reason_in_all("expected `nplurals=<number>; plural=<expression>;`",
-                          "muodon pitää olla `nplurals=<luku>; plural=<lauseke>;`",
-                          "formen ska vara `nplurals=<tal>; plural=<uttryck>;`")
+            why = Text(T_("expected `nplurals=<number>; plural=<expression>;`"))
         elif not form.group("n").strip().isdigit() or int(form.group("n")) < 1:
-            why = reason_in_all(f"nplurals {form.group('n').strip()!r} is not a whole number",
-                          f"nplurals {form.group('n').strip()!r} ei ole kokonaisluku",
-                          f"nplurals {form.group('n').strip()!r} är inte ett heltal")
+            why = Text(T_("nplurals %(value)s is not a whole number"),
+                       value=repr(form.group("n").strip()))
         else:
             count = int(form.group("n"))
             try:
@@ -98,23 +92,18 @@ def _check_plural_forms(path: Path, lines: list[str]) -> None:
                 worst = max(rule(n) for n in range(201))
             except (ValueError, SyntaxError, TypeError, ZeroDivisionError, RecursionError):
                 expr = form.group("expr").strip()
-                why = reason_in_all(f"plural {expr!r} is not a valid expression",
-                                    f"plural {expr!r} ei ole kelvollinen lauseke",
-                                    f"plural {expr!r} är inget giltigt uttryck")
+                why = Text(T_("plural %(expression)s is not a valid expression"),
+                           expression=repr(expr))
             else:
                 if worst >= count:
-                    why = reason_in_all(f"plural gives form {worst} but nplurals is {count}",
-                                  f"plural antaa muodon {worst}, mutta nplurals on {count}",
-                                  f"plural ger formen {worst} men nplurals är {count}")
+                    why = Text(T_("plural gives form %(form)s but nplurals is %(count)s"),
+                               form=worst, count=count)
         if why is not None:
-            raise CatalogError(path, reason_in_all(
-                f"the header's Plural-Forms {value!r} is invalid ({why['en']}); "
-                f"write it as in the template, e.g. {_PLURAL_EXAMPLE!r}",
-                f"otsakkeen Plural-Forms {value!r} on virheellinen ({why['fi']}); "
-                f"kirjoita se kuten mallissa, esim. {_PLURAL_EXAMPLE!r}",
-                f"huvudets Plural-Forms {value!r} är ogiltigt ({why['sv']}); "
-                f"skriv det som i mallen, t.ex. {_PLURAL_EXAMPLE!r}",
-            ), number, kind="plural_forms")
+            raise CatalogError(path, Text(T_(
+                "the header's Plural-Forms %(value)s is invalid (%(why)s); "
+                "write it as in the template, e.g. %(example)s"
+            ), value=repr(value), why=why, example=repr(_PLURAL_EXAMPLE)),
+                number, kind="plural_forms")
 
 
 def _decode(path: Path, lang: str) -> str:
@@ -123,30 +112,22 @@ def _decode(path: Path, lang: str) -> str:
     except FileNotFoundError:
         if lang not in LOCALES:
             supported = ", ".join(LOCALES)
-            raise CatalogError(path, reason_in_all(
-                f"language {lang!r} is not supported (supported: {supported})",
-                f"kieltä {lang!r} ei tueta (tuetut kielet: {supported})",
-                f"språket {lang!r} stöds inte (språk som stöds: {supported})",
+            raise CatalogError(path, Text(
+                T_("language %(lang)s is not supported (supported: %(supported)s)"),
+                lang=repr(lang), supported=supported,
             ), kind="unsupported_language") from None
-        raise CatalogError(path, reason_in_all(
-            "the file does not exist; run `make messages` or reinstall the package",
-            "tiedostoa ei ole; aja `make messages` tai asenna paketti uudelleen",
-            "filen finns inte; kör `make messages` eller installera paketet på nytt",
+        raise CatalogError(path, Text(
+            T_("the file does not exist; run `make messages` or reinstall the package"),
         ), kind="not_found") from None
     except OSError as exc:
-        raise CatalogError(path, reason_in_all(
-            f"the file cannot be read ({exc.strerror}); check its permissions",
-            f"tiedostoa ei voi lukea ({exc.strerror}); tarkista sen oikeudet",
-            f"filen kan inte läsas ({exc.strerror}); kontrollera behörigheterna",
+        raise CatalogError(path, Text(
+            T_("the file cannot be read (%(error)s); check its permissions"), error=exc.strerror,
         ), kind="unreadable") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogError(path, reason_in_all(
-            "the text is not UTF-8; save the file as UTF-8",
-            "teksti ei ole UTF-8-muotoista; tallenna tiedosto UTF-8-muodossa",
-            "texten är inte UTF-8; spara filen som UTF-8",
-        ), raw[: exc.start].count(b"\n") + 1, kind="encoding") from None
+        raise CatalogError(path, Text(T_("the text is not UTF-8; save the file as UTF-8")),
+                           raw[: exc.start].count(b"\n") + 1, kind="encoding") from None
 
 
 def _parse(path: Path, text: str, lang: str, domain: str) -> Catalog:
@@ -154,14 +135,10 @@ def _parse(path: Path, text: str, lang: str, domain: str) -> Catalog:
     for number, line in enumerate(lines, start=1):
         if not _PO_LINE.fullmatch(line.rstrip("\r")):
             snippet = repr(line.strip()[:60])
-            raise CatalogError(path, reason_in_all(
-                f"not valid .po syntax: {snippet}; every text must be in double quotes "
-                "after msgid/msgstr (compare with the template, `make messages`)",
-                f"rivi ei ole kelvollista .po-muotoa: {snippet}; jokaisen tekstin pitää olla "
-                "lainausmerkeissä msgid/msgstr-sanan jälkeen (vertaa malliin, `make messages`)",
-                f"raden är inte giltig .po-syntax: {snippet}; varje text ska stå inom "
-                "citattecken efter msgid/msgstr (jämför med mallen, `make messages`)",
-            ), number, kind="syntax")
+            raise CatalogError(path, Text(T_(
+                "not valid .po syntax: %(line)s; every text must be in double quotes "
+                "after msgid/msgstr (compare with the template, `make messages`)"
+            ), line=snippet), number, kind="syntax")
     _check_plural_forms(path, lines)
     try:
         return read_po(io.StringIO(text), locale=LOCALES.get(lang, lang), domain=domain,
@@ -169,20 +146,15 @@ def _parse(path: Path, text: str, lang: str, domain: str) -> Catalog:
     except PoFileError as exc:
         # Babel counts lines from 0.
         detail = str(exc).rsplit(" on ", 1)[0]
-        raise CatalogError(path, reason_in_all(
-            f"not a valid .po entry ({detail}); fix the entry as in the template "
-            "(`make messages`)",
-            f"virheellinen .po-merkintä ({detail}); korjaa merkintä mallin mukaiseksi "
-            "(`make messages`)",
-            f"ogiltig .po-post ({detail}); rätta posten enligt mallen (`make messages`)",
-        ), exc.lineno + 1, kind="syntax") from None
+        raise CatalogError(path, Text(T_(
+            "not a valid .po entry (%(detail)s); fix the entry as in the template "
+            "(`make messages`)"
+        ), detail=detail), exc.lineno + 1, kind="syntax") from None
     except (ValueError, IndexError, SyntaxError) as exc:
-        raise CatalogError(path, reason_in_all(
-            f"the file cannot be parsed ({exc}); compare it with the template "
-            "(`make messages`)",
-            f"tiedostoa ei voi jäsentää ({exc}); vertaa sitä malliin (`make messages`)",
-            f"filen kan inte tolkas ({exc}); jämför den med mallen (`make messages`)",
-        ), kind="syntax") from None
+        raise CatalogError(path, Text(T_(
+            "the file cannot be parsed (%(error)s); compare it with the template "
+            "(`make messages`)"
+        ), error=str(exc)), kind="syntax") from None
 
 
 def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
@@ -190,48 +162,36 @@ def _check_entries(path: Path, lines: list[str], catalog: Catalog) -> None:
     if catalog.fuzzy:
         header = next((n for n, line in enumerate(lines, start=1)
                        if line.startswith("#,") and "fuzzy" in line), None)
-        raise CatalogError(path, reason_in_all(
+        raise CatalogError(path, Text(T_(
             "the header is marked `#, fuzzy`, so gettext would ignore it; check the header "
-            "and remove the fuzzy flag",
-            "otsake on merkitty `#, fuzzy`, jolloin gettext ohittaisi sen; tarkista otsake "
-            "ja poista fuzzy-merkintä",
-            "huvudet är markerat `#, fuzzy`, så gettext skulle strunta i det; granska "
-            "huvudet och ta bort fuzzy-markeringen",
-        ), header, kind="fuzzy")
+            "and remove the fuzzy flag"
+        )), header, kind="fuzzy")
     for message in catalog:
         if not message.id:
             continue
         msgid = shorten(msgid_text(message))
         if message.fuzzy:
-            raise CatalogError(path, reason_in_all(
-                f"the translation of {msgid} is marked fuzzy (unchecked), so the mail "
+            raise CatalogError(path, Text(T_(
+                "the translation of %(msgid)s is marked fuzzy (unchecked), so the mail "
                 "would show it in English; check the translation and remove the "
-                "`#, fuzzy` flag",
-                f"viestin {msgid} käännös on merkitty epävarmaksi (fuzzy), joten viesti "
-                "näkyisi englanniksi; tarkista käännös ja poista `#, fuzzy`-merkintä",
-                f"översättningen av {msgid} är markerad som osäker (fuzzy), så texten "
-                "skulle visas på engelska; granska översättningen och ta bort "
-                "`#, fuzzy`-markeringen",
-            ), _fuzzy_line(lines, message.lineno), kind="fuzzy", msgid=msgid_text(message))
+                "`#, fuzzy` flag"
+            ), msgid=msgid), _fuzzy_line(lines, message.lineno), kind="fuzzy",
+                msgid=msgid_text(message))
         strs = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
         for index, text in enumerate(strs):
             if text and text.strip():
                 continue
             plural = isinstance(message.string, (list, tuple))
             label = f"msgstr[{index}]" if plural else "msgstr"
-            forms = catalog.num_plurals
-            raise CatalogError(path, reason_in_all(
-                f"{label} of {msgid} is empty or missing, so the mail would show it in "
-                "English; translate it"
-                + (f" (every plural form: Plural-Forms asks for {forms})" if plural else ""),
-                f"viestin {msgid} {label} on tyhjä tai puuttuu, joten teksti näkyisi "
-                "englanniksi; käännä se"
-                + (f" (jokainen monikkomuoto: Plural-Forms vaatii {forms})" if plural else ""),
-                f"{label} för {msgid} är tom eller saknas, så texten skulle visas på "
-                "engelska; översätt den"
-                + (f" (varje pluralform: Plural-Forms kräver {forms})" if plural else ""),
-            ), _msgstr_line(lines, message.lineno, index), kind="untranslated",
-                msgid=msgid_text(message))
+            empty = (T_("%(label)s of %(msgid)s is empty or missing, so the mail would show "
+                        "it in English; translate it (every plural form: Plural-Forms asks "
+                        "for %(forms)s)") if plural else
+                     T_("%(label)s of %(msgid)s is empty or missing, so the mail would show "
+                        "it in English; translate it"))
+            raise CatalogError(path, Text(empty, label=label, msgid=msgid,
+                                          forms=catalog.num_plurals),
+                               _msgstr_line(lines, message.lineno, index), kind="untranslated",
+                               msgid=msgid_text(message))
         for problem in entry_problems(message):
             raise CatalogError(path, problem.reason,
                                _msgstr_line(lines, message.lineno, problem.index),
@@ -259,45 +219,29 @@ def _check_template(path: Path, catalog: Catalog, template: Path) -> None:
             if entry.id != full_id:
                 expected = (f"msgid_plural {shorten(str(full_id[1]))}"
                             if isinstance(full_id, (list, tuple)) else "no msgid_plural")
-                raise CatalogError(path, reason_in_all(
-                    f"the entry for {msgid} does not match the template ({expected}); "
-                    "run `make messages` and translate the updated entry",
-                    f"viestin {msgid} merkintä ei vastaa mallia ({expected}); aja "
-                    "`make messages` ja käännä päivitetty merkintä",
-                    f"posten för {msgid} stämmer inte med mallen ({expected}); kör "
-                    "`make messages` och översätt den uppdaterade posten",
-                ), entry.lineno, kind="stale", msgid=str(key))
+                raise CatalogError(path, Text(T_(
+                    "the entry for %(msgid)s does not match the template (%(expected)s); "
+                    "run `make messages` and translate the updated entry"
+                ), msgid=msgid, expected=expected), entry.lineno, kind="stale",
+                    msgid=str(key))
             continue
         obsolete = catalog.obsolete.get(str(key) if context is None else (str(key), context))
         if obsolete is not None:
-            raise CatalogError(path, reason_in_all(
-                f"the entry for {msgid} is commented out as obsolete (#~) but the template "
+            raise CatalogError(path, Text(T_(
+                "the entry for %(msgid)s is commented out as obsolete (#~) but the template "
                 "still has it, so the mail would show it in English; remove the `#~` "
-                "markers and check the translation, or run `make messages`",
-                f"viestin {msgid} merkintä on kommentoitu vanhentuneeksi (#~), vaikka mallissa "
-                "se on yhä, joten teksti näkyisi englanniksi; poista `#~`-merkit ja tarkista "
-                "käännös, tai aja `make messages`",
-                f"posten för {msgid} är bortkommenterad som föråldrad (#~) men mallen har den "
-                "kvar, så texten skulle visas på engelska; ta bort `#~`-markeringarna och "
-                "granska översättningen, eller kör `make messages`",
-            ), obsolete.lineno, kind="obsolete", msgid=str(key))
+                "markers and check the translation, or run `make messages`"
+            ), msgid=msgid), obsolete.lineno, kind="obsolete", msgid=str(key))
         stale = next((m for m in catalog if m.id and msgid_text(m) not in wanted_keys), None)
-        hint_en = hint_fi = hint_sv = ""
+        hint: Text | str = ""
         if stale is not None:
-            old = shorten(msgid_text(stale))
-            hint_en = f" (line {stale.lineno} has {old}, which the template no longer has)"
-            hint_fi = f" (rivillä {stale.lineno} on {old}, jota mallissa ei enää ole)"
-            hint_sv = f" (rad {stale.lineno} har {old}, som mallen inte längre har)"
-        raise CatalogError(path, reason_in_all(
-            f"the template {template.name} has msgid {msgid} but this file has no entry for "
-            f"it{hint_en}, so the mail would show it in English; run `make messages` and "
-            "translate it",
-            f"mallissa {template.name} on msgid {msgid}, mutta tästä tiedostosta se puuttuu"
-            f"{hint_fi}, joten teksti näkyisi englanniksi; aja `make messages` ja käännä se",
-            f"mallen {template.name} har msgid {msgid} men den här filen saknar posten"
-            f"{hint_sv}, så texten skulle visas på engelska; kör `make messages` och "
-            "översätt den",
-        ), kind="missing", msgid=str(key))
+            hint = Text(T_(" (line %(line)s has %(old)s, which the template no longer has)"),
+                        line=stale.lineno, old=shorten(msgid_text(stale)))
+        raise CatalogError(path, Text(T_(
+            "the template %(template)s has msgid %(msgid)s but this file has no entry for "
+            "it%(hint)s, so the mail would show it in English; run `make messages` and "
+            "translate it"
+        ), template=template.name, msgid=msgid, hint=hint), kind="missing", msgid=str(key))
 
 
 def read_catalog(

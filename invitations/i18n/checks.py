@@ -14,21 +14,19 @@ from dataclasses import dataclass
 
 from babel.messages.catalog import Message
 
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
+
 __all__ = [
     "entry_problems",
     "message_problems",
     "msgid_text",
     "placeholders",
-    "reason_in_all",
     "shorten",
 ]
 
 # A Python %-placeholder as newstyle gettext formats it: %(name)s, or %% for a literal %.
 _PERCENT = re.compile(r"%(?:\((?P<name>[^)]*)\))?(?P<spec>[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%])?")
-
-
-def reason_in_all(en: str, fi: str, sv: str) -> dict[str, str]:
-    return {"fi": fi, "sv": sv, "en": en}
 
 
 def placeholders(text: str) -> tuple[list[str], list[str]]:
@@ -56,7 +54,7 @@ class _Problem:
     """One placeholder problem: where (msgstr form, None for the msgid) and why."""
 
     index: int | None
-    reason: dict[str, str]
+    reason: Text
 
 
 def _as_placeholders(names: Iterable[str]) -> str:
@@ -68,14 +66,10 @@ def entry_problems(message: Message) -> Iterator[_Problem]:
     strs = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
     wanted, bad_id = placeholders(ids[-1])
     for token in bad_id:
-        yield _Problem(None, reason_in_all(
-            f"msgid uses {token!r}: write a literal percent sign as %% "
-            "(fix the source and run `make messages`)",
-            f"msgid käyttää merkintää {token!r}: kirjoita prosenttimerkki muodossa %% "
-            "(korjaa lähdekoodi ja aja `make messages`)",
-            f"msgid använder {token!r}: skriv ett procenttecken som %% "
-            "(rätta källkoden och kör `make messages`)",
-        ))
+        yield _Problem(None, Text(T_(
+            "msgid uses %(token)s: write a literal percent sign as %(percent)s "
+            "(fix the source and run `make messages`)"
+        ), token=repr(token), percent="%%"))
     expected = set(wanted)
     listed = _as_placeholders(expected)
     for index, text in enumerate(strs):
@@ -87,32 +81,16 @@ def entry_problems(message: Message) -> Iterator[_Problem]:
             match = _PERCENT.fullmatch(token)
             name = match.group("name") if match else None
             if name and name in expected:
-                yield _Problem(index, reason_in_all(
-                    f"{label} uses {token!r}: write the placeholder exactly as in the "
-                    f"msgid, %({name})s",
-                    f"{label} käyttää merkintää {token!r}: kirjoita paikkamerkki täsmälleen "
-                    f"kuten msgid:ssä, %({name})s",
-                    f"{label} använder {token!r}: skriv platshållaren exakt som i msgid, "
-                    f"%({name})s",
-                ))
+                why = T_("%(label)s uses %(token)s: write the placeholder exactly as in the "
+                         "msgid, %(placeholder)s")
             elif name:
-                yield _Problem(index, reason_in_all(
-                    f"{label} uses {token!r}, which the msgid does not have: use only "
-                    f"the msgid's placeholders ({listed})",
-                    f"{label} käyttää merkintää {token!r}, jota msgid:ssä ei ole: käytä vain "
-                    f"msgid:n paikkamerkkejä ({listed})",
-                    f"{label} använder {token!r}, som msgid inte har: använd bara "
-                    f"msgid:s platshållare ({listed})",
-                ))
+                why = T_("%(label)s uses %(token)s, which the msgid does not have: use only "
+                         "the msgid's placeholders (%(listed)s)")
             else:
-                yield _Problem(index, reason_in_all(
-                    f"{label} uses {token!r}: write a literal percent sign as %% and "
-                    f"placeholders exactly as in the msgid ({listed})",
-                    f"{label} käyttää merkintää {token!r}: kirjoita prosenttimerkki muodossa "
-                    f"%% ja paikkamerkit täsmälleen kuten msgid:ssä ({listed})",
-                    f"{label} använder {token!r}: skriv ett procenttecken som %% och "
-                    f"platshållarna exakt som i msgid ({listed})",
-                ))
+                why = T_("%(label)s uses %(token)s: write a literal percent sign as "
+                         "%(percent)s and placeholders exactly as in the msgid (%(listed)s)")
+            yield _Problem(index, Text(why, label=label, token=repr(token), listed=listed,
+                                       placeholder=f"%({name})s", percent="%%"))
         # A singular form may leave out the count (Finnish "yhden" for 1), nothing else.
         have = set(names)
         if len(strs) > 1 and index == 0 and have == expected - {"count"}:
@@ -120,20 +98,18 @@ def entry_problems(message: Message) -> Iterator[_Problem]:
         missing, extra = expected - have, have - expected
         if not missing and not extra:
             continue
-        en, fi, sv = [], [], []
-        if missing:
-            en.append(f"{label} lacks {_as_placeholders(missing)}")
-            fi.append(f"{label}-tekstistä puuttuu {_as_placeholders(missing)}")
-            sv.append(f"{label} saknar {_as_placeholders(missing)}")
-        if extra:
-            en.append(f"{label} has {_as_placeholders(extra)}, which the msgid does not have")
-            fi.append(f"{label}-tekstissä on {_as_placeholders(extra)}, jota msgid:ssä ei ole")
-            sv.append(f"{label} har {_as_placeholders(extra)}, som msgid inte har")
-        yield _Problem(index, reason_in_all(
-            " and ".join(en) + f": keep the placeholders exactly as in the msgid ({listed})",
-            " ja ".join(fi) + f": säilytä paikkamerkit täsmälleen kuten msgid:ssä ({listed})",
-            " och ".join(sv) + f": behåll platshållarna exakt som i msgid ({listed})",
-        ))
+        if missing and extra:
+            slip = T_("%(label)s lacks %(missing)s and %(label)s has %(extra)s, which the "
+                      "msgid does not have: keep the placeholders exactly as in the msgid "
+                      "(%(listed)s)")
+        elif missing:
+            slip = T_("%(label)s lacks %(missing)s: keep the placeholders exactly as in the "
+                      "msgid (%(listed)s)")
+        else:
+            slip = T_("%(label)s has %(extra)s, which the msgid does not have: keep the "
+                      "placeholders exactly as in the msgid (%(listed)s)")
+        yield _Problem(index, Text(slip, label=label, missing=_as_placeholders(missing),
+                                   extra=_as_placeholders(extra), listed=listed))
 
 
 def message_problems(message: Message) -> Iterator[str]:
@@ -143,7 +119,7 @@ def message_problems(message: Message) -> Iterator[str]:
     of the plural msgid) and write a literal ``%`` as ``%%``.
     """
     for problem in entry_problems(message):
-        yield problem.reason["en"]
+        yield problem.reason.message("en")
 
 
 def msgid_text(message: Message) -> str:

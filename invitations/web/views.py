@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from invitations.errors import InvitationError, RegistrationRejected
 from invitations.i18n.negotiation import negotiate
+from invitations.i18n.runtime import language
 from invitations.models import Invitation, Registration
 from invitations.password import PasswordPolicy
 from invitations.web.outcomes import (
@@ -29,7 +30,7 @@ from invitations.web.outcomes import (
     problem_for,
     problem_for_status,
 )
-from invitations.web.pages import Pages
+from invitations.web.pages import DOMAIN, Pages
 from invitations.web.session import Session, SessionCodec
 
 
@@ -45,26 +46,18 @@ class RegistrationService(Protocol):
     def get(self, invitation_id: str) -> Invitation: ...
 
 
-_HTTP_ERRORS: dict[int, dict[str, str]] = {
-    404: {
-        "fi": "Tätä sivua ei ole. Avaa kutsuviestin linkki uudelleen; kopioi se kokonaan.",
-        "sv": "Sidan finns inte. Öppna länken i inbjudningsmeddelandet igen; kopiera hela länken.",
-        "en": "There is no such page. Open the link in your invitation e-mail again; copy all "
-        "of it.",
-    },
-    405: {
-        "fi": "Sivua ei voi käyttää näin. Avaa kutsuviestin linkki uudelleen.",
-        "sv": "Sidan kan inte användas så här. Öppna länken i inbjudningsmeddelandet igen.",
-        "en": "This page cannot be used that way. Open the link in your invitation e-mail again.",
-    },
-    400: {
-        "fi": "Lomaketta ei voitu lukea (liian suuri tai vioittunut). Palaa takaisin ja lähetä "
-        "lomake uudelleen.",
-        "sv": "Formuläret kunde inte läsas (för stort eller skadat). Gå tillbaka och skicka "
-        "formuläret igen.",
-        "en": "The form could not be read (too large or damaged). Go back and send the form "
-        "again.",
-    },
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for the pages' catalog (domain ``web``, see babel-web.cfg)."""
+    return msgid
+
+
+#: What a visitor reads on an HTTP-level error page: msgids of the ``web`` catalog.
+_HTTP_ERRORS: dict[int, str] = {
+    404: N_(
+        "There is no such page. Open the link in your invitation e-mail again; copy all of it."
+    ),
+    405: N_("This page cannot be used that way. Open the link in your invitation e-mail again."),
+    400: N_("The form could not be read (too large or damaged). Go back and send the form again."),
 }
 
 
@@ -136,10 +129,11 @@ class RegistrationViews:
         """An HTTP-level error (unknown address, wrong method, an unreadable or
         oversized form) as a page in the visitor's language, with what to do."""
         status = getattr(exc, "status_code", 500)
-        messages = _HTTP_ERRORS.get(status, _HTTP_ERRORS[400])
+        lang = self._lang(request)
+        text = language(lang, DOMAIN).gettext(_HTTP_ERRORS.get(status, _HTTP_ERRORS[400]))
         response = self._problem(request, self.sessions.load(request),
-                                 Problem("error", context={"detail_messages": messages}),
-                                 self._lang(request))
+                                 Problem("error", context={"detail_messages": {lang: text}}),
+                                 lang)
         response.status_code = status
         return response
 

@@ -100,9 +100,17 @@ def _cycles(graph: grimp.ImportGraph, package: str) -> list[list[str]]:
     return found
 
 
+#: Imports made inside a function, on purpose, that close a loop; the layer contract
+#: in pyproject.toml lists the same ones. Anything else in a cycle fails the test.
+CALL_TIME_IMPORTS = {("invitations.i18n.texts", "invitations.i18n.runtime")}
+
+
 @pytest.mark.parametrize("package", ["invitations", "devsmtp"])
 def test_no_module_imports_itself_through_a_cycle(package: str) -> None:
     graph = grimp.build_graph(package, exclude_type_checking_imports=True)
+    for importer, imported in CALL_TIME_IMPORTS:
+        if importer.startswith(package + "."):
+            graph.remove_import(importer=importer, imported=imported)
     assert _cycles(graph, package) == []
 
 

@@ -1,4 +1,8 @@
-"""Every error speaks fi, sv and en, with the same placeholders in each."""
+"""Every error speaks fi, sv and en, with the same placeholders in each.
+
+The toolkit's errors carry msgids of the ``errors`` catalog (the catalog gate
+checks their placeholders); devsmtp's errors still carry fi/sv/en tables.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,15 @@ def tables(cls: type) -> Iterator[tuple[str, Mapping[str, str]]]:
                     yield f"{name}[{key}]", inner
 
 
+def msgids(cls: type) -> Iterator[tuple[str, str]]:
+    """Each msgid a toolkit error class defines itself (its text, per-role texts...)."""
+    for name, value in vars(cls).items():
+        if name in ("text", "main_user_text", "fewer", "suggestion") and isinstance(value, str):
+            yield name, value
+        elif name == "reasons" and isinstance(value, Mapping):
+            yield from ((f"{name}[{key}]", text) for key, text in value.items())
+
+
 def fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
@@ -52,12 +65,24 @@ def test_every_table_has_three_languages_and_the_same_fields(cls: type) -> None:
         )
 
 
+@pytest.mark.parametrize("cls", [c for c in ERRORS if issubclass(c, InvitationError)],
+                         ids=lambda c: c.__qualname__)
+def test_every_text_is_translated_in_the_errors_catalog(cls: type) -> None:
+    from invitations.i18n.runtime import language
+
+    for name, msgid in msgids(cls):
+        for lang in ("fi", "sv", "en"):
+            catalog = language(lang, "errors").translations
+            assert msgid in catalog._catalog, f"{cls.__qualname__}.{name}: not in {lang}"  # type: ignore[attr-defined]
+        assert language("fi", "errors").gettext(msgid) != msgid, f"{cls.__qualname__}.{name}"
+
+
 def test_every_public_error_is_covered() -> None:
     public = [getattr(invitations.errors, n) for n in invitations.errors.__all__]
     public += [getattr(devsmtp.errors, n) for n in dir(devsmtp.errors)]
     errors = {e for e in public if isinstance(e, type) and issubclass(e, Exception)}
     assert errors <= set(ERRORS), errors - set(ERRORS)
-    assert sum(1 for cls in ERRORS for _ in tables(cls)) > 30
+    assert sum(1 for cls in ERRORS for _ in (*tables(cls), *msgids(cls))) > 30
 
 
 def test_times_in_messages_are_finnish_time_as_in_the_mail() -> None:

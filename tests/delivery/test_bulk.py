@@ -196,7 +196,7 @@ def test_cli_summary_and_exit_codes(tmp_path: Path, db: Path, smtp_server: Serve
     checked = runner.invoke(main, ["send-bulk", "--check", "--csv", str(bad), "--lang", "fi"],
                             env=env_for(db, server))
     assert checked.exit_code == 1 and "Sähköpostiosoite x ei kelpaa" in checked.stderr
-    assert "2 rows: 1 valid, 1 invalid" in checked.stdout
+    assert "2 riviä: 1 kelvollista, 1 virheellistä" in checked.stdout
     sent = runner.invoke(main, ["send-bulk", "--csv", str(bad), "--skip-invalid", "--json"],
                          env=env_for(db, server))
     assert sent.exit_code == 0, sent.output

@@ -294,15 +294,15 @@ def test_cli_reports_each_case_in_the_chosen_language(tmp_path: Path) -> None:
     shifted = write(tmp_path, lines("a@acme.fi,0112038-9,Acme, Oy,p@acme.fi,LOG-1"), "1.csv")
     code, err = check_cli(shifted)
     assert code == 1
-    assert "line 2: Rivillä on 6 kenttää, mutta otsikkorivillä on 5 saraketta." in err
+    assert "rivi 2: Rivillä on 6 kenttää, mutta otsikkorivillä on 5 saraketta." in err
     typo = write(tmp_path, lines(f"{row(1)},main_user", header=f"{HEADER},rol"), "3.csv")
     code, err = check_cli(typo)
     assert code == 1
-    assert "error [csv_format]: CSV-tiedostoa ei voi käyttää: tuntematon sarake rol " \
+    assert "virhe [csv_format]: CSV-tiedostoa ei voi käyttää: tuntematon sarake rol " \
            "(tarkoititko role?)." in err
     empty = write(tmp_path, "", "5.csv")
     assert check_cli(empty, "sv") == (
-        1, "error [csv_format]: CSV-filen kan inte användas: filen är tom. Den första raden "
+        1, "fel [csv_format]: CSV-filen kan inte användas: filen är tom. Den första raden "
         "ska ha kolumnernas namn (email, company_id, company_name, invited_by), sedan en rad "
         "per person som ska bjudas in.\n"
     )

@@ -20,7 +20,7 @@ from invitations.i18n import CatalogError, read_catalog
 from invitations.i18n import runtime as i18n
 
 LANGUAGES = ("fi", "sv", "en")
-DOMAINS = ("messages", "web")
+DOMAINS = ("messages", "web", "errors")
 
 
 @pytest.fixture
@@ -179,6 +179,30 @@ def test_dropped_placeholder_names_that_placeholder(locales: Path) -> None:
     assert "lacks %(inviter)s" in error.message("en")
     assert "puuttuu %(inviter)s" in error.message("fi")
     assert "saknar %(inviter)s" in error.message("sv")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_errors_catalog_dropping_a_placeholder_is_refused_and_reported_in_english(
+    locales: Path, lang: str
+) -> None:
+    """The catalog the error messages come from is broken: the CatalogError about it
+    still words itself (in English for that language), naming file:line."""
+    path = po(locales, lang, "errors")
+    text = path.read_text(encoding="utf-8")
+    start = text.index('msgid "Fill in the field: %(label)s."\n')
+    msgstr = text[start:].split("\n")[1]
+    assert "%(label)s" in msgstr
+    line = edit(path, msgstr + "\n", msgstr.replace("%(label)s", "kenttä") + "\n")
+    error = load(path, lang, "errors")
+    assert (error.kind, error.line) == ("placeholder", line)
+    assert error.msgid == "Fill in the field: %(label)s."
+    assert_everywhere(error, f"{path}:{line}", "%(label)s")
+    with pytest.raises(CatalogError) as caught:
+        i18n.preload([lang], ["errors"])
+    assert caught.value.path == path and caught.value.line == line
+    assert caught.value.message(lang).startswith("The translation catalog ")
+    other = "sv" if lang == "fi" else "fi"
+    assert caught.value.message(other).startswith(("Käännöstiedostoa ", "Översättningsfilen "))
 
 
 @pytest.mark.parametrize(("value", "detail"), [

@@ -39,6 +39,7 @@ from invitations.errors import (
     csv_format_error,
 )
 from invitations.i18n.languages import LANGUAGES
+from invitations.i18n.texts import T_
 from invitations.models import Company, Inviter, Role
 from invitations.rules import authorize_issue
 from invitations.validation import (
@@ -65,13 +66,10 @@ class DuplicateRow(InvalidInput):
     """The same address and company appear twice; the second would replace the first."""
 
     code = "duplicate_row"
-    messages = {
-        "fi": "Sama sähköpostiosoite ja yritys ovat jo rivillä {first_line}. Poista toinen rivi.",
-        "sv": "Samma e-postadress och företag finns redan på rad {first_line}. Ta bort den "
-        "ena raden.",
-        "en": "The same e-mail address and company are already on line {first_line}. Remove "
-        "one of the rows.",
-    }
+    text = T_(
+        "The same e-mail address and company are already on line %(first_line)s. Remove one of "
+        "the rows."
+    )
 
 
 @dataclass(frozen=True)
