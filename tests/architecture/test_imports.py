@@ -131,3 +131,14 @@ def test_the_layer_contract_holds() -> None:
     result = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_every_benchmark_module_imports() -> None:
+    """``make bench`` is not part of ``make test``; a moved name must still break here."""
+    modules = sorted(p.stem for p in (ROOT / "bench").glob("bench_*.py"))
+    assert modules, "bench/ has benchmark modules"
+    code = "import importlib\n" + "".join(
+        f"importlib.import_module('bench.{name}')\n" for name in modules)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
