@@ -22,7 +22,7 @@ from invitations.models import DeliveryState, Role
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
 from tests.delivery.conftest import BASE_URL, KEY, ServiceFactory
-from tests.delivery.test_crash import CLI, kill, wait_for
+from tests.delivery.test_crash import CLI, kill
 from tests.transports.smtpd import Scripted, Slow, SMTPServer
 
 Server = Callable[..., SMTPServer]
@@ -222,7 +222,7 @@ def test_ctrl_c_leaves_unsent_rows_queued(tmp_path: Path, db: Path, smtp_server:
                                env=env_for(db, server), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: len(server.messages) >= 5, 60)
+        server.wait_for_messages(5, 60)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
