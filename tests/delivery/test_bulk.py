@@ -255,7 +255,6 @@ def peak_rss_kb(path: Path) -> tuple[int, int, int]:
     return rows, invalid, peak
 
 
-@pytest.mark.slow
 def test_100000_rows_validate_in_constant_memory(tmp_path: Path) -> None:
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
     write_csv(small, [good_row(n) for n in range(1_000)])
