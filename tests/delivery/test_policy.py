@@ -53,10 +53,11 @@ def test_describe_keeps_the_code_once() -> None:
 def test_rate_limiter_spaces_calls_across_threads() -> None:
     delays: list[float] = []  # recorded instead of slept, on a clock that stands still
     limiter = RateLimiter(100, clock=lambda: 0.0, sleep=delays.append)
+    granted: list[bool] = []
 
     def work() -> None:
         for _ in range(10):
-            assert limiter.wait()
+            granted.append(limiter.wait())
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for thread in threads:
@@ -64,6 +65,7 @@ def test_rate_limiter_spaces_calls_across_threads() -> None:
     for thread in threads:
         thread.join(10)
     assert not any(thread.is_alive() for thread in threads)
+    assert granted == [True] * 30
     # 30 slots at 100/s: the first at once, then one every 10 ms, none shared.
     assert sorted(delays) == pytest.approx([n / 100 for n in range(1, 30)])
 
