@@ -47,7 +47,7 @@ def until_the_leases_run_out(db: Path) -> None:
         time.sleep(remaining)  # the lease running out is what this waits for
 
 
-def kill(process: subprocess.Popen[str]) -> None:
+def kill(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
 
