@@ -55,25 +55,37 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class RateLimiter:
-    """At most ``rate`` calls of :meth:`wait` per second, shared by threads."""
+    """At most ``rate`` calls of :meth:`wait` per second, shared by threads.
 
-    def __init__(self, rate: float) -> None:
+    ``clock`` and ``sleep`` (``time.monotonic`` and ``time.sleep``) may be
+    replaced, e.g. by a test that records the slots handed out.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
-        self._next = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep
+        self._next = clock()
         self._lock = threading.Lock()
 
     def wait(self, stop: threading.Event | None = None) -> bool:
         """Block until the next slot; False when ``stop`` was set meanwhile."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             slot = max(self._next, now)
             self._next = slot + self.interval
         delay = slot - now
         if delay <= 0:
             return True
         if stop is None:
-            time.sleep(delay)
+            self._sleep(delay)
             return True
         return not stop.wait(delay)

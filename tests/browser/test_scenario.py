@@ -26,7 +26,7 @@ from .scenario_support import (
     full_site,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 SUBJECT = "Kutsu käyttäjäksi / Inbjudan att bli användare / User invitation"
 

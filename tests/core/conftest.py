@@ -3,6 +3,7 @@ a service on a real SQLite file, and a real aiosmtpd server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,14 @@ from invitations.clock import FrozenClock
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
 from tests.core.helpers import KEY, START, RecordingTransport, SMTPSink
+
+
+@pytest.fixture(autouse=True)
+def no_invitations_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner's own INVITATIONS_* variables never reach the code under test:
+    click's CliRunner and the subprocesses here start from ``os.environ``."""
+    for name in [n for n in os.environ if n.startswith("INVITATIONS_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

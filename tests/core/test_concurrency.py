@@ -60,25 +60,21 @@ def test_threads_with_separate_stores_on_one_file(
 
 _CHILD = textwrap.dedent(
     """
-    import sys, time
+    import sys
     from datetime import datetime
-    from pathlib import Path
     from invitations.clock import FrozenClock
     from invitations.errors import InvitationError
     from invitations.models import Registration
     from invitations.service import InvitationService
     from invitations.store import SQLiteInvitationStore
 
-    db, key, start, token, go, password = sys.argv[1:7]
+    db, key, start, token, password = sys.argv[1:6]
     service = InvitationService([key], "http://127.0.0.1:8000", None,
                                 store=SQLiteInvitationStore(db),
                                 clock=FrozenClock(datetime.fromisoformat(start)))
     print("ready", flush=True)
-    deadline = time.monotonic() + 20
-    while not Path(go).exists():
-        if time.monotonic() > deadline:
-            sys.exit("no go signal")
-        time.sleep(0.001)
+    if sys.stdin.readline().strip() != "go":  # blocks until the parent starts the race
+        sys.exit("no go signal")
     try:
         service.redeem(token, Registration("Matti", "Meikäläinen", "matti@acme.fi", "",
                                            password))
@@ -95,18 +91,20 @@ def test_processes_on_one_file(service: InvitationService, db_path: Path,
                      or "")
     script = tmp_path / "child.py"
     script.write_text(_CHILD, encoding="utf-8")
-    go = tmp_path / "go"
-    args = [str(db_path), KEY, START.isoformat(), token, str(go), STRONG]
+    args = [str(db_path), KEY, START.isoformat(), token, STRONG]
     children = [
-        subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, str(script), *args], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(4)
     ]
     try:
         for child in children:  # every child has opened the store before the race
             assert child.stdout is not None
             assert child.stdout.readline().strip() == "ready"
-        go.touch()
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write("go\n")
+            child.stdin.flush()
         results = []
         for child in children:
             out, err = child.communicate(timeout=60)

@@ -14,6 +14,7 @@ from invitations.models import Company, Invitation, Inviter, Role
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport
+from tests.core.conftest import no_invitations_environment  # noqa: F401  (fixture)
 from tests.transports.conftest import smtp_server  # noqa: F401  (fixture)
 
 KEY = "delivery-tests-secret-key-0123456789abcdef"

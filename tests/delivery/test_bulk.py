@@ -22,7 +22,7 @@ from invitations.models import DeliveryState, Role
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
 from tests.delivery.conftest import BASE_URL, KEY, ServiceFactory
-from tests.delivery.test_crash import CLI, kill, wait_for
+from tests.delivery.test_crash import CLI, kill
 from tests.transports.smtpd import Scripted, Slow, SMTPServer
 
 Server = Callable[..., SMTPServer]
@@ -222,7 +222,7 @@ def test_ctrl_c_leaves_unsent_rows_queued(tmp_path: Path, db: Path, smtp_server:
                                env=env_for(db, server), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: len(server.messages) >= 5, 60)
+        server.wait_for_messages(5, 60)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:
@@ -255,7 +255,6 @@ def peak_rss_kb(path: Path) -> tuple[int, int, int]:
     return rows, invalid, peak
 
 
-@pytest.mark.slow
 def test_100000_rows_validate_in_constant_memory(tmp_path: Path) -> None:
     small, big = tmp_path / "small.csv", tmp_path / "big.csv"
     write_csv(small, [good_row(n) for n in range(1_000)])

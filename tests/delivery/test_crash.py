@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from invitations.clock import FrozenClock
@@ -37,14 +37,17 @@ print("returned")
 """
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.02)
+def until_the_leases_run_out(db: Path) -> None:
+    """Return once every lease held in the outbox has run out (leases are real time)."""
+    with SQLiteInvitationStore(db) as store:
+        leases = [r.lease_until for r in store.outbox() if r.lease_owner and r.lease_until]
+    assert leases, "the killed worker held no lease"
+    remaining = (max(leases) - datetime.now(UTC)).total_seconds()
+    if remaining > 0:
+        time.sleep(remaining)  # the lease running out is what this waits for
 
 
-def kill(process: subprocess.Popen[str]) -> None:
+def kill(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
     os.kill(process.pid, signal.SIGKILL)
     process.wait(10)
 
@@ -102,7 +105,7 @@ def test_deliver_command_killed_mid_send_then_rerun(
     assert {i.delivery_state for i in queue_only.list()} == {DeliveryState.QUEUED}
 
     good = smtp_server()
-    time.sleep(1.1)  # the dead worker's one-second lease runs out
+    until_the_leases_run_out(db)  # the dead worker's one-second lease
     done = subprocess.run([*CLI, "deliver", "--json"], env=cli_env(db, good),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -125,9 +128,9 @@ def test_watch_worker_sends_new_mail_and_stops_on_sigint(
                                env=cli_env(db, server), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: len(server.messages) == 1)
+        server.wait_for_messages(1)
         invite(queue_only, 1)
-        wait_for(lambda: len(server.messages) == 2)
+        server.wait_for_messages(2)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -52,27 +51,45 @@ def test_describe_keeps_the_code_once() -> None:
 
 
 def test_rate_limiter_spaces_calls_across_threads() -> None:
-    limiter = RateLimiter(100)
-    started = time.monotonic()
+    delays: list[float] = []  # recorded instead of slept, on a clock that stands still
+    limiter = RateLimiter(100, clock=lambda: 0.0, sleep=delays.append)
+    granted: list[bool] = []
 
     def work() -> None:
         for _ in range(10):
-            limiter.wait()
+            granted.append(limiter.wait())
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(10)
-    # 30 slots at 100/s: the last one is 0.29 s after the first.
-    assert time.monotonic() - started >= 0.28
+    assert not any(thread.is_alive() for thread in threads)
+    assert granted == [True] * 30
+    # 30 slots at 100/s: the first at once, then one every 10 ms, none shared.
+    assert sorted(delays) == pytest.approx([n / 100 for n in range(1, 30)])
+
+
+class NotingEvent(threading.Event):
+    """A stop event that tells when someone has started waiting on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waited_on = threading.Event()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waited_on.set()
+        return super().wait(timeout)
 
 
 def test_rate_limiter_wakes_up_on_stop() -> None:
-    limiter = RateLimiter(0.5)
-    stop = threading.Event()
-    assert limiter.wait(stop)
+    limiter = RateLimiter(1 / 3600)  # one call an hour
+    stop = NotingEvent()
+    assert limiter.wait(stop)  # the first slot is now
+    outcome: list[bool] = []
+    waiter = threading.Thread(target=lambda: outcome.append(limiter.wait(stop)))
+    waiter.start()
+    assert stop.waited_on.wait(10), "the second call did not wait for its slot"
     stop.set()
-    started = time.monotonic()
-    assert not limiter.wait(stop)
-    assert time.monotonic() - started < 1
+    waiter.join(10)
+    assert not waiter.is_alive() and outcome == [False]

@@ -8,8 +8,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 RENDER = """
@@ -38,7 +36,6 @@ print("rendered from", invitations.__file__)
 """
 
 
-@pytest.mark.slow
 def test_installed_wheel_renders_all_languages(tmp_path: Path) -> None:
     dist, target = tmp_path / "dist", tmp_path / "site"
     subprocess.run(

@@ -4,6 +4,8 @@
 ``bind()`` reserves the port first without listening, so a test can have a
 "server down" (connections refused) that later comes up on the same port.
 Handlers here script replies, drop connections and close after N messages.
+Tests wait on what the server saw (:meth:`SMTPServer.wait_for_messages`,
+:meth:`SMTPServer.wait_for_closed`), never for a fixed time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import ipaddress
 import socket
 import ssl
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -43,7 +45,23 @@ class Recorder:
     def __init__(self) -> None:
         self.messages: list[Received] = []
         self.connections = 0
-        self._lock = threading.Lock()
+        #: Connections that have ended, closed by either side.
+        self.closed = 0
+        self._changed = threading.Condition()
+
+    def connection_ended(self) -> None:
+        with self._changed:
+            self.closed += 1
+            self._changed.notify_all()
+
+    def wait(self, what: str, predicate: Callable[[], bool], timeout: float) -> None:
+        """Block until ``predicate()`` holds, woken by each message and closed connection."""
+        with self._changed:
+            if not self._changed.wait_for(predicate, timeout):
+                raise AssertionError(
+                    f"waited {timeout} s for {what}; the server has {len(self.messages)} "
+                    f"message(s), {self.connections} connection(s), {self.closed} closed"
+                )
 
     def reply(self, server: SMTP, envelope: Envelope) -> str:
         return "250 2.0.0 Ok: queued"
@@ -51,7 +69,7 @@ class Recorder:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         status = self.reply(server, envelope)
         if status.startswith("2"):
-            with self._lock:
+            with self._changed:
                 self.messages.append(
                     Received(
                         str(envelope.mail_from),
@@ -62,6 +80,7 @@ class Recorder:
                         str(session.host_name),
                     )
                 )
+                self._changed.notify_all()
         return status
 
 
@@ -170,7 +189,19 @@ def password_authenticator(user: str, password: str) -> Any:
     return check
 
 
-class PipeliningSMTP(SMTP):
+class TrackedSMTP(SMTP):
+    """aiosmtpd's server protocol, telling its :class:`Recorder` when a connection ends."""
+
+    def connection_lost(self, error: Exception | None) -> None:
+        try:
+            super().connection_lost(error)
+        finally:
+            handler = self.event_handler
+            if isinstance(handler, Recorder):
+                handler.connection_ended()
+
+
+class PipeliningSMTP(TrackedSMTP):
     """aiosmtpd, which reads commands in order anyway, advertising PIPELINING
     (RFC 2920) as Postfix and most relays do; each MAIL notes whether the
     client had already sent the rest of the envelope (the DATA command)."""
@@ -231,7 +262,7 @@ class SMTPServer:
         protocol = (
             PipeliningSMTP(self.handler, self.pipelined, **self.smtp_options)
             if self.pipelining
-            else SMTP(self.handler, **self.smtp_options)
+            else TrackedSMTP(self.handler, **self.smtp_options)
         )
         self._protocols.append(protocol)
         return protocol
@@ -295,6 +326,16 @@ class SMTPServer:
     @property
     def messages(self) -> list[Received]:
         return self.handler.messages
+
+    def wait_for_messages(self, count: int, timeout: float = 20) -> None:
+        """Return once ``count`` messages were accepted; fail the test after ``timeout`` s."""
+        self.handler.wait(f"{count} message(s)", lambda: len(self.messages) >= count, timeout)
+
+    def wait_for_closed(self, count: int, timeout: float = 10) -> None:
+        """Return once ``count`` connections have ended on the server's side."""
+        self.handler.wait(
+            f"{count} closed connection(s)", lambda: self.handler.closed >= count, timeout
+        )
 
 
 @dataclass

@@ -96,9 +96,17 @@ def _refused(url: str) -> bool:
         return probe.connect_ex((host, int(port))) != 0
 
 
+# A runner started in the background (``nohup``, ``&`` in a script) ignores SIGINT,
+# and so would the demo it starts; the demo relies on Python's KeyboardInterrupt,
+# which needs SIGINT at its default when Python starts. Restore it, then exec the demo.
+WITH_CTRL_C = [sys.executable, "-c", "import os, signal, sys; "
+               "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+               *COMMAND]
+
+
 def test_interactive_demo_serves_until_ctrl_c(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        COMMAND, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        WITH_CTRL_C, cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )
     try:
