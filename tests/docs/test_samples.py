@@ -97,7 +97,6 @@ def test_python_sample_runs(block: Block, sample_env: Path) -> None:
     exec(code, namespace)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("block", [b for b in PYTHON if "def test_" in b.code],
                          ids=lambda b: b.id)
 def test_pytest_sample_passes(block: Block, tmp_path: Path) -> None:

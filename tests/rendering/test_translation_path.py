@@ -50,7 +50,6 @@ def _state(root: Path) -> dict[Path, tuple[int, bytes]]:
             for path in sorted(root.glob(pattern))}
 
 
-@pytest.mark.slow
 def test_make_messages_writes_only_files_whose_messages_changed(tmp_path: Path) -> None:
     repo = _tree(tmp_path)
     before = _state(repo)
