@@ -11,7 +11,8 @@ client family is the share of that family's platforms answering "n" (and
 *partial* those answering "a"), weighted by how often the feature occurs
 relative to the number of elements (capped at 1); the family's unsupported
 score is the largest weighted share of any feature, likewise partial, and
-``supported = 100 - partial - unsupported``. Unlike Mailpit, each platform
+``supported = 100 - partial - unsupported`` (partial capped so that it never
+goes below zero). Unlike Mailpit, each platform
 counts with its latest tested version (old versions no longer in use do not
 weigh), and the report names the clients per feature and the source lines.
 Works offline: nothing is fetched (remote stylesheets are not read).
@@ -434,6 +435,9 @@ def html_compatibility(html: str, clients: Sequence[str] | None = None) -> Compa
                 continue
             worst_partial = max(worst_partial, 100 * partial / total * weight(len(lines)))
             worst_no = max(worst_no, 100 * no / total * weight(len(lines)))
+        # The worst partial and the worst unsupported feature may differ: together
+        # they may not pass 100 (Mailpit's sum can go below zero).
+        worst_partial = min(worst_partial, 100 - worst_no)
         scores.append(ClientScore(
             client or "all", data["clients"][client]["name"] if client else "All",
             round(100 - worst_partial - worst_no, 2), round(worst_partial, 2), round(worst_no, 2)))

@@ -361,3 +361,11 @@ def test_without_keys_the_token_is_only_decoded(sent: CapturedMail) -> None:
 def test_the_links_of_a_parsed_mail_and_of_its_bytes_agree(site: str) -> None:
     raw = _links_mail(site)
     assert check_links(ParsedMail(raw)).links == check_links(raw).links
+
+
+def test_a_score_never_goes_below_zero() -> None:
+    # The worst partial feature (div, used twice) and the worst unsupported one
+    # (flex) differ; Mailpit's sum would say -50 %.
+    report = html_compatibility('<div>\n<div style="display: flex">Hei</div>\n</div>')
+    for score in report.scores:
+        assert 0 <= score.supported <= 100 and score.partial + score.unsupported <= 100
