@@ -369,3 +369,13 @@ def test_a_score_never_goes_below_zero() -> None:
     report = html_compatibility('<div>\n<div style="display: flex">Hei</div>\n</div>')
     for score in report.scores:
         assert 0 <= score.supported <= 100 and score.partial + score.unsupported <= 100
+
+
+def test_the_panel_excerpt_ends_on_a_whole_sentence() -> None:
+    from devsmtp.web.pages import excerpt
+
+    text = "Det här är en inbjudan. Registreringen görs på adressen nedan. " * 20
+    cut = excerpt(text, 100)
+    assert cut.endswith("inbjudan.") and len(cut) <= 100
+    assert excerpt("ett ord " * 30, 40).endswith("…")
+    assert excerpt("Kort.", 600) == "Kort."
