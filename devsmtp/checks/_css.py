@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = ["AtRule", "CSSScan", "Declaration", "Selector", "scan_declarations", "scan_stylesheet"]
@@ -66,12 +67,10 @@ def _blank_comments(text: str, lines: _Lines, found: list[int]) -> str:
     return _COMMENT.sub(blank, text)
 
 
-def _split_top(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
-    """``(start, end)`` spans of ``text[start:end]`` split on ``sep`` outside () and strings."""
-    spans: list[tuple[int, int]] = []
+def _outside_strings(text: str, start: int, end: int) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, parenthesis depth)`` of each character outside quoted strings."""
     depth = 0
     quote = ""
-    begin = start
     i = start
     while i < end:
         char = text[i]
@@ -82,14 +81,23 @@ def _split_top(text: str, start: int, end: int, sep: str) -> list[tuple[int, int
                 quote = ""
         elif char in "\"'":
             quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        elif char == sep and depth == 0:
+        else:
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth = max(0, depth - 1)
+            yield i, char, depth
+        i += 1
+
+
+def _split_top(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
+    """``(start, end)`` spans of ``text[start:end]`` split on ``sep`` outside () and strings."""
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for i, char, depth in _outside_strings(text, start, end):
+        if char == sep and depth == 0:
             spans.append((begin, i))
             begin = i + 1
-        i += 1
     spans.append((begin, end))
     return spans
 
@@ -114,48 +122,21 @@ def _declarations(text: str, start: int, end: int, lines: _Lines) -> list[Declar
 def _matching(text: str, open_at: int) -> int:
     """The index of the ``}`` closing the ``{`` at ``open_at`` (or the end)."""
     depth = 0
-    quote = ""
-    i = open_at
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
+    for i, char, _parens in _outside_strings(text, open_at, len(text)):
+        if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
                 return i
-        i += 1
     return len(text)
 
 
 def _next_stop(text: str, start: int, end: int) -> int:
     """The next top-level ``{``, ``;`` or ``}`` from ``start`` (or ``end``)."""
-    depth = 0
-    quote = ""
-    i = start
-    while i < end:
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        elif char in "{;}" and depth == 0:
+    for i, char, depth in _outside_strings(text, start, end):
+        if char in "{;}" and depth == 0:
             return i
-        i += 1
     return end
 
 

@@ -260,23 +260,23 @@ _PREFIXED: list[tuple[re.Pattern[str], str]] = [
 ]
 
 _VALUE_FEATURES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\brgb\(", re.IGNORECASE), "css-rgb"),
-    (re.compile(r"\brgba\(", re.IGNORECASE), "css-rgba"),
-    (re.compile(r"\b(?:repeating-)?linear-gradient\(", re.IGNORECASE), "css-linear-gradient"),
-    (re.compile(r"\b(?:repeating-)?radial-gradient\(", re.IGNORECASE), "css-radial-gradient"),
-    (re.compile(r"\b(?:repeating-)?conic-gradient\(", re.IGNORECASE), "css-conic-gradient"),
-    (re.compile(r"\bcalc\(", re.IGNORECASE), "css-unit-calc"),
-    (re.compile(r"\bclamp\(", re.IGNORECASE), "css-function-clamp"),
-    (re.compile(r"(?<![\w-])min\(", re.IGNORECASE), "css-function-min"),
-    (re.compile(r"(?<![\w-])max\(", re.IGNORECASE), "css-function-max"),
-    (re.compile(r"\blight-dark\(", re.IGNORECASE), "css-function-light-dark"),
-    (re.compile(r"\bvar\(\s*--", re.IGNORECASE), "css-variables"),
-    (re.compile(r"\b(?:ok)?(?:lch|lab)\(", re.IGNORECASE), "css-modern-color"),
-    (re.compile(r"\b(?:fit|min|max)-content\b", re.IGNORECASE), "css-intrinsic-size"),
-    (re.compile(r"\bui-(?:serif|sans-serif|rounded|monospace)\b|\bsystem-ui\b",
-                re.IGNORECASE), "css-sytem-ui"),
-    (re.compile(r"^\s*initial\s*$", re.IGNORECASE), "css-unit-initial"),
-]
+    (re.compile(pattern, re.IGNORECASE), slug) for pattern, slug in (
+    (r"\brgb\(", "css-rgb"),
+    (r"\brgba\(", "css-rgba"),
+    (r"\b(?:repeating-)?linear-gradient\(", "css-linear-gradient"),
+    (r"\b(?:repeating-)?radial-gradient\(", "css-radial-gradient"),
+    (r"\b(?:repeating-)?conic-gradient\(", "css-conic-gradient"),
+    (r"\bcalc\(", "css-unit-calc"),
+    (r"\bclamp\(", "css-function-clamp"),
+    (r"(?<![\w-])min\(", "css-function-min"),
+    (r"(?<![\w-])max\(", "css-function-max"),
+    (r"\blight-dark\(", "css-function-light-dark"),
+    (r"\bvar\(\s*--", "css-variables"),
+    (r"\b(?:ok)?(?:lch|lab)\(", "css-modern-color"),
+    (r"\b(?:fit|min|max)-content\b", "css-intrinsic-size"),
+    (r"\bui-(?:serif|sans-serif|rounded|monospace)\b|\bsystem-ui\b", "css-sytem-ui"),
+    (r"^\s*initial\s*$", "css-unit-initial"),
+)]
 
 _UNITS = re.compile(r"(?<![\w#.-])(?:\d+\.?\d*|\.\d+)(px|em|rem|ex|ch|vh|vw|vmin|vmax|cm|mm|in|pt|"
                     r"pc|%)(?![\w-])", re.IGNORECASE)

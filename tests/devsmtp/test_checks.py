@@ -281,7 +281,7 @@ def _links_mail(site: str) -> bytes:
 
 
 def test_links_on_loopback_are_requested_and_others_only_listed(site: str) -> None:
-    report = check_links(_links_mail(site), base_url=site)
+    report = check_links(_links_mail(site), base_url=site, timeout=15)
     by_url = {(link.url, link.kind): link for link in report.links}
     ok = by_url[(f"{site}/ok", "link")]
     assert ok.fetched and ok.status == 200 and ok.ok and ok.on_base
