@@ -7,6 +7,7 @@ that allows no script at all, into an iframe sandboxed without scripts/forms.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,7 +61,47 @@ JS_STRINGS = {
     "shown": N_("%(count)s shown"),
     "live": N_("Live: new mail appears by itself"),
     "offline": N_("Offline: reconnecting…"),
+    # The checks tab (message.js).
+    "checks_running": N_("Running the checks…"),
+    "checks_done": N_("Checks done."),
+    "no_html_part": N_("This message has no HTML part."),
+    "all_supported": N_("Every feature this HTML uses is supported by these clients."),
+    "line": N_("line %(line)s"),
+    "not_in": N_("not in %(clients)s"),
+    "partly_in": N_("partly in %(clients)s"),
+    "no_links": N_("No links."),
+    "link_answers": N_("answers %(status)s"),
+    "link_fails": N_("does not answer: %(reason)s"),
+    "not_fetched": N_("not fetched (neither loopback nor an allowed host)"),
+    "not_on_base": N_("not under %(base)s"),
+    "token_state": N_("token: %(state)s"),
+    "state_valid": N_("valid"),
+    "state_expired": N_("expired"),
+    "state_used": N_("used"),
+    "state_revoked": N_("revoked"),
+    "state_tampered": N_("tampered"),
+    "state_superseded": N_("replaced by a newer link"),
+    "state_unknown": N_("not in the invitation store"),
+    "state_unreadable": N_("not readable"),
+    "spam_score": N_("%(score)s points; SpamAssassin calls %(threshold)s or more spam."),
+    "spam_unavailable": N_("Spam score not available: %(reason)s"),
 }
+
+
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+
+
+def excerpt(text: str, limit: int = 600) -> str:
+    """``text`` cut after its last whole sentence within ``limit`` characters.
+
+    Only when not even one sentence fits is it cut at a word, with "…".
+    """
+    if len(text) <= limit:
+        return text
+    ends = [match.end() for match in _SENTENCE_END.finditer(text, 0, limit)]
+    if ends:
+        return text[:ends[-1]]
+    return text[:limit].rsplit(" ", 1)[0].rstrip() + "…"
 
 
 def preview_csp(remote_images: bool) -> str:
@@ -108,6 +149,7 @@ def environment() -> Environment:
     env.filters["datetime"] = _datetime_filter
     env.filters["filesize"] = _filesize_filter
     env.filters["iso"] = _iso
+    env.filters["excerpt"] = excerpt
     return env
 
 
@@ -213,6 +255,7 @@ class InboxPages:
             ("html", N_("HTML")), ("text", N_("Text")), ("headers", N_("Headers")),
             ("raw", N_("Raw source")), ("envelope", N_("Envelope")),
             ("attachments", N_("Attachments")), ("links", N_("Links")),
+            ("checks", N_("Checks")),
         ) if key != "html" or view.has_html]
         return self._render(request, "message.html", m=view, panel=panel, tabs=tabs,
                             remote=request.query_params.get("remote") == "1")
