@@ -1,4 +1,5 @@
-"""devsmtp's exceptions: one hierarchy, a stable ``code`` and fi/sv/en messages.
+"""devsmtp's exceptions: one hierarchy, a stable ``code`` and fi/sv/en messages
+(texts from :mod:`devsmtp.catalog`; English is the msgid).
 
 ``str(error)`` is the English text; every error answer of the API (its own,
 a wrong password, Starlette's 404/405) is ``to_dict()``, with the HTTP status
@@ -8,10 +9,21 @@ in ``status``, so scripts can branch on ``code`` and people can read
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import ClassVar
 
 LANGUAGES = ("fi", "sv", "en")
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for extraction into ``devsmtp.pot`` (see :mod:`devsmtp.catalog`)."""
+    return msgid
+
+
+class _Values(dict[str, object]):
+    """Parameters for ``%``; a field nobody gave shows as itself, not a crash."""
+
+    def __missing__(self, key: str) -> str:
+        return f"%({key})s"
 
 
 class DevSMTPError(Exception):
@@ -19,11 +31,7 @@ class DevSMTPError(Exception):
 
     code: ClassVar[str] = "devsmtp_error"
     status: ClassVar[int] = 500
-    messages: ClassVar[Mapping[str, str]] = {
-        "fi": "devsmtp epäonnistui: {detail}",
-        "sv": "devsmtp misslyckades: {detail}",
-        "en": "devsmtp failed: {detail}",
-    }
+    text: ClassVar[str] = N_("devsmtp failed: %(detail)s")
 
     def __init__(self, detail: str = "", **params: object) -> None:
         self.detail = detail
@@ -34,8 +42,13 @@ class DevSMTPError(Exception):
 
     def message(self, lang: str = "en") -> str:
         """The message for a person reading ``lang`` (``fi``, ``sv`` or ``en``)."""
-        template = self.messages.get(lang) or self.messages["en"]
-        return template.format(**self.params)
+        from .catalog import translate  # at call time: the catalog's loader raises errors
+
+        values = _Values({key: str(value) for key, value in self.params.items()})
+        try:
+            return translate(self.text, lang) % values
+        except (KeyError, ValueError, TypeError):  # a slip the gate did not see: English
+            return self.text % values
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: code, English message, every language, parameters."""
@@ -53,11 +66,7 @@ class BadRequest(DevSMTPError):
 
     code = "bad_request"
     status = 400
-    messages = {
-        "fi": "Virheellinen pyyntö: {detail}",
-        "sv": "Felaktig begäran: {detail}",
-        "en": "Bad request: {detail}",
-    }
+    text = N_("Bad request: %(detail)s")
 
 
 class MessageNotFound(DevSMTPError):
@@ -65,14 +74,10 @@ class MessageNotFound(DevSMTPError):
 
     code = "message_not_found"
     status = 404
-    messages = {
-        "fi": "Viestiä {id} ei ole (poistettu tai ei koskaan vastaanotettu). "
-        "Hae viestit uudelleen listasta.",
-        "sv": "Meddelande {id} finns inte (raderat eller aldrig mottaget). "
-        "Hämta listan på nytt.",
-        "en": "Message {id} does not exist (deleted, pruned or never received). "
-        "Fetch the list again.",
-    }
+    text = N_(
+        "Message %(id)s does not exist (deleted, pruned or never received). Fetch the list "
+        "again."
+    )
 
     def __init__(self, id: object) -> None:
         super().__init__(str(id), id=id)
@@ -83,11 +88,7 @@ class PartNotFound(DevSMTPError):
 
     code = "part_not_found"
     status = 404
-    messages = {
-        "fi": "Viestissä {id} ei ole osaa {part}. Katso osat: GET /api/messages/{id}.",
-        "sv": "Meddelande {id} har ingen del {part}. Se delarna: GET /api/messages/{id}.",
-        "en": "Message {id} has no part {part}. See its parts: GET /api/messages/{id}.",
-    }
+    text = N_("Message %(id)s has no part %(part)s. See its parts: GET /api/messages/%(id)s.")
 
     def __init__(self, id: object, part: object) -> None:
         super().__init__(f"{id}/{part}", id=id, part=part)
@@ -98,30 +99,21 @@ class StoreError(DevSMTPError):
 
     code = "store_error"
     status = 500
-    messages = {
-        "fi": "Viestivarasto ei toimi: {detail}. Tarkista datahakemiston levytila ja oikeudet.",
-        "sv": "Meddelandelagret fungerar inte: {detail}. Kontrollera datakatalogens "
-        "diskutrymme och rättigheter.",
-        "en": "The message store failed: {detail}. Check the data directory's free space "
-        "and permissions.",
-    }
+    text = N_(
+        "The message store failed: %(detail)s. Check the data directory's free space and "
+        "permissions."
+    )
 
 
 class StoreDamaged(StoreError):
     """The store file exists but is not a devsmtp (SQLite) database, or is damaged."""
 
     code = "store_damaged"
-    messages = {
-        "fi": "Tiedosto {path} ei ole devsmtp-tietokanta tai se on vioittunut ({detail}). "
-        "devsmtp ei muuttanut sitä. Siirrä tiedosto sivuun (esim. mv {path} {path}.bad) "
-        "tai käynnistä toisella --data-hakemistolla.",
-        "sv": "Filen {path} är inte en devsmtp-databas eller är skadad ({detail}). "
-        "devsmtp ändrade den inte. Flytta undan filen (t.ex. mv {path} {path}.bad) "
-        "eller starta med en annan --data-katalog.",
-        "en": "The file {path} is not a devsmtp database or is damaged ({detail}). "
-        "devsmtp did not change it. Move the file aside (e.g. mv {path} {path}.bad) "
-        "or start with another --data directory.",
-    }
+    text = N_(
+        "The file %(path)s is not a devsmtp database or is damaged (%(detail)s). devsmtp did "
+        "not change it. Move the file aside (e.g. mv %(path)s %(path)s.bad) or start with "
+        "another --data directory."
+    )
 
     def __init__(self, path: object, detail: str) -> None:
         super().__init__(detail, path=path)
@@ -131,14 +123,10 @@ class CatalogBroken(DevSMTPError):
     """A UI translation catalog (``devsmtp/locales/<lang>/...po``) is missing or broken."""
 
     code = "catalog_broken"
-    messages = {
-        "fi": "Käyttöliittymän käännöstiedosto {where} on virheellinen: {detail}. Korjaa "
-        "kyseinen rivi (vertaa mallitiedostoon devsmtp.pot) tai asenna devsmtp uudelleen.",
-        "sv": "Gränssnittets översättningsfil {where} är felaktig: {detail}. Rätta raden "
-        "(jämför med mallen devsmtp.pot) eller installera devsmtp på nytt.",
-        "en": "The UI translation catalog {where} is invalid: {detail}. Fix that line "
-        "(compare with the template devsmtp.pot) or reinstall devsmtp.",
-    }
+    text = N_(
+        "The UI translation catalog %(where)s is invalid: %(detail)s. Fix that line (compare "
+        "with the template devsmtp.pot) or reinstall devsmtp."
+    )
 
     def __init__(self, where: object, detail: str) -> None:
         super().__init__(detail, where=where)
@@ -149,11 +137,7 @@ class NotFound(DevSMTPError):
 
     code = "not_found"
     status = 404
-    messages = {
-        "fi": "Rajapinnassa ei ole osoitetta {detail}. Katso osoitteet: GET /api/openapi.json.",
-        "sv": "API:t har ingen adress {detail}. Se adresserna: GET /api/openapi.json.",
-        "en": "The API has no endpoint {detail}. See the endpoints: GET /api/openapi.json.",
-    }
+    text = N_("The API has no endpoint %(detail)s. See the endpoints: GET /api/openapi.json.")
 
 
 class Unauthorized(DevSMTPError):
@@ -161,18 +145,16 @@ class Unauthorized(DevSMTPError):
 
     code = "unauthorized"
     status = 401
-    messages = {
-        "fi": "devsmtp vaatii salasanan (--ui-password)",
-        "sv": "devsmtp kräver lösenordet (--ui-password)",
-        "en": "devsmtp needs the --ui-password",
-    }
+    text = N_("devsmtp needs the --ui-password")
 
 
 class HTTPError(DevSMTPError):
     """Any other HTTP error under ``/api`` (the web framework's own), with its status."""
 
     code = "http_error"
-    messages = {lang: "{detail}" for lang in LANGUAGES}
+
+    def message(self, lang: str = "en") -> str:
+        return self.detail  # the framework's own words (e.g. "Not Found")
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -184,11 +166,7 @@ class MethodNotAllowed(DevSMTPError):
 
     code = "method_not_allowed"
     status = 405
-    messages = {
-        "fi": "{method} ei käy osoitteelle {detail}. Käytä: {allowed}.",
-        "sv": "{method} går inte för adressen {detail}. Använd: {allowed}.",
-        "en": "{method} is not allowed on {detail}. Use: {allowed}.",
-    }
+    text = N_("%(method)s is not allowed on %(detail)s. Use: %(allowed)s.")
 
     def __init__(self, path: str, method: str, allowed: str) -> None:
         super().__init__(path, method=method, allowed=allowed or "-")
@@ -198,25 +176,17 @@ class DataDirLocked(StoreError):
     """Another devsmtp already serves this data directory."""
 
     code = "data_dir_locked"
-    messages = {
-        "fi": "Toinen devsmtp käyttää jo hakemistoa {detail}. Pysäytä se tai valitse "
-        "toinen --data-hakemisto.",
-        "sv": "En annan devsmtp använder redan katalogen {detail}. Stoppa den eller välj "
-        "en annan --data-katalog.",
-        "en": "Another devsmtp already uses the data directory {detail}. Stop it or choose "
-        "another --data directory.",
-    }
+    text = N_(
+        "Another devsmtp already uses the data directory %(detail)s. Stop it or choose "
+        "another --data directory."
+    )
 
 
 class FaultRuleInvalid(BadRequest):
     """A fault rule names an unknown stage, code or scope."""
 
     code = "fault_rule_invalid"
-    messages = {
-        "fi": "Virheellinen vikasääntö: {detail}",
-        "sv": "Ogiltig felregel: {detail}",
-        "en": "Invalid fault rule: {detail}",
-    }
+    text = N_("Invalid fault rule: %(detail)s")
 
 
 class FaultNotFound(DevSMTPError):
@@ -224,11 +194,7 @@ class FaultNotFound(DevSMTPError):
 
     code = "fault_not_found"
     status = 404
-    messages = {
-        "fi": "Vikasääntöä {detail} ei ole. Katso säännöt: devsmtp fault list.",
-        "sv": "Felregeln {detail} finns inte. Se reglerna: devsmtp fault list.",
-        "en": "Fault rule {detail} does not exist. See the rules: devsmtp fault list.",
-    }
+    text = N_("Fault rule %(detail)s does not exist. See the rules: devsmtp fault list.")
 
 
 class RelayMissing(DevSMTPError):
@@ -236,14 +202,10 @@ class RelayMissing(DevSMTPError):
 
     code = "relay_missing"
     status = 400
-    messages = {
-        "fi": "Välityspalvelinta ei ole annettu: anna pyynnössä 'host' ja 'port' tai "
-        "käynnistä devsmtp valitsimella --relay HOST:PORT.",
-        "sv": "Ingen vidarebefordringsserver angiven: ge 'host' och 'port' i begäran eller "
-        "starta devsmtp med --relay HOST:PORT.",
-        "en": "No relay server given: put 'host' and 'port' in the request or start "
-        "devsmtp with --relay HOST:PORT.",
-    }
+    text = N_(
+        "No relay server given: put 'host' and 'port' in the request or start devsmtp with "
+        "--relay HOST:PORT."
+    )
 
 
 class ReleaseRefused(DevSMTPError):
@@ -251,12 +213,7 @@ class ReleaseRefused(DevSMTPError):
 
     code = "release_refused"
     status = 403
-    messages = {
-        "fi": "Välitys estetty: {detail}. Lisää osoite sallittuihin (--relay-allow).",
-        "sv": "Vidarebefordran nekad: {detail}. Lägg till adressen bland de tillåtna "
-        "(--relay-allow).",
-        "en": "Release refused: {detail}. Add the address to the allow-list (--relay-allow).",
-    }
+    text = N_("Release refused: %(detail)s. Add the address to the allow-list (--relay-allow).")
 
 
 class ReleaseFailed(DevSMTPError):
@@ -264,11 +221,7 @@ class ReleaseFailed(DevSMTPError):
 
     code = "release_failed"
     status = 502
-    messages = {
-        "fi": "Välityspalvelin ei ottanut viestiä vastaan: {detail}",
-        "sv": "Reläservern tog inte emot meddelandet: {detail}",
-        "en": "The relay server did not accept the message: {detail}",
-    }
+    text = N_("The relay server did not accept the message: %(detail)s")
 
 
 class ServerUnreachable(DevSMTPError):
@@ -276,14 +229,10 @@ class ServerUnreachable(DevSMTPError):
 
     code = "server_unreachable"
     status = 503
-    messages = {
-        "fi": "devsmtp-palvelinta ei tavoitettu ({detail}). Käynnistä `devsmtp serve` tai "
-        "anna käynnissä olevan osoite (komennoille --api URL, pytestille --devsmtp-url URL).",
-        "sv": "devsmtp-servern nåddes inte ({detail}). Starta `devsmtp serve` eller ange "
-        "adressen till en som kör (--api URL för kommandona, --devsmtp-url URL för pytest).",
-        "en": "Could not reach a devsmtp server ({detail}). Start `devsmtp serve` or give the "
-        "address of a running one (--api URL for the commands, --devsmtp-url URL for pytest).",
-    }
+    text = N_(
+        "Could not reach a devsmtp server (%(detail)s). Start `devsmtp serve` or give the "
+        "address of a running one (--api URL for the commands, --devsmtp-url URL for pytest)."
+    )
 
 
 class UnsafeBind(DevSMTPError):
@@ -291,14 +240,10 @@ class UnsafeBind(DevSMTPError):
 
     code = "unsafe_bind"
     status = 400
-    messages = {
-        "fi": "HTTP-osoite {detail} ei ole paikallinen: anna --ui-password, jotta "
-        "postilaatikko ei näy kaikille.",
-        "sv": "HTTP-adressen {detail} är inte lokal: ange --ui-password så att inkorgen "
-        "inte syns för alla.",
-        "en": "The HTTP address {detail} is not loopback: pass --ui-password so the inbox "
-        "is not open to everyone.",
-    }
+    text = N_(
+        "The HTTP address %(detail)s is not loopback: pass --ui-password so the inbox is not "
+        "open to everyone."
+    )
 
 
 class WaitTimeout(DevSMTPError):
@@ -306,8 +251,4 @@ class WaitTimeout(DevSMTPError):
 
     code = "wait_timeout"
     status = 408
-    messages = {
-        "fi": "Odotettua viestiä ei tullut ajassa ({detail}).",
-        "sv": "Det väntade meddelandet kom inte i tid ({detail}).",
-        "en": "No matching message arrived in time ({detail}).",
-    }
+    text = N_("No matching message arrived in time (%(detail)s).")

@@ -26,11 +26,11 @@ import uvicorn
 
 from . import web
 from .api import ApiContext, create_app
+from .catalog import preload as preload_catalogs
 from .errors import UnsafeBind
 from .settings import PORTS_FILE, Settings, is_loopback
 from .smtp import CaptureHandler, CaptureSMTP, Faults, ensure_certificate, server_context
 from .store import Store
-from .web.languages import preload as preload_catalogs
 
 __all__ = ["PORTS_FILE", "DevSMTP", "read_ports"]
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..catalog import TIMEZONE, Language
 from ..mail import (
     InvitationToken,
     ParsedMail,
@@ -26,7 +27,6 @@ from ..mail import (
     expiry_instants,
     peek_token,
 )
-from .languages import TIMEZONE, Language
 
 if TYPE_CHECKING:
     from invitations.tokens import TokenSigner

@@ -23,10 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ..catalog import LANGUAGES, N_, NAMES, TIMEZONE, Language, language
 from .invitation import InvitationChecker, build_panel
-from .languages import COOKIE, LANGUAGES, NAMES, TIMEZONE, Language, choose_language, language
+from .languages import COOKIE, choose_language
 from .source import StoreSource
-from .view import N_, Loaded, build_view, preview_html
+from .view import Loaded, build_view, preview_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

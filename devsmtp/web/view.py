@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..catalog import N_
 from ..envelope import iso_time
 from ..mail import Link, ParsedMail
 from ..store import StoredMessage
@@ -109,11 +110,6 @@ def link_groups(links: list[Link], gettext: Callable[[str], str]) -> list[LinkGr
             groups[key] = LinkGroup(key[0], key[1], f"{title} · {key[1]}" if key[1] else title)
         groups[key].links.append(link)
     return list(groups.values())
-
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction; it is translated where it is shown."""
-    return message
 
 
 def envelope_facts(record: StoredMessage,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from devsmtp.web.languages import DOMAIN, LANGUAGES, LOCALES_DIR, language
+from devsmtp.catalog import DOMAIN, LANGUAGES, LOCALES_DIR, language
 from invitations.i18n import read_catalog
 
 ROOT = Path(__file__).resolve().parents[2]

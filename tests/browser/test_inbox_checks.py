@@ -19,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from devsmtp.web.languages import language
+from devsmtp.catalog import language
 
 from .inbox_support import Inbox, Shots, inbox_fixture  # noqa: F401 - the `inbox` fixture
 

@@ -1,7 +1,8 @@
 """Every error speaks fi, sv and en, with the same placeholders in each.
 
-The toolkit's errors carry msgids of the ``errors`` catalog (the catalog gate
-checks their placeholders); devsmtp's errors still carry fi/sv/en tables.
+The toolkit's errors carry msgids of its ``errors`` catalog, devsmtp's errors
+msgids of devsmtp's own catalog (each catalog gate checks their placeholders);
+no error class carries a table of texts of its own any more.
 """
 
 from __future__ import annotations
@@ -63,6 +64,37 @@ def test_every_table_has_three_languages_and_the_same_fields(cls: type) -> None:
         assert fields(table["fi"]) == fields(table["sv"]) == fields(table["en"]), (
             f"{cls.__qualname__}.{name}"
         )
+
+
+@pytest.mark.parametrize("cls", [c for c in ERRORS if issubclass(c, DevSMTPError)],
+                         ids=lambda c: c.__qualname__)
+def test_every_devsmtp_text_is_translated_in_its_catalog(cls: type) -> None:
+    from devsmtp.catalog import language
+
+    assert not list(tables(cls)), f"{cls.__qualname__} keeps a table of its own"
+    text = vars(cls).get("text")
+    if text is None:
+        return  # inherits its parent's text (checked there) or words no text (HTTPError)
+    for lang in ("fi", "sv", "en"):
+        assert text in language(lang).translations._catalog, (  # type: ignore[attr-defined]
+            f"{cls.__qualname__}: not in {lang}")
+    assert language("fi").gettext(text) != text, cls.__qualname__
+    assert language("sv").gettext(text) != text, cls.__qualname__
+
+
+def test_devsmtp_errors_speak_the_reader_s_language() -> None:
+    from devsmtp.errors import MessageNotFound, MethodNotAllowed
+
+    error = MessageNotFound(42)
+    assert error.message("fi").startswith("Viestiä 42 ei ole")
+    assert error.message("sv").startswith("Meddelande 42 finns inte")
+    assert str(error).startswith("Message 42 does not exist")
+    answer = MethodNotAllowed("/api/messages", "PUT", "GET, DELETE").to_dict()
+    assert answer["messages"] == {  # type: ignore[comparison-overlap]
+        "fi": "PUT ei käy osoitteelle /api/messages. Käytä: GET, DELETE.",
+        "sv": "PUT går inte för adressen /api/messages. Använd: GET, DELETE.",
+        "en": "PUT is not allowed on /api/messages. Use: GET, DELETE.",
+    }
 
 
 @pytest.mark.parametrize("cls", [c for c in ERRORS if issubclass(c, InvitationError)],

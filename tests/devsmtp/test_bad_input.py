@@ -19,8 +19,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+import devsmtp.catalog as languages
 import devsmtp.cli.commands as cli_module
-import devsmtp.web.languages as languages
 from devsmtp import DevSMTP
 from devsmtp.cli.commands import host_port, main
 from devsmtp.errors import CatalogBroken, StoreDamaged

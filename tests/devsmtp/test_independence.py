@@ -35,9 +35,9 @@ def test_import_devsmtp_loads_no_web_server() -> None:
 
 
 def test_the_panel_says_so_when_invitations_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from devsmtp.catalog import language
     from devsmtp.mail import ParsedMail
     from devsmtp.web.invitation import InvitationChecker, build_panel
-    from devsmtp.web.languages import language
 
     for name in ("invitations", "invitations.errors", "invitations.tokens"):
         monkeypatch.setitem(sys.modules, name, None)  # import of it raises ImportError
