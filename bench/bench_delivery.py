@@ -34,7 +34,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
-from invitations.bulk import send_csv
+from invitations.delivery.bulk import send_csv
 from invitations.models import Company, DeliveryState, Inviter, Role
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
