@@ -700,3 +700,114 @@ class CSVFormatError(InvalidInput):
 
 def csv_format_error(*problems: tuple[str, Mapping[str, object]]) -> CSVFormatError:
     return CSVFormatError("csv", problems=problems)
+
+
+# -- The database behind the store (PostgreSQL): unreachable, refused, read-only ---------------
+
+class StoreUnavailable(InvitationError):
+    """The database could not be reached or the connection broke during an operation.
+
+    Retryable: the transaction was rolled back, nothing of it was written; the same
+    call may be made again (the delivery workers do so with backoff).
+    """
+
+    code = "store_unavailable"
+    retryable: ClassVar[bool] = True
+    messages = {
+        "fi": "Kutsutietokantaan {where} ei juuri nyt saada yhteyttä, eikä mitään tallennettu. "
+        "Yritä hetken päästä uudelleen.",
+        "sv": "Inbjudningsdatabasen {where} kan inte nås just nu, och inget sparades. "
+        "Försök igen om en stund.",
+        "en": "The invitations database {where} cannot be reached right now; nothing was "
+        "saved. Try again in a moment.",
+    }
+
+    def __init__(self, where: str, detail: str | None = None) -> None:
+        InvitationError.__init__(self, detail, where=where)
+
+
+class DatabaseUnreachable(StoreUnavailable):
+    """No PostgreSQL server answers at the configured host and port (at start)."""
+
+    code = "database_unreachable"
+    messages = {
+        "fi": "PostgreSQL-palvelimeen {host}:{port} ei saada yhteyttä ({reason}). Tarkista, "
+        "että palvelin on käynnissä ja kuuntelee tässä osoitteessa ja portissa, ettei palomuuri "
+        "estä yhteyttä ja että INVITATIONS_DB on oikein.",
+        "sv": "Det går inte att ansluta till PostgreSQL-servern {host}:{port} ({reason}). "
+        "Kontrollera att servern körs och lyssnar på den adressen och porten, att ingen "
+        "brandvägg stoppar anslutningen och att INVITATIONS_DB är rätt.",
+        "en": "Cannot connect to the PostgreSQL server at {host}:{port} ({reason}). Check that "
+        "the server is running and listening on that host and port, that no firewall blocks "
+        "it, and that INVITATIONS_DB is right.",
+    }
+
+    def __init__(self, host: str, port: str, reason: str) -> None:
+        InvitationError.__init__(self, None, host=host, port=port, reason=reason,
+                                 where=f"{host}:{port}")
+
+
+class DatabaseAuthFailed(ConfigurationError):
+    """The server refused the user: a wrong or missing password."""
+
+    code = "database_auth_failed"
+    messages = {
+        "fi": "PostgreSQL-palvelin {where} ei hyväksynyt käyttäjää {user}: salasana on väärä "
+        "tai puuttuu. Tarkista salasana (INVITATIONS_DB, PGPASSWORD tai ~/.pgpass); sitä ei "
+        "koskaan tulosteta.",
+        "sv": "PostgreSQL-servern {where} godtog inte användaren {user}: lösenordet är fel "
+        "eller saknas. Kontrollera lösenordet (INVITATIONS_DB, PGPASSWORD eller ~/.pgpass); "
+        "det skrivs aldrig ut.",
+        "en": "The PostgreSQL server at {where} refused user {user}: the password is wrong or "
+        "missing. Check the password (INVITATIONS_DB, PGPASSWORD or ~/.pgpass); it is never "
+        "printed.",
+    }
+
+    def __init__(self, where: str, user: str) -> None:
+        InvitationError.__init__(self, None, where=where, user=user)
+
+
+class DatabaseMissing(ConfigurationError):
+    """The server runs, but the named database does not exist."""
+
+    code = "database_missing"
+    messages = {
+        "fi": "PostgreSQL-palvelimella {where} ei ole tietokantaa {database}. Luo se "
+        "(createdb {database}) tai korjaa nimi INVITATIONS_DB-asetuksessa.",
+        "sv": "PostgreSQL-servern {where} har ingen databas {database}. Skapa den "
+        "(createdb {database}) eller rätta namnet i INVITATIONS_DB.",
+        "en": "The PostgreSQL server at {where} has no database {database}. Create it "
+        "(createdb {database}) or correct the name in INVITATIONS_DB.",
+    }
+
+    def __init__(self, where: str, database: str) -> None:
+        InvitationError.__init__(self, None, where=where, database=database)
+
+
+class DatabaseReadOnly(ConfigurationError):
+    """The server accepts only reads: a standby (replica) or a read-only default."""
+
+    code = "database_read_only"
+    messages = {
+        "fi": "PostgreSQL-palvelin {where} on vain luku -tilassa (varapalvelin tai "
+        "default_transaction_read_only). Osoita INVITATIONS_DB pääpalvelimelle, esim. "
+        "lisäämällä target_session_attrs=read-write.",
+        "sv": "PostgreSQL-servern {where} tar bara emot läsningar (en standby-server eller "
+        "default_transaction_read_only). Peka INVITATIONS_DB mot primärservern, t.ex. med "
+        "target_session_attrs=read-write.",
+        "en": "The PostgreSQL server at {where} is read-only (a standby replica, or "
+        "default_transaction_read_only). Point INVITATIONS_DB at the primary, e.g. by adding "
+        "target_session_attrs=read-write.",
+    }
+
+    def __init__(self, where: str) -> None:
+        InvitationError.__init__(self, None, where=where)
+
+
+__all__ += [
+    "DatabaseAuthFailed",
+    "DatabaseMissing",
+    "DatabaseReadOnly",
+    "DatabaseUnreachable",
+    "StoreUnavailable",
+]

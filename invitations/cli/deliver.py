@@ -20,7 +20,7 @@ from click.decorators import FC
 from invitations.cli.output import emit, fail, json_option, lang_option, language
 from invitations.cli.signals import stop_on_signals
 from invitations.clock import SystemClock
-from invitations.config import DEFAULT_DB, DEFAULT_TRANSPORT
+from invitations.config import DEFAULT_TRANSPORT, store_from_env
 from invitations.delivery import (
     DEFAULT_LEASE,
     MAX_ATTEMPTS,
@@ -32,7 +32,6 @@ from invitations.delivery import (
 )
 from invitations.errors import InvitationError
 from invitations.i18n.formatting import format_time
-from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
 
 
@@ -96,7 +95,7 @@ def deliver_command(
         policy = RetryPolicy(
             timedelta(seconds=backoff), timedelta(seconds=backoff_cap), max_attempts
         )
-        store = SQLiteInvitationStore(os.environ.get("INVITATIONS_DB", "").strip() or DEFAULT_DB)
+        store = store_from_env()
     except InvitationError as error:
         fail(error, as_json, lang)
 
