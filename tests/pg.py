@@ -27,11 +27,13 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
+import pytest
 
 ENV = "INVITATIONS_TEST_PG"
 SUPERUSER = "invitations"
@@ -228,3 +230,20 @@ def release() -> None:
         if _users == 0 and _server is not None:
             _server.stop()
             _server = None
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PGServer]:
+    """The throw-away server of this pytest process (a failure to start fails the test)."""
+    try:
+        server = acquire()
+    except PostgresUnavailable as error:
+        pytest.fail(f"the test PostgreSQL server could not be started: {error}")
+    yield server
+    release()
+
+
+@pytest.fixture
+def pg_url(pg_server: PGServer) -> str:
+    """A connection string to a fresh schema of its own."""
+    return pg_server.schema_url(pg_server.new_schema())

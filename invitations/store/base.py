@@ -67,8 +67,15 @@ class SQLStore:
     """What both SQL backends share; see the module text."""
 
     dialect: Dialect
+    #: The schema version found when the store was opened (before any migration).
+    schema_found: int = 0
 
     # -- what a backend supplies --
+
+    @property
+    def where(self) -> str:
+        """Where the data lives, for messages (never a password)."""
+        raise NotImplementedError
 
     def _write(self) -> AbstractContextManager[Any]:
         """A connection inside one transaction that excludes conflicting writers."""

@@ -171,7 +171,10 @@ class PostgresInvitationStore(SQLStore):
             return DatabaseAuthFailed(self.where, self.target.user)
         if state == "3D000" or re.search(r'database ".*" does not exist', text):
             return DatabaseMissing(f"{self.target.host}:{self.target.port}", self.target.dbname)
-        reason = text.strip().splitlines()[-1] if text.strip() else type(error).__name__
+        # libpq: 'connection failed: connection to server at "h", port 1 failed: Connection
+        # refused' + a hint line; the words after the last "failed:" are the reason.
+        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        reason = first.rsplit("failed:", 1)[-1].strip() or first
         return DatabaseUnreachable(self.target.host, self.target.port, reason)
 
     @contextmanager
@@ -214,7 +217,9 @@ class PostgresInvitationStore(SQLStore):
             try:
                 with self._guarded(), conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-                    return upgrade(conn, self.dialect, allowed=allowed)
+                    found, now = upgrade(conn, self.dialect, allowed=allowed)
+                    self.schema_found = found
+                    return found, now
             except SchemaTooNew as error:
                 raise ConfigurationError(
                     f"the database {self.where} has schema version {error.found}, newer than "

@@ -131,11 +131,17 @@ class SQLiteInvitationStore(SQLStore):
         with self._guard():
             yield self._connection()
 
+    @property
+    def where(self) -> str:
+        return self.path
+
     def upgrade(self, *, allowed: bool = True) -> tuple[int, int]:
         """Migrate forward to :data:`SCHEMA_VERSION`; ``(found, now)``."""
         try:
             with self._write() as conn:
-                return upgrade(conn, self.dialect, allowed=allowed)
+                found, now = upgrade(conn, self.dialect, allowed=allowed)
+                self.schema_found = found
+                return found, now
         except SchemaTooNew as error:
             raise ConfigurationError(
                 f"the database {self.path} has schema version {error.found}, newer than this "

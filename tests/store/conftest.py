@@ -18,17 +18,7 @@ import pytest
 
 from invitations.store import open_store
 from invitations.store.base import SQLStore
-from tests import pg
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[pg.PGServer]:
-    try:
-        server = pg.acquire()
-    except pg.PostgresUnavailable as error:
-        pytest.fail(f"the test PostgreSQL server could not be started: {error}")
-    yield server
-    pg.release()
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 
 
 @dataclass
@@ -68,8 +58,7 @@ def _postgres(url: str) -> Backend:
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         return _sqlite(tmp_path / "invitations.db")
-    server: pg.PGServer = request.getfixturevalue("pg_server")
-    return _postgres(server.schema_url(server.new_schema()))
+    return _postgres(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
