@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the test suite drives for real: a browser, an SMTP client
-# nobody here wrote, and GNU gettext's msgfmt for the catalog check.
-SYSTEM_PACKAGES := chromium swaks gettext
+# nobody here wrote, GNU gettext's msgfmt for the catalog check, and PostgreSQL
+# (the tests start a throw-away server of their own; never the system cluster).
+SYSTEM_PACKAGES := chromium swaks gettext postgresql
 
 .PHONY: help venv sysdeps lint test demo bench messages wheel clean
 
@@ -29,6 +30,7 @@ sysdeps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v swaks >/dev/null || missing="$$missing swaks"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
