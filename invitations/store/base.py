@@ -290,10 +290,10 @@ class SQLStore:
         with self._read() as conn:
             return outbox_sql.waiting(conn, self.dialect)
 
-    def outbox_depth(self) -> dict[str, int]:
-        """How many outbox rows are in each delivery state."""
+    def outbox_depth(self, *, now: datetime) -> dict[str, int]:
+        """How many outbox rows are in each delivery state (and leases expired at ``now``)."""
         with self._read() as conn:
-            return outbox_sql.depth(conn)
+            return outbox_sql.depth(conn, self.dialect, now)
 
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]:

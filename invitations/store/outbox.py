@@ -129,10 +129,15 @@ def waiting(conn: Any, dialect: Dialect) -> tuple[int, datetime | None]:
     return int(row["n"]), dialect.decode_optional_time(row["due"])
 
 
-def depth(conn: Any) -> dict[str, int]:
-    """Rows per delivery state (for metrics)."""
+def depth(conn: Any, dialect: Dialect, now: datetime) -> dict[str, int]:
+    """Rows per delivery state, and ``lease_expired``: queued rows whose lease ran out."""
     rows = conn.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
-    return {str(r["state"]): int(r["n"]) for r in rows}
+    counts = {str(r["state"]): int(r["n"]) for r in rows}
+    expired = conn.execute(dialect.sql(
+        "SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued' AND lease_until < :now"),
+        {"now": dialect.encode_time(now)}).fetchone()
+    counts["lease_expired"] = int(expired["n"])
+    return counts
 
 
 def select(conn: Any, dialect: Dialect, *, invitation_id: str | None,
