@@ -101,7 +101,9 @@ class PGServer:
     # -- starting and stopping --
 
     @classmethod
-    def start(cls, root: Path | None = None) -> PGServer:
+    def start(cls, root: Path | None = None, *, settings: dict[str, str] | None = None
+              ) -> PGServer:
+        """``initdb`` and start; ``settings`` override the test settings (postgresql.conf)."""
         root = Path(tempfile.mkdtemp(prefix="inv-pg-")) if root is None else root
         run_as = _server_user()
         data, sock = root / "data", root / "sock"
@@ -118,7 +120,7 @@ class PGServer:
         server._run(binary("initdb"), "-D", str(data), "-U", SUPERUSER, "-E", "UTF8",
                     "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256",
                     f"--pwfile={pwfile}", "--no-sync")
-        settings = {**_TEST_SETTINGS, "listen_addresses": "'127.0.0.1'",
+        settings = {**_TEST_SETTINGS, **(settings or {}), "listen_addresses": "'127.0.0.1'",
                     "port": str(server.port), "unix_socket_directories": f"'{sock}'"}
         with (data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{key} = {value}\n" for key, value in settings.items())

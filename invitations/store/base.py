@@ -85,6 +85,11 @@ class SQLStore:
         """A connection for one consistent read."""
         raise NotImplementedError
 
+    def _statement(self) -> AbstractContextManager[Any]:
+        """A connection for a write that is ONE statement on this backend (atomic by
+        itself, so it needs no explicit transaction); default: :meth:`_write`."""
+        return self._write()
+
     def _serialize_bulk(self, conn: Any) -> None:
         """Make the check-then-insert of :meth:`add_many` exclusive (default: nothing)."""
 
@@ -224,7 +229,7 @@ class SQLStore:
         return True
 
     def confirm(self, invitation_id: str, *, confirm_nonce_hash: str, now: datetime) -> bool:
-        with self._write() as conn:
+        with self._statement() as conn:
             cur = conn.execute(self.dialect.sql(
                 "UPDATE invitations SET status = 'accepted', accepted_at = :now, "
                 "email_confirmed_at = :now WHERE id = :id AND status = 'awaiting_confirmation' "
@@ -252,7 +257,8 @@ class SQLStore:
                   message_ids: Sequence[str] | None = None) -> list[OutboxRow]:
         if message_ids is not None and not message_ids:
             return []
-        with self._write() as conn:
+        # PostgreSQL claims in one UPDATE ... RETURNING; SQLite needs its transaction.
+        with self._statement() if self.dialect.pyformat else self._write() as conn:
             return outbox_sql.claim_due(conn, self.dialect, owner=owner, now=now, lease=lease,
                                         limit=limit, message_ids=message_ids)
 
@@ -263,7 +269,7 @@ class SQLStore:
         return self.record_results([update]) == 1
 
     def record_results(self, updates: Sequence[ResultUpdate]) -> int:
-        with self._write() as conn:
+        with self._statement() if len(updates) == 1 else self._write() as conn:
             return outbox_sql.record_results(conn, self.dialect, updates)
 
     def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:

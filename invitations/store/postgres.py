@@ -1,8 +1,9 @@
 """The PostgreSQL store: the shared statements of :class:`~invitations.store.base.SQLStore`
 on a psycopg 3 connection pool, for a service that runs on several hosts.
 
-- Connections come from a :class:`psycopg_pool.ConnectionPool` (checked when taken,
-  so a restarted server costs no request an error); each write is one transaction.
+- Connections come from a :class:`psycopg_pool.ConnectionPool` (checked when taken
+  after sitting idle, so a restarted server costs no request an error); each write is
+  one transaction, sent as a pipeline.
 - Claims use ``FOR UPDATE SKIP LOCKED``: workers on any host never wait for, nor
   take, each other's rows.
 - Queuing mail sends ``NOTIFY invitations_outbox`` (delivered at commit); a listener
@@ -23,6 +24,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +55,8 @@ log = logging.getLogger("invitations.store")
 #: The channel that ``NOTIFY`` uses when mail is queued.
 CHANNEL = "invitations_outbox"
 # pg_advisory_xact_lock keys: schema migrations; bulk check-then-insert.
+#: Seconds a pooled connection may sit idle before it is checked when taken out.
+CHECK_AFTER_IDLE = 1.0
 _MIGRATION_LOCK = 0x1A7E_0001
 _BULK_LOCK = 0x1A7E_0002
 _PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
@@ -132,11 +136,13 @@ class PostgresInvitationStore(SQLStore):
         self._closed = threading.Event()
         self._listener: threading.Thread | None = None
         self._listening = threading.Event()
+        self._idle_since: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary())
         self.upgrade(allowed=migrate)
         self._pool = ConnectionPool(
             conninfo, min_size=min_size, max_size=max_size, timeout=timeout,
             kwargs={"autocommit": True, "row_factory": dict_row, **self._extra},
-            configure=_configure, check=ConnectionPool.check_connection,
+            configure=_configure, check=self._check, reset=self._returned,
             reconnect_timeout=0,  # keep trying in the background; never give up the pool
             name="invitations", open=False,
         )
@@ -177,6 +183,16 @@ class PostgresInvitationStore(SQLStore):
         reason = first.rsplit("failed:", 1)[-1].strip() or first
         return DatabaseUnreachable(self.target.host, self.target.port, reason)
 
+    def _returned(self, conn: psycopg.Connection[Any]) -> None:
+        self._idle_since[conn] = time.monotonic()
+
+    def _check(self, conn: psycopg.Connection[Any]) -> None:
+        """Before a connection is handed out: one round trip if it sat idle for a while
+        (a restarted server or a dropped link shows here, not in a request); none if it
+        was in use a moment ago, so busy processes pay nothing."""
+        if time.monotonic() - self._idle_since.get(conn, 0.0) > CHECK_AFTER_IDLE:
+            ConnectionPool.check_connection(conn)
+
     @contextmanager
     def _guarded(self) -> Iterator[None]:
         """Broken connections and read-only servers as the toolkit's errors."""
@@ -191,8 +207,16 @@ class PostgresInvitationStore(SQLStore):
             raise StoreUnavailable(self.where, detail) from None
 
     @contextmanager
-    def _write(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        with self._guarded(), self._pool.connection() as conn, conn.transaction():
+    def _write(self) -> Iterator[_Pipelined]:
+        # A pipeline: BEGIN, the statements and COMMIT travel together; a statement whose
+        # result is read (a row count) waits for its answer only.
+        with self._guarded(), self._pool.connection() as conn, conn.pipeline() as pipe, \
+                conn.transaction():
+            yield _Pipelined(conn, pipe)
+
+    @contextmanager
+    def _statement(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        with self._guarded(), self._pool.connection() as conn:  # autocommit
             yield conn
 
     @contextmanager
@@ -294,6 +318,34 @@ class PostgresInvitationStore(SQLStore):
         self._pool.close()
         if self._listener is not None:
             self._listener.join(5)
+
+
+class _Pipelined:
+    """A connection in pipeline mode for the shared statements: a row count that is
+    read waits for the statements sent so far (psycopg sets it only then)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], pipe: psycopg.Pipeline) -> None:
+        self._conn, self._pipe = conn, pipe
+
+    def execute(self, query: Any, params: Any = None) -> _Answer:
+        return _Answer(self._conn.execute(query, params), self._pipe)
+
+
+class _Answer:
+    def __init__(self, cursor: psycopg.Cursor[Any], pipe: psycopg.Pipeline) -> None:
+        self._cursor, self._pipe = cursor, pipe
+
+    @property
+    def rowcount(self) -> int:
+        if self._cursor.rowcount < 0:
+            self._pipe.sync()
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
