@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,7 +48,7 @@ CLAIM = ("EXPLAIN {analyze} SELECT id FROM outbox WHERE state = 'queued' "
 
 
 class _Null(BaseTransport):
-    def send(self, messages: list[OutgoingMessage]) -> list[SendResult]:  # type: ignore[override]
+    def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         return [SendResult(SendStatus.ACCEPTED, 250, "ok") for _ in messages]
 
 
@@ -130,7 +130,7 @@ def _claim_cost(server: PGServer, delivered: int) -> tuple[float, str]:
             "ELSE 'queued' END, now() - interval '1 minute', now(), now() "
             "FROM generate_series(1, %s) g", (delivered, delivered + 100))
         conn.execute("ANALYZE outbox")
-        plan = "\n".join(r[0] for r in conn.execute(CLAIM.format(analyze="")))  # type: ignore[arg-type]
+        plan = "\n".join(r[0] for r in conn.execute(CLAIM.format(analyze="")))
         rounds, now = 300, datetime.now(UTC)
         started = time.perf_counter()
         for _ in range(rounds):

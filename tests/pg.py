@@ -183,22 +183,22 @@ class PGServer:
         auth = f"{user}:{quote(secret, safe='')}@" if secret else f"{user}@"
         return f"postgresql://{auth}127.0.0.1:{self.port}/{dbname}"
 
+    def _create(self, kind: str, prefix: str) -> str:
+        name = prefix + secrets.token_hex(6)
+        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
+            conn.execute(f"CREATE {kind} {name}")
+        return name
+
     def new_schema(self) -> str:
         """A fresh, empty schema; returns its name."""
-        name = "t_" + secrets.token_hex(6)
-        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
-            conn.execute(f"CREATE SCHEMA {name}")
-        return name
+        return self._create("SCHEMA", "t_")
 
     def schema_url(self, schema: str) -> str:
         """The admin connection with ``search_path`` set to ``schema``."""
         return f"{self.admin_url()} options='-c search_path={schema}'"
 
     def new_database(self) -> str:
-        name = "d_" + secrets.token_hex(6)
-        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
-        return name
+        return self._create("DATABASE", "d_")
 
     def database_url(self, dbname: str) -> str:
         if self.external_url is not None:

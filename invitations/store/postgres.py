@@ -46,7 +46,7 @@ from invitations.errors import (
 )
 from invitations.store.base import SQLStore
 from invitations.store.dialect import POSTGRES
-from invitations.store.schema import SCHEMA_VERSION, SchemaOutdated, SchemaTooNew, upgrade
+from invitations.store.schema import SchemaOutdated, SchemaTooNew, refusal, upgrade
 
 __all__ = ["CHANNEL", "PostgresInvitationStore", "Target", "redact"]
 
@@ -244,17 +244,8 @@ class PostgresInvitationStore(SQLStore):
                     found, now = upgrade(conn, self.dialect, allowed=allowed)
                     self.schema_found = found
                     return found, now
-            except SchemaTooNew as error:
-                raise ConfigurationError(
-                    f"the database {self.where} has schema version {error.found}, newer than "
-                    f"this release understands ({SCHEMA_VERSION}); upgrade the invitations "
-                    "package on this host"
-                ) from None
-            except SchemaOutdated as error:
-                raise ConfigurationError(
-                    f"the database {self.where} has schema version {error.found}, older than "
-                    f"this release needs ({SCHEMA_VERSION}); run `invitations db upgrade`"
-                ) from None
+            except (SchemaTooNew, SchemaOutdated) as error:
+                raise refusal(error, self.where) from None
 
     # -- waking idle workers --
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from invitations.errors import ConfigurationError
 from invitations.models import (
     Company,
     DeliveryState,
@@ -104,6 +105,19 @@ class SchemaOutdated(Exception):
     def __init__(self, found: int) -> None:
         super().__init__(found)
         self.found = found
+
+
+def refusal(error: SchemaTooNew | SchemaOutdated, where: str) -> ConfigurationError:
+    """Why the database at ``where`` is not used as it is, and what to do."""
+    if isinstance(error, SchemaTooNew):
+        return ConfigurationError(
+            f"the database {where} has schema version {error.found}, newer than this "
+            f"release understands ({SCHEMA_VERSION}); upgrade the invitations package"
+        )
+    return ConfigurationError(
+        f"the database {where} has schema version {error.found}, older than this "
+        f"release needs ({SCHEMA_VERSION}); run `invitations db upgrade`"
+    )
 
 
 def upgrade(conn: Any, dialect: Dialect, *, allowed: bool = True) -> tuple[int, int]:

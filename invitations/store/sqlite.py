@@ -18,7 +18,7 @@ from typing import Any
 from invitations.errors import ConfigurationError
 from invitations.store.base import SQLStore
 from invitations.store.dialect import SQLITE
-from invitations.store.schema import SCHEMA_VERSION, SchemaOutdated, SchemaTooNew, upgrade
+from invitations.store.schema import SchemaOutdated, SchemaTooNew, refusal, upgrade
 
 __all__ = ["SQLiteInvitationStore"]
 
@@ -142,16 +142,8 @@ class SQLiteInvitationStore(SQLStore):
                 found, now = upgrade(conn, self.dialect, allowed=allowed)
                 self.schema_found = found
                 return found, now
-        except SchemaTooNew as error:
-            raise ConfigurationError(
-                f"the database {self.path} has schema version {error.found}, newer than this "
-                f"release understands ({SCHEMA_VERSION}); upgrade the invitations package"
-            ) from None
-        except SchemaOutdated as error:
-            raise ConfigurationError(
-                f"the database {self.path} has schema version {error.found}, older than this "
-                f"release needs ({SCHEMA_VERSION}); run `invitations db upgrade`"
-            ) from None
+        except (SchemaTooNew, SchemaOutdated) as error:
+            raise refusal(error, self.where) from None
 
     def close(self) -> None:
         with self._registry_lock:

@@ -48,7 +48,7 @@ def _sqlite(path: Path) -> Backend:
 def _postgres(url: str) -> Backend:
     def execute(sql: str) -> list[tuple[Any, ...]]:
         with psycopg.connect(url, autocommit=True) as conn:
-            cur = conn.execute(sql)  # type: ignore[arg-type]
+            cur = conn.execute(sql)
             return [tuple(r) for r in cur.fetchall()] if cur.description else []
 
     return Backend("postgresql", url, psycopg.IntegrityError, execute)

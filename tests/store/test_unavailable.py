@@ -45,7 +45,7 @@ def test_workers_back_off_and_resume_without_sending_twice(backend: Backend) -> 
             store.add(record(n), nonce_hash="h", message=message(n), now=START)
         flaky = Flaky(store, {"claim_due": 2, "record_result": 2})
         transport = RecordingTransport()
-        report = run_workers(flaky, lambda: transport,  # type: ignore[arg-type]
+        report = run_workers(flaky, lambda: transport,
                              clock=FrozenClock(START), lease=timedelta(minutes=5))
         assert flaky.left == {"claim_due": 0, "record_result": 0}
         assert report.sent == 3
