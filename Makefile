@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the test suite drives for real: a browser, an SMTP client
-# nobody here wrote, GNU gettext's msgfmt for the catalog check, and
-# SpamAssassin for devsmtp's spam check.
-SYSTEM_PACKAGES := chromium swaks gettext spamassassin
+# nobody here wrote, GNU gettext's msgfmt for the catalog check, SpamAssassin for
+# devsmtp's spam check, and PostgreSQL (the tests start a throw-away server of their
+# own; never the system cluster).
+SYSTEM_PACKAGES := chromium swaks gettext spamassassin postgresql
 
 .PHONY: help venv sysdeps lint docs test demo bench messages wheel clean caniemail-data
 
@@ -32,10 +33,11 @@ sysdeps:
 	command -v swaks >/dev/null || missing="$$missing swaks"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v spamassassin >/dev/null || missing="$$missing spamassassin"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $$missing >/dev/null; \
 	  else \
 	    echo "missing Debian packages:$$missing; run: sudo apt-get install$$missing" >&2; exit 1; \
 	  fi; \

@@ -6,7 +6,14 @@
 ``INVITATIONS_BASE_URL``       where the registration page lives, e.g. https://portal.fi
 ``INVITATIONS_TRANSPORT``      transport URL, e.g. ``smtp://127.0.0.1:1025``
                                (default ``console://``)
-``INVITATIONS_DB``             SQLite file (default ``invitations.db``; ``:memory:`` ok)
+``INVITATIONS_DB``             the store: a SQLite file (default ``invitations.db``;
+                               ``sqlite:///path`` and ``:memory:`` ok) or PostgreSQL
+                               (``postgresql://user@host:5432/db``, ``postgres://``, or
+                               libpq keywords ``host=... dbname=...``; the password from
+                               the URL, ``PGPASSWORD`` or ``~/.pgpass``, never printed)
+``INVITATIONS_DB_MIGRATE``     ``1`` (default): migrate the schema forward at start;
+                               ``0``: refuse an old schema (``invitations db upgrade``)
+``INVITATIONS_DB_POOL_SIZE``   PostgreSQL connections per process (default 8)
 ``INVITATIONS_SENDER``         From header (default ``Posti <noreply@posti.fi>``)
 ``INVITATIONS_LANGUAGES``      default language order (default ``fi,sv,en``)
 ``INVITATIONS_PASSWORD_POLICY`` ``document`` (default) or ``nist``
@@ -24,11 +31,29 @@ from invitations.errors import ConfigurationError
 from invitations.i18n.languages import LANGUAGES
 from invitations.password import PasswordPolicy
 from invitations.service import DEFAULT_SENDER, InvitationService
-from invitations.store import SQLiteInvitationStore
+from invitations.store import open_store
+from invitations.store.base import SQLStore
 from invitations.tokens import check_secret_keys
 
 DEFAULT_DB = "invitations.db"
 DEFAULT_TRANSPORT = "console://"
+
+
+def store_from_env(environ: Mapping[str, str] | None = None, *,
+                   migrate: bool | None = None) -> SQLStore:
+    """The store ``INVITATIONS_DB`` names (PostgreSQL or SQLite), opened and migrated."""
+    env = os.environ if environ is None else environ
+    db = env.get("INVITATIONS_DB", "").strip() or DEFAULT_DB
+    if migrate is None:
+        flag = env.get("INVITATIONS_DB_MIGRATE", "1").strip().lower()
+        if flag not in ("0", "1", "no", "yes", "false", "true", ""):
+            raise ConfigurationError(f"INVITATIONS_DB_MIGRATE must be 1 or 0, not {flag!r}")
+        migrate = flag not in ("0", "no", "false")
+    size = env.get("INVITATIONS_DB_POOL_SIZE", "").strip()
+    if size and not (size.isdigit() and int(size) >= 1):
+        raise ConfigurationError(
+            f"INVITATIONS_DB_POOL_SIZE must be a whole number of connections, not {size!r}")
+    return open_store(db, migrate=migrate, pool_size=int(size) if size else None)
 
 
 def parse_secret_keys(value: str) -> tuple[str, ...]:
@@ -76,9 +101,11 @@ class Settings:
             password_policy=policy,
         )
 
-    def service(self, *, clock: Clock | None = None) -> InvitationService:
+    def service(self, *, clock: Clock | None = None,
+                environ: Mapping[str, str] | None = None) -> InvitationService:
         """A service wired from these settings (it owns and closes its store)."""
-        store = SQLiteInvitationStore(self.db)
+        env = dict(os.environ if environ is None else environ, INVITATIONS_DB=self.db)
+        store = store_from_env(env)
         try:
             service = InvitationService(
                 self.secret_keys, self.base_url, self.transport, store=store, clock=clock,
@@ -94,4 +121,4 @@ class Settings:
 def service_from_env(environ: Mapping[str, str] | None = None, *,
                      clock: Clock | None = None) -> InvitationService:
     """The one-liner for integrators and the CLI."""
-    return Settings.from_env(environ).service(clock=clock)
+    return Settings.from_env(environ).service(clock=clock, environ=environ)

@@ -34,6 +34,10 @@ __all__ = [
     "ConfigurationError",
     "ConfirmationExpired",
     "ContractNumberRequired",
+    "DatabaseAuthFailed",
+    "DatabaseMissing",
+    "DatabaseReadOnly",
+    "DatabaseUnreachable",
     "DeliveryFailed",
     "FieldCountMismatch",
     "FieldError",
@@ -53,6 +57,7 @@ __all__ = [
     "InvitationUsed",
     "NotAuthorized",
     "RegistrationRejected",
+    "StoreUnavailable",
     "TokenMalformed",
     "TokenTampered",
     "csv_format_error",
@@ -544,3 +549,79 @@ class CSVFormatError(InvalidInput):
 
 def csv_format_error(*problems: tuple[str, Mapping[str, object]]) -> CSVFormatError:
     return CSVFormatError("csv", problems=problems)
+
+
+# -- The database behind the store (PostgreSQL): unreachable, refused, read-only ---------------
+
+class StoreUnavailable(InvitationError):
+    """The database could not be reached or the connection broke during an operation.
+
+    Retryable: the transaction was rolled back, nothing of it was written; the same
+    call may be made again (the delivery workers do so with backoff).
+    """
+
+    code = "store_unavailable"
+    retryable: ClassVar[bool] = True
+    text = T_(
+        "The invitations database %(where)s cannot be reached right now; nothing was saved. "
+        "Try again in a moment."
+    )
+
+    def __init__(self, where: str, detail: str | None = None) -> None:
+        InvitationError.__init__(self, detail, where=where)
+
+
+class DatabaseUnreachable(StoreUnavailable):
+    """No PostgreSQL server answers at the configured host and port (at start)."""
+
+    code = "database_unreachable"
+    text = T_(
+        "Cannot connect to the PostgreSQL server at %(host)s:%(port)s (%(reason)s). Check "
+        "that the server is running and listening on that host and port, that no firewall "
+        "blocks it, and that INVITATIONS_DB is right."
+    )
+
+    def __init__(self, host: str, port: str, reason: str) -> None:
+        InvitationError.__init__(self, None, host=host, port=port, reason=reason,
+                                 where=f"{host}:{port}")
+
+
+class DatabaseAuthFailed(ConfigurationError):
+    """The server refused the user: a wrong or missing password."""
+
+    code = "database_auth_failed"
+    text = T_(
+        "The PostgreSQL server at %(where)s refused user %(user)s: the password is wrong or "
+        "missing. Check the password (INVITATIONS_DB, PGPASSWORD or ~/.pgpass); it is never "
+        "printed."
+    )
+
+    def __init__(self, where: str, user: str) -> None:
+        InvitationError.__init__(self, None, where=where, user=user)
+
+
+class DatabaseMissing(ConfigurationError):
+    """The server runs, but the named database does not exist."""
+
+    code = "database_missing"
+    text = T_(
+        "The PostgreSQL server at %(where)s has no database %(database)s. Create it "
+        "(createdb %(database)s) or correct the name in INVITATIONS_DB."
+    )
+
+    def __init__(self, where: str, database: str) -> None:
+        InvitationError.__init__(self, None, where=where, database=database)
+
+
+class DatabaseReadOnly(ConfigurationError):
+    """The server accepts only reads: a standby (replica) or a read-only default."""
+
+    code = "database_read_only"
+    text = T_(
+        "The PostgreSQL server at %(where)s is read-only (a standby replica, or "
+        "default_transaction_read_only). Point INVITATIONS_DB at the primary, e.g. by adding "
+        "target_session_attrs=read-write."
+    )
+
+    def __init__(self, where: str) -> None:
+        InvitationError.__init__(self, None, where=where)

@@ -5,6 +5,7 @@ of its subject and is added here explicitly.
   revoke, list, check-password
 - :mod:`~invitations.cli.bulk`: send-bulk
 - :mod:`~invitations.cli.deliver`: deliver (the outbox worker)
+- :mod:`~invitations.cli.db`: db upgrade, db status (the store's schema)
 - :mod:`~invitations.cli.preview`: preview
 - :mod:`~invitations.cli.demo`: demo
 - :mod:`~invitations.cli.output`: what the commands share (options, printing, errors)
@@ -16,6 +17,7 @@ import click
 
 from invitations import __version__
 from invitations.cli.bulk import send_bulk
+from invitations.cli.db import db
 from invitations.cli.deliver import deliver_command
 from invitations.cli.demo import demo
 from invitations.cli.invite import (
@@ -52,3 +54,4 @@ for _command in (send, verify, redeem, confirm_email, resend, revoke, list_,
                  check_password_command, send_bulk, deliver_command, preview, demo):
     main.add_command(_command)
 del _command
+main.add_command(db)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 from click.decorators import FC
@@ -20,7 +21,7 @@ from click.decorators import FC
 from invitations.cli.output import emit, fail, json_option, lang_option, language
 from invitations.cli.signals import stop_on_signals
 from invitations.clock import SystemClock
-from invitations.config import DEFAULT_DB, DEFAULT_TRANSPORT
+from invitations.config import DEFAULT_TRANSPORT, store_from_env
 from invitations.delivery import (
     DEFAULT_LEASE,
     MAX_ATTEMPTS,
@@ -33,8 +34,10 @@ from invitations.delivery import (
 from invitations.errors import InvitationError
 from invitations.i18n.formatting import Text, format_time
 from invitations.i18n.texts import T_
-from invitations.store import SQLiteInvitationStore
 from invitations.transports import Transport, transport_from_url
+
+if TYPE_CHECKING:
+    from invitations.cli.metrics import Metrics
 
 
 def summary(report: DeliveryReport, lang: str = "en") -> str:
@@ -74,6 +77,9 @@ def _number(
          "Seconds before the first retry; doubles with each attempt.")
 @_number("--backoff-cap", click.FloatRange(min=0), 3600.0,
          "Longest wait between two attempts, in seconds.")
+@click.option("--metrics", "metrics_address", default=None, metavar="HOST:PORT",
+              help="Serve Prometheus metrics there, e.g. 127.0.0.1:9108 (needs the "
+              "'metrics' extra).")
 @lang_option
 @json_option
 def deliver_command(
@@ -86,6 +92,7 @@ def deliver_command(
     max_attempts: int,
     backoff: float,
     backoff_cap: float,
+    metrics_address: str | None,
     lang: str | None,
     as_json: bool,
 ) -> None:
@@ -104,15 +111,26 @@ def deliver_command(
         policy = RetryPolicy(
             timedelta(seconds=backoff), timedelta(seconds=backoff_cap), max_attempts
         )
-        store = SQLiteInvitationStore(os.environ.get("INVITATIONS_DB", "").strip() or DEFAULT_DB)
+        store = store_from_env()
     except InvitationError as error:
         fail(error, as_json, lang)
+    metrics: Metrics | None = None
+    if metrics_address is not None:
+        from invitations.cli.metrics import Metrics
+
+        try:
+            metrics = Metrics(metrics_address, store, clock)
+        except InvitationError as error:
+            store.close()
+            fail(error, as_json, lang)
 
     def factory() -> Transport:
         return transport_from_url(url)
 
     def progress(report: DeliveryReport) -> None:
-        if not as_json:
+        if metrics is not None:
+            metrics.count(report)
+        if watch and not as_json:
             stamp = time.strftime("%H:%M:%S")
             click.echo(f"{stamp} {summary(report, lang)}", err=watch)
 
@@ -121,7 +139,7 @@ def deliver_command(
         started = time.monotonic()
         report = run_workers(
             store,
-            factory,
+            factory if metrics is None else metrics.timed(factory),
             clock=clock,
             workers=workers,
             watch=watch,
@@ -130,8 +148,10 @@ def deliver_command(
             policy=policy,
             lease=timedelta(seconds=lease),
             pace=RateLimiter(rate) if rate else None,
-            on_report=progress if watch else None,
+            on_report=progress if watch or metrics is not None else None,
         )
+        if metrics is not None:
+            metrics.close()
         waiting = (0, None) if watch else store.waiting()
     elapsed = time.monotonic() - started
     if as_json:

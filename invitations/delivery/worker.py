@@ -15,6 +15,7 @@ one SMTP connection serves many calls.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -22,14 +23,20 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from invitations.clock import Clock
 from invitations.delivery.policy import RateLimiter, RetryPolicy
+from invitations.errors import StoreUnavailable
 from invitations.models import DeliveryState, OutboxRow
-from invitations.store.protocol import InvitationStore
+from invitations.store.protocol import InvitationStore, MailSignal
 from invitations.transports.base import SendResult, SendStatus, Transport
 
+log = logging.getLogger("invitations.delivery")
+
 DEFAULT_LEASE = timedelta(minutes=5)
+#: Waits after the database was lost: the first, and the longest.
+RECONNECT_BACKOFF = (0.2, 10.0)
 #: Rows claimed at once: small, so a lease never outlives the batch it covers.
 BATCH = 20
 
@@ -87,17 +94,24 @@ def record(
     clock: Clock,
     policy: RetryPolicy,
     report: DeliveryReport,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Store the outcome of one attempt and count it in ``report``."""
+    """Store the outcome of one attempt and count it in ``report``.
+
+    The message is already with the relay: if the database is lost now, the result
+    is written again with backoff (the lease keeps the row ours meanwhile), since a
+    result not written means the message is sent again when the lease runs out.
+    """
+    put = _retrying(store, stop)
     now = clock.now()
     attempts = row.attempts + 1
     if result.status is SendStatus.ACCEPTED:
-        store.record_result(row.id, owner=owner, now=now, state=DeliveryState.SENT, error=None)
+        put(row.id, owner=owner, now=now, state=DeliveryState.SENT, error=None)
         report.sent += 1
         return
     reply = describe(result)
     if result.status is SendStatus.TEMPORARY_FAILURE and not policy.gives_up(attempts):
-        store.record_result(
+        put(
             row.id,
             owner=owner,
             now=now,
@@ -109,9 +123,28 @@ def record(
         return
     if result.status is SendStatus.TEMPORARY_FAILURE:
         reply = f"gave up after {attempts} attempts; last reply: {reply}"
-    store.record_result(row.id, owner=owner, now=now, state=DeliveryState.FAILED, error=reply)
+    put(row.id, owner=owner, now=now, state=DeliveryState.FAILED, error=reply)
     report.failed += 1
     report.failures.append((row.message_id, reply))
+
+
+def _retrying(store: InvitationStore, stop: threading.Event | None) -> Callable[..., bool]:
+    """``store.record_result``, retried with backoff while the database is unavailable."""
+
+    def put(row_id: int, **kwargs: Any) -> bool:
+        delay, longest = RECONNECT_BACKOFF
+        while True:
+            try:
+                return store.record_result(row_id, **kwargs)
+            except StoreUnavailable as error:
+                if stop is not None and stop.is_set():
+                    raise
+                log.warning("could not record the result of outbox row %s (%s); retrying "
+                            "in %.1f s", row_id, error.detail or error, delay)
+                (stop or threading.Event()).wait(delay)
+                delay = min(delay * 2, longest)
+
+    return put
 
 
 def requeue_failed(
@@ -158,7 +191,8 @@ def deliver(
                 store.release([r.id for r in rows[index:]], owner=owner)
                 return report
             result = send_row(transport, row)
-            record(store, row, result, owner=owner, clock=clock, policy=policy, report=report)
+            record(store, row, result, owner=owner, clock=clock, policy=policy, report=report,
+                   stop=stop)
     return report
 
 
@@ -180,7 +214,13 @@ def run_workers(
     """Run ``workers`` threads, each with its own transport (its own connection),
     until the queue has nothing due; with ``watch`` until ``stop`` is set,
     checking every ``interval`` seconds. ``on_report`` sees each batch's report.
+
+    A store that signals queued mail (:class:`~invitations.store.protocol.MailSignal`,
+    PostgreSQL) wakes idle workers at once; ``interval`` then only bounds how late a
+    retry that falls due or an expired lease of a dead worker is noticed. A lost
+    database is waited out with backoff (logged), never a reason to stop.
     """
+    signal = store if isinstance(store, MailSignal) else None
     stop = stop or threading.Event()
     total = DeliveryReport()
     lock = threading.Lock()
@@ -188,21 +228,31 @@ def run_workers(
 
     def work() -> None:
         owner = worker_id()
+        delay, longest = RECONNECT_BACKOFF
         try:
             with transport_factory() as transport:
                 while not stop.is_set():
-                    report = deliver(
-                        store,
-                        transport,
-                        clock=clock,
-                        owner=owner,
-                        limit=batch,
-                        lease=lease,
-                        policy=policy,
-                        pace=pace,
-                        stop=stop,
-                        batch=batch,
-                    )
+                    mark = signal.mark() if signal is not None else 0
+                    try:
+                        report = deliver(
+                            store,
+                            transport,
+                            clock=clock,
+                            owner=owner,
+                            limit=batch,
+                            lease=lease,
+                            policy=policy,
+                            pace=pace,
+                            stop=stop,
+                            batch=batch,
+                        )
+                    except StoreUnavailable as error:
+                        log.warning("%s: %s; trying again in %.1f s", owner,
+                                    error.detail or error, delay)
+                        stop.wait(delay)
+                        delay = min(delay * 2, longest)
+                        continue
+                    delay = RECONNECT_BACKOFF[0]
                     with lock:
                         total.add(report)
                         if on_report is not None and report.total:
@@ -210,7 +260,10 @@ def run_workers(
                     if report.total == 0:
                         if not watch:
                             return
-                        stop.wait(interval)
+                        if signal is not None:
+                            signal.wait_for_mail(mark, interval, stop)
+                        else:
+                            stop.wait(interval)
         except BaseException as error:  # surfaced in the calling thread
             errors.append(error)
             stop.set()

@@ -1,124 +1,156 @@
-"""The outbox statements of the SQLite store, each run on a connection the caller
-holds (inside its transaction), so an invitation change and its mail commit together.
+"""The outbox statements of the SQL stores, each run on a connection the caller
+holds (inside its transaction), so an invitation change and its mail commit
+together. Written once for both backends; the claim is the one statement whose
+shape differs (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the file lock).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from invitations.models import DeliveryState, MessageKind, OutboxRow, OutgoingMessage
+from invitations.store.dialect import Dialect
 from invitations.store.protocol import ResultUpdate
-from invitations.store.schema import encode_time, outbox_from_row
+from invitations.store.schema import outbox_from_row
+
+_QUEUE = (
+    "INSERT INTO outbox (invitation_id, kind, message_id, sender, recipients, data, "
+    "smtputf8, state, next_attempt_at, created_at) "
+    "VALUES (:invitation_id, :kind, :message_id, :sender, :recipients, :data, :smtputf8, "
+    "'queued', :now, :now)"
+)
+_DUE = ("state = 'queued' AND next_attempt_at <= :now "
+        "AND (lease_until IS NULL OR lease_until < :now)")
+_RECORD = (
+    "UPDATE outbox SET state = :state, attempts = attempts + 1, "
+    "last_error = :error, next_attempt_at = COALESCE(:next, next_attempt_at), "
+    "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
+    "WHERE id = :id"
+)
 
 
-def queue(conn: sqlite3.Connection, invitation_id: str, kind: MessageKind,
+def queue(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
           message: OutgoingMessage, now: datetime) -> None:
     """Add one queued mail, due ``now``."""
-    conn.execute(
-        "INSERT INTO outbox (invitation_id, kind, message_id, sender, recipients, data, "
-        "smtputf8, state, next_attempt_at, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-        (invitation_id, str(kind), message.message_id, message.sender,
-         json.dumps(list(message.recipients)), message.data, int(message.smtputf8),
-         encode_time(now), encode_time(now)),
-    )
+    conn.execute(dialect.sql(_QUEUE), {
+        "invitation_id": invitation_id, "kind": str(kind), "message_id": message.message_id,
+        "sender": message.sender, "recipients": json.dumps(list(message.recipients)),
+        "data": message.data, "smtputf8": int(message.smtputf8),
+        "now": dialect.encode_time(now),
+    })
 
 
-def drop_unsent(conn: sqlite3.Connection, invitation_id: str) -> None:
+def drop_unsent(conn: Any, dialect: Dialect, invitation_id: str) -> None:
     """Delete the invitation's queued mail."""
     # An unsent mail with a dead link has no value; a leased one in flight
     # finishes, but its result then matches no row.
-    conn.execute("DELETE FROM outbox WHERE invitation_id = ? AND state = 'queued'",
-                 (invitation_id,))
+    conn.execute(dialect.sql("DELETE FROM outbox WHERE invitation_id = :id AND state = 'queued'"),
+                 {"id": invitation_id})
 
 
-def _only(message_ids: Sequence[str] | None, params: list[object]) -> str:
-    """The ``AND message_id IN (...)`` clause (its values appended to ``params``)."""
+def _only(dialect: Dialect, message_ids: Sequence[str] | None, params: dict[str, object]) -> str:
+    """The ``AND message_id IN (...)`` clause (its values added to ``params``)."""
     if message_ids is None:
         return ""
-    params.extend(message_ids)
-    return f" AND message_id IN ({', '.join('?' for _ in message_ids)})"
+    return " AND " + dialect.one_of("message_id", "mid", message_ids, params)
 
 
-def claim_due(conn: sqlite3.Connection, *, owner: str, now: datetime, lease: timedelta,
+def claim_due(conn: Any, dialect: Dialect, *, owner: str, now: datetime, lease: timedelta,
               limit: int, message_ids: Sequence[str] | None) -> list[OutboxRow]:
     """Lease queued rows that are due and not leased by a live worker."""
-    params: list[object] = [encode_time(now), encode_time(now)]
-    only = _only(message_ids, params)
-    params.append(limit)
-    ids = [r[0] for r in conn.execute(
-        "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ? "
-        f"AND (lease_until IS NULL OR lease_until < ?){only} ORDER BY id LIMIT ?",
-        params,
-    )]
+    params: dict[str, object] = {"now": dialect.encode_time(now), "limit": limit,
+                                 "owner": owner, "until": dialect.encode_time(now + lease)}
+    only = _only(dialect, message_ids, params)
+    pick = f"SELECT id FROM outbox WHERE {_DUE}{only} ORDER BY id LIMIT :limit"
+    lease_rows = "UPDATE outbox SET lease_owner = :owner, lease_until = :until WHERE "
+    if dialect.pyformat:
+        # Concurrent claimers skip each other's locked rows instead of waiting:
+        # one statement picks, leases and returns the rows.
+        rows = conn.execute(dialect.sql(
+            f"{lease_rows}id IN ({pick} FOR UPDATE SKIP LOCKED) RETURNING *"), params).fetchall()
+        return sorted((outbox_from_row(r, dialect) for r in rows), key=lambda r: r.id)
+    # SQLite: the caller's IMMEDIATE transaction already excludes other writers.
+    ids = [r[0] for r in conn.execute(pick, params)]
     if not ids:
         return []
-    marks = ", ".join("?" for _ in ids)
-    conn.execute(
-        f"UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
-        [owner, encode_time(now + lease), *ids],
-    )
-    rows = conn.execute(f"SELECT * FROM outbox WHERE id IN ({marks}) ORDER BY id",
-                        ids).fetchall()
-    return [outbox_from_row(r) for r in rows]
+    chosen: dict[str, object] = {"owner": owner, "until": params["until"]}
+    which = dialect.one_of("id", "id", ids, chosen)
+    conn.execute(f"{lease_rows}{which}", chosen)
+    rows = conn.execute(f"SELECT * FROM outbox WHERE {which} ORDER BY id", chosen).fetchall()
+    return [outbox_from_row(r, dialect) for r in rows]
 
 
-def record_results(conn: sqlite3.Connection, updates: Sequence[ResultUpdate]) -> int:
+def record_results(conn: Any, dialect: Dialect, updates: Sequence[ResultUpdate]) -> int:
     """Count an attempt and set the state of each row; how many rows took effect."""
     done = 0
     for u in updates:
-        sent_at = encode_time(u.now) if u.state is DeliveryState.SENT else None
+        sent_at = dialect.encode_time(u.now) if u.state is DeliveryState.SENT else None
         owner_clause = "" if u.owner is None else " AND lease_owner = :owner"
         cur = conn.execute(
-            "UPDATE outbox SET state = :state, attempts = attempts + 1, "
-            "last_error = :error, next_attempt_at = COALESCE(:next, next_attempt_at), "
-            "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
-            f"WHERE id = :id{owner_clause}",
+            dialect.sql(_RECORD + owner_clause),
             {"state": str(u.state), "error": u.error,
-             "next": None if u.next_attempt_at is None else encode_time(u.next_attempt_at),
+             "next": None if u.next_attempt_at is None else dialect.encode_time(
+                 u.next_attempt_at),
              "sent": sent_at, "id": u.row_id, "owner": u.owner},
         )
         done += cur.rowcount
     return done
 
 
-def requeue_failed(conn: sqlite3.Connection, *, now: datetime,
+def requeue_failed(conn: Any, dialect: Dialect, *, now: datetime,
                    message_ids: Sequence[str] | None) -> int:
     """Failed rows back to queued, due ``now``, attempts reset."""
-    params: list[object] = [encode_time(now)]
-    only = _only(message_ids, params)
-    cur = conn.execute(
-        "UPDATE outbox SET state = 'queued', next_attempt_at = ?, attempts = 0, "
-        f"lease_owner = NULL, lease_until = NULL WHERE state = 'failed'{only}",
-        params,
-    )
-    return cur.rowcount
+    params: dict[str, object] = {"now": dialect.encode_time(now)}
+    only = _only(dialect, message_ids, params)
+    cur = conn.execute(dialect.sql(
+        "UPDATE outbox SET state = 'queued', next_attempt_at = :now, attempts = 0, "
+        f"lease_owner = NULL, lease_until = NULL WHERE state = 'failed'{only}"), params)
+    return int(cur.rowcount)
 
 
-def release(conn: sqlite3.Connection, row_ids: Sequence[int], *, owner: str) -> int:
+def release(conn: Any, dialect: Dialect, row_ids: Sequence[int], *, owner: str) -> int:
     """Drop ``owner``'s lease on queued rows; attempts unchanged."""
-    marks = ", ".join("?" for _ in row_ids)
-    cur = conn.execute(
+    params: dict[str, object] = {"owner": owner}
+    which = dialect.one_of("id", "id", row_ids, params)
+    cur = conn.execute(dialect.sql(
         "UPDATE outbox SET lease_owner = NULL, lease_until = NULL "
-        f"WHERE lease_owner = ? AND state = 'queued' AND id IN ({marks})",
-        [owner, *row_ids],
-    )
-    return cur.rowcount
+        f"WHERE lease_owner = :owner AND state = 'queued' AND {which}"), params)
+    return int(cur.rowcount)
 
 
-def select(conn: sqlite3.Connection, *, invitation_id: str | None,
+def waiting(conn: Any, dialect: Dialect) -> tuple[int, datetime | None]:
+    """How many messages are queued, and when the earliest is next due."""
+    row = conn.execute(
+        "SELECT COUNT(*) AS n, MIN(next_attempt_at) AS due FROM outbox WHERE state = 'queued'"
+    ).fetchone()
+    return int(row["n"]), dialect.decode_optional_time(row["due"])
+
+
+def depth(conn: Any, dialect: Dialect, now: datetime) -> dict[str, int]:
+    """Rows per delivery state, and ``lease_expired``: queued rows whose lease ran out."""
+    rows = conn.execute("SELECT state, COUNT(*) AS n FROM outbox GROUP BY state").fetchall()
+    counts = {str(r["state"]): int(r["n"]) for r in rows}
+    expired = conn.execute(dialect.sql(
+        "SELECT COUNT(*) AS n FROM outbox WHERE state = 'queued' AND lease_until < :now"),
+        {"now": dialect.encode_time(now)}).fetchone()
+    counts["lease_expired"] = int(expired["n"])
+    return counts
+
+
+def select(conn: Any, dialect: Dialect, *, invitation_id: str | None,
            state: DeliveryState | None) -> list[OutboxRow]:
     """Outbox rows, optionally of one invitation and/or in one state, oldest first."""
-    where, params = [], []
+    where, params = [], {}
     if invitation_id is not None:
-        where.append("invitation_id = ?")
-        params.append(invitation_id)
+        where.append("invitation_id = :invitation_id")
+        params["invitation_id"] = invitation_id
     if state is not None:
-        where.append("state = ?")
-        params.append(str(state))
+        where.append("state = :state")
+        params["state"] = str(state)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    rows = conn.execute(f"SELECT * FROM outbox {clause} ORDER BY id", params).fetchall()
-    return [outbox_from_row(r) for r in rows]
+    rows = conn.execute(dialect.sql(f"SELECT * FROM outbox {clause} ORDER BY id"),
+                        params).fetchall()
+    return [outbox_from_row(r, dialect) for r in rows]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from threading import Event
+from typing import Protocol, runtime_checkable
 
 from invitations.models import (
     DeliveryState,
@@ -19,6 +20,7 @@ from invitations.models import (
 
 __all__ = [
     "InvitationStore",
+    "MailSignal",
     "NewInvitation",
     "ResultUpdate",
     "StoredInvitation",
@@ -130,3 +132,15 @@ class InvitationStore(Protocol):
                ) -> list[OutboxRow]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class MailSignal(Protocol):
+    """A store that can tell idle delivery workers that mail was queued (PostgreSQL:
+    LISTEN/NOTIFY). Stores without it are polled."""
+
+    def mark(self) -> int:
+        """A position in the stream of wake-ups; take it before looking at the queue."""
+
+    def wait_for_mail(self, mark: int, timeout: float, stop: Event | None = None) -> bool:
+        """Wait until mail was queued after ``mark``, ``timeout`` passed or ``stop`` was set."""

@@ -1,11 +1,11 @@
-"""The SQLite schema: versioned forward migrations, time encoding, row mappers."""
+"""The schema of both SQL backends: versioned forward migrations and row mappers."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from datetime import UTC, datetime
+from typing import Any
 
+from invitations.errors import ConfigurationError
 from invitations.models import (
     Company,
     DeliveryState,
@@ -16,14 +16,18 @@ from invitations.models import (
     OutboxRow,
     Role,
 )
+from invitations.store.dialect import Dialect
 from invitations.store.protocol import StoredInvitation
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-#: Forward migrations; entry ``n`` takes the schema from version ``n`` to ``n + 1``.
+#: Forward migrations, written once for both backends (column types from the
+#: dialect: ``{time}``, ``{blob}``, ``{row_id}``, ``{seq}``); entry ``n`` takes the
+#: schema from version ``n`` to ``n + 1``.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE invitations (
+            {seq}
             id TEXT PRIMARY KEY,
             email TEXT NOT NULL,
             email_key TEXT NOT NULL,
@@ -41,62 +45,112 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             languages TEXT NOT NULL,
             nonce_hash TEXT NOT NULL,
             confirm_nonce_hash TEXT,
-            created_at TEXT NOT NULL,
-            issued_at TEXT NOT NULL,
-            expires_at TEXT NOT NULL,
+            created_at {time} NOT NULL,
+            issued_at {time} NOT NULL,
+            expires_at {time} NOT NULL,
             status TEXT NOT NULL,
             resend_count INTEGER NOT NULL DEFAULT 0,
-            accepted_at TEXT,
-            revoked_at TEXT,
+            accepted_at {time},
+            revoked_at {time},
             revoked_by TEXT,
             registered_first_name TEXT,
             registered_last_name TEXT,
             registered_email TEXT,
             registered_username TEXT,
-            email_confirmed_at TEXT,
+            email_confirmed_at {time},
             message_id TEXT
         )""",
         "CREATE INDEX invitations_open ON invitations (company_id, email_key, status)",
         "CREATE INDEX invitations_status ON invitations (status, expires_at)",
         """CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id {row_id},
             invitation_id TEXT NOT NULL REFERENCES invitations (id),
             kind TEXT NOT NULL,
             message_id TEXT NOT NULL UNIQUE,
             sender TEXT NOT NULL,
             recipients TEXT NOT NULL,
-            data BLOB NOT NULL,
+            data {blob} NOT NULL,
             smtputf8 INTEGER NOT NULL DEFAULT 0,
             state TEXT NOT NULL DEFAULT 'queued',
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
-            next_attempt_at TEXT NOT NULL,
+            next_attempt_at {time} NOT NULL,
             lease_owner TEXT,
-            lease_until TEXT,
-            created_at TEXT NOT NULL,
-            sent_at TEXT
+            lease_until {time},
+            created_at {time} NOT NULL,
+            sent_at {time}
         )""",
         "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
         "CREATE INDEX outbox_invitation ON outbox (invitation_id)",
     ),
+    (
+        # The claim walks queued rows in id order; sent rows (kept for the record,
+        # the large majority) are not in this index, so their number costs nothing.
+        "CREATE INDEX outbox_queued ON outbox (id) WHERE state = 'queued'",
+    ),
 )
 
 
-def encode_time(value: datetime) -> str:
-    # One fixed-width UTC format, so that text comparison in SQL is time order.
-    # (isoformat with fixed microseconds is that format, and faster than strftime.)
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+class SchemaTooNew(Exception):
+    """The database was written by a newer release (``found`` > ``SCHEMA_VERSION``)."""
+
+    def __init__(self, found: int) -> None:
+        super().__init__(found)
+        self.found = found
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
+class SchemaOutdated(Exception):
+    """The database is older than the code and migrations were not allowed here."""
+
+    def __init__(self, found: int) -> None:
+        super().__init__(found)
+        self.found = found
 
 
-def _req_dt(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+def refusal(error: SchemaTooNew | SchemaOutdated, where: str) -> ConfigurationError:
+    """Why the database at ``where`` is not used as it is, and what to do."""
+    if isinstance(error, SchemaTooNew):
+        return ConfigurationError(
+            f"the database {where} has schema version {error.found}, newer than this "
+            f"release understands ({SCHEMA_VERSION}); upgrade the invitations package"
+        )
+    return ConfigurationError(
+        f"the database {where} has schema version {error.found}, older than this "
+        f"release needs ({SCHEMA_VERSION}); run `invitations db upgrade`"
+    )
 
 
-def invitation_from_row(row: sqlite3.Row) -> StoredInvitation:
+def upgrade(conn: Any, dialect: Dialect, *, allowed: bool = True) -> tuple[int, int]:
+    """Bring the schema to :data:`SCHEMA_VERSION` inside the caller's transaction;
+    returns ``(found, now)``. The caller serializes concurrent upgraders."""
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    version = 0 if row is None else int(_first(row))
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(version)
+    if version == SCHEMA_VERSION:
+        return version, version
+    if not allowed:
+        raise SchemaOutdated(version)
+    for statements in MIGRATIONS[version:]:
+        for statement in statements:
+            conn.execute(dialect.ddl(statement))
+    if row is None:
+        conn.execute(dialect.sql("INSERT INTO schema_version (version) VALUES (:v)"),
+                     {"v": SCHEMA_VERSION})
+    else:
+        conn.execute(dialect.sql("UPDATE schema_version SET version = :v"),
+                     {"v": SCHEMA_VERSION})
+    return version, SCHEMA_VERSION
+
+
+def _first(row: Any) -> Any:
+    """The first column of a row (a tuple, a ``sqlite3.Row`` or a dict row)."""
+    return next(iter(row.values())) if isinstance(row, dict) else row[0]
+
+
+def invitation_from_row(row: Any, dialect: Dialect) -> StoredInvitation:
+    _req_dt, _dt = dialect.decode_time, dialect.decode_optional_time
     inv = Invitation(
         id=row["id"],
         email=row["email"],
@@ -129,7 +183,8 @@ def invitation_from_row(row: sqlite3.Row) -> StoredInvitation:
     return StoredInvitation(inv, row["nonce_hash"], row["confirm_nonce_hash"])
 
 
-def outbox_from_row(row: sqlite3.Row) -> OutboxRow:
+def outbox_from_row(row: Any, dialect: Dialect) -> OutboxRow:
+    _req_dt, _dt = dialect.decode_time, dialect.decode_optional_time
     return OutboxRow(
         id=row["id"],
         invitation_id=row["invitation_id"],

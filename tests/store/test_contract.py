@@ -1,20 +1,20 @@
-"""The SQLite store: schema versions, one-transaction writes, outbox leases."""
+"""The store contract, on both backends (``backend`` is SQLite and PostgreSQL):
+schema versions, one-transaction writes, outbox leases, conditional changes."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from invitations.errors import ConfigurationError
 from invitations.models import DeliveryState, Invitation, InvitationStatus, Role
-from invitations.store import SCHEMA_VERSION, SQLiteInvitationStore, SubmittedDetails
+from invitations.store import SCHEMA_VERSION, SubmittedDetails
+from invitations.store.base import SQLStore
 from invitations.transports.base import OutgoingMessage
 from tests.core.helpers import ACME, BOSS, START
+from tests.store.conftest import Backend
 
 
 def record(n: int = 1) -> Invitation:
@@ -31,61 +31,63 @@ def message(n: int = 1) -> OutgoingMessage:
                            b"Subject: x\r\n\r\nbody\r\n")
 
 
-@pytest.fixture
-def store(db_path: Path) -> Iterator[SQLiteInvitationStore]:
-    with SQLiteInvitationStore(db_path) as s:
-        yield s
-
-
-def test_schema_version_wal_and_reopen(db_path: Path) -> None:
-    with SQLiteInvitationStore(db_path) as first:
+def test_schema_version_and_reopen(backend: Backend) -> None:
+    with backend.open() as first:
         assert first.schema_version() == SCHEMA_VERSION
         first.add(record(), nonce_hash="h", message=message(), now=START)
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with SQLiteInvitationStore(db_path) as again:  # migrations are idempotent on reopen
+    with backend.open() as again:  # migrations are idempotent on reopen
         stored = again.get("inv-1", now=START)
         assert stored is not None and stored.nonce_hash == "h"
+    assert backend.execute("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
 
 
-def test_migrates_forward_from_an_empty_versioned_file(db_path: Path) -> None:
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        conn.execute("INSERT INTO schema_version VALUES (0)")
-    with SQLiteInvitationStore(db_path) as s:
+def test_migrates_forward_from_an_empty_versioned_database(backend: Backend) -> None:
+    backend.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    backend.execute("INSERT INTO schema_version VALUES (0)")
+    with backend.open() as s:
         assert s.schema_version() == SCHEMA_VERSION
         assert s.list_invitations(now=START) == []
 
 
-def test_refuses_a_newer_schema(db_path: Path) -> None:
-    SQLiteInvitationStore(db_path).close()
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+def test_migrates_forward_from_version_1(backend: Backend) -> None:
+    """A version-1 database (before the index of queued rows) keeps its rows."""
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+    backend.execute("DROP INDEX outbox_queued")
+    backend.execute("UPDATE schema_version SET version = 1")
+    with backend.open() as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert [r.message_id for r in s.claim_due(owner="w", now=START,
+                                                   lease=timedelta(minutes=1))] == ["<m1@posti.fi>"]
+
+
+def test_an_old_schema_is_refused_when_migrating_is_not_allowed(backend: Backend) -> None:
+    backend.open().close()
+    backend.execute("DROP INDEX outbox_queued")
+    backend.execute("UPDATE schema_version SET version = 1")
+    with pytest.raises(ConfigurationError, match="invitations db upgrade"):
+        backend.open(migrate=False)
+    with backend.open(migrate=True) as s:
+        assert s.schema_version() == SCHEMA_VERSION
+
+
+def test_refuses_a_newer_schema(backend: Backend) -> None:
+    backend.open().close()
+    backend.execute(f"UPDATE schema_version SET version = {SCHEMA_VERSION + 1}")
     with pytest.raises(ConfigurationError, match="newer"):
-        SQLiteInvitationStore(db_path)
+        backend.open()
 
 
-def test_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="does not exist"):
-        SQLiteInvitationStore(tmp_path / "nope" / "x.db")
-
-
-def test_invitation_and_outbox_row_in_one_transaction(store: SQLiteInvitationStore) -> None:
+def test_invitation_and_outbox_row_in_one_transaction(backend: Backend, store: SQLStore) -> None:
     store.add(record(1), nonce_hash="h", message=message(1), now=START)
     # Same Message-ID: the outbox insert fails, so the invitation must not exist either.
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(backend.integrity_error):
         store.add(record(2), nonce_hash="h", message=message(1), now=START)
     assert store.get("inv-2", now=START) is None
     assert [r.invitation_id for r in store.outbox()] == ["inv-1"]
 
 
-def test_memory_store_works(clock: object) -> None:
-    with SQLiteInvitationStore(":memory:") as s:
-        s.add(record(), nonce_hash="h", message=message(), now=START)
-        assert [i.id for i in s.list_invitations(now=START)] == ["inv-1"]
-
-
-def test_claim_with_lease(store: SQLiteInvitationStore) -> None:
+def test_claim_with_lease(store: SQLStore) -> None:
     for n in (1, 2, 3):
         store.add(record(n), nonce_hash="h", message=message(n), now=START)
     lease = timedelta(minutes=5)
@@ -114,7 +116,7 @@ def test_claim_with_lease(store: SQLiteInvitationStore) -> None:
     assert later[0].to_message() == message(2)
 
 
-def test_redeem_is_conditional(store: SQLiteInvitationStore) -> None:
+def test_redeem_is_conditional(store: SQLStore) -> None:
     store.add(record(), nonce_hash="h", message=message(), now=START)
     details = SubmittedDetails("A", "B", "user1@acme.fi", "user1@acme.fi")
     assert not store.redeem("inv-1", nonce_hash="wrong", now=START, details=details)
@@ -127,7 +129,7 @@ def test_redeem_is_conditional(store: SQLiteInvitationStore) -> None:
     assert stored.invitation.status is InvitationStatus.ACCEPTED  # accepted never "expires"
 
 
-def test_reissue_drops_unsent_mail(store: SQLiteInvitationStore) -> None:
+def test_reissue_drops_unsent_mail(store: SQLStore) -> None:
     store.add(record(), nonce_hash="h", message=message(1), now=START)
     assert store.reissue("inv-1", nonce_hash="h2", issued_at=START, expires_at=START,
                          message=replace(message(2), recipients=("user1@acme.fi",)))
@@ -137,7 +139,7 @@ def test_reissue_drops_unsent_mail(store: SQLiteInvitationStore) -> None:
     assert stored.invitation.resend_count == 1
 
 
-def test_requeue_failed(store: SQLiteInvitationStore) -> None:
+def test_requeue_failed(store: SQLStore) -> None:
     for n in (1, 2):
         store.add(record(n), nonce_hash="h", message=message(n), now=START)
     for row in store.claim_due(owner="w", now=START, lease=timedelta(minutes=1)):
@@ -150,3 +152,45 @@ def test_requeue_failed(store: SQLiteInvitationStore) -> None:
     assert states["<m2@posti.fi>"] == (DeliveryState.QUEUED, 0, later)
     assert states["<m1@posti.fi>"][0] is DeliveryState.FAILED
     assert store.requeue_failed(now=later) == 1
+
+
+def test_add_many_leaves_out_open_addresses(store: SQLStore) -> None:
+    from invitations.store import NewInvitation
+
+    store.add(record(1), nonce_hash="h", message=message(1), now=START)
+    entries = [NewInvitation(replace(record(n), id=f"bulk-{n}"), "h", message(10 + n), START)
+               for n in (1, 2, 3)]
+    assert store.add_many(entries) == [0]  # user1 already has a pending invitation
+    assert sorted(i.id for i in store.list_invitations(now=START)) == ["bulk-2", "bulk-3",
+                                                                        "inv-1"]
+    assert store.waiting() == (3, START)
+
+
+def test_list_filters_and_keeps_insertion_order(store: SQLStore) -> None:
+    for n in (3, 1, 2):
+        store.add(record(n), nonce_hash="h", message=message(n), now=START)
+    assert [i.id for i in store.list_invitations(now=START)] == ["inv-3", "inv-1", "inv-2"]
+    assert store.revoke("inv-1", by="boss@acme.fi", now=START)
+    assert not store.revoke("inv-1", by="boss@acme.fi", now=START)
+    late = START + timedelta(days=8)
+    assert [i.id for i in store.list_invitations(status=InvitationStatus.EXPIRED, now=late)] == [
+        "inv-3", "inv-2"]
+    assert [i.id for i in store.list_invitations(status=InvitationStatus.REVOKED, now=late,
+                                                 company_id=ACME.business_id)] == ["inv-1"]
+    assert store.outbox(invitation_id="inv-1") == []  # revoking drops the unsent mail
+
+
+def test_confirmation_flow_and_release(store: SQLStore) -> None:
+    store.add(record(), nonce_hash="h", message=message(1), now=START)
+    details = SubmittedDetails("A", "B", "user1@acme.fi", "user1")
+    assert store.redeem("inv-1", nonce_hash="h", now=START, details=details,
+                        confirm_nonce_hash="c", message=message(2))
+    assert not store.confirm("inv-1", confirm_nonce_hash="wrong", now=START)
+    assert store.confirm("inv-1", confirm_nonce_hash="c", now=START)
+    stored = store.get("inv-1", now=START)
+    assert stored is not None and stored.invitation.email_confirmed_at == START
+    claimed = store.claim_due(owner="w", now=START, lease=timedelta(minutes=5))
+    assert [r.message_id for r in claimed] == ["<m1@posti.fi>", "<m2@posti.fi>"]
+    assert store.release([r.id for r in claimed], owner="other") == 0
+    assert store.release([r.id for r in claimed], owner="w") == 2
+    assert len(store.claim_due(owner="x", now=START, lease=timedelta(minutes=5))) == 2
