@@ -4,10 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the test suite drives for real: a browser, an SMTP client
-# nobody here wrote, and GNU gettext's msgfmt for the catalog check.
-SYSTEM_PACKAGES := chromium swaks gettext
+# nobody here wrote, GNU gettext's msgfmt for the catalog check, and
+# SpamAssassin for devsmtp's spam check.
+SYSTEM_PACKAGES := chromium swaks gettext spamassassin
 
-.PHONY: help venv sysdeps lint docs test demo bench messages wheel clean
+.PHONY: help venv sysdeps lint docs test demo bench messages wheel clean caniemail-data
 
 help:
 	@echo "make demo      run the demo on embedded defaults (SQLite, devsmtp)"
@@ -30,6 +31,7 @@ sysdeps:
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v swaks >/dev/null || missing="$$missing swaks"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v spamassassin >/dev/null || missing="$$missing spamassassin"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
@@ -69,6 +71,11 @@ messages: venv
 	for lang in fi sv en; do \
 	  $(BIN)/pybabel update --no-fuzzy-matching -D devsmtp -i devsmtp/locales/devsmtp.pot -d devsmtp/locales -l $$lang; \
 	done
+
+# Refresh devsmtp's vendored caniemail snapshot (needs npm and the network).
+caniemail-data: venv
+	cd /tmp && npm pack caniemail >/dev/null
+	$(BIN)/python -m devsmtp.checks.refresh $$(ls -t /tmp/caniemail-*.tgz | head -1)
 
 wheel: venv
 	$(BIN)/python -m build --wheel --outdir dist .

@@ -303,7 +303,8 @@ class DevSMTP:
     async def _serve_http(
         self, sock: socket.socket
     ) -> tuple[uvicorn.Server, asyncio.Task[None]]:
-        ctx = ApiContext(self.store, self.faults, self.handler, self.settings, self.ports)
+        ctx = ApiContext(self.store, self.faults, self.handler, self.settings, self.ports,
+                         web.web_config(self.settings).checker)
         app = create_app(ctx, web.routes(self.store, self.settings))
         config = uvicorn.Config(
             app,

@@ -46,6 +46,12 @@ class Settings:
     relay_port: int = 25
     relay_allow: tuple[str, ...] = ()
     ui_password: str | None = None
+    #: Checks (``GET /api/messages/{id}/checks``): the base URL the service's links
+    #: should start with, hosts besides loopback the link check may request, and a
+    #: spamd (``host:port``) to ask instead of running ``spamassassin -L``.
+    check_base_url: str | None = None
+    check_allow_hosts: tuple[str, ...] = ()
+    spamd: str | None = None
     uvloop: bool = True
     web: dict[str, object] = field(default_factory=dict)
 

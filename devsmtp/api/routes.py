@@ -21,6 +21,8 @@ from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import __version__
+from ..checks.links import TokenChecker
+from ..checks.run import CHECKS, CheckOptions, run_checks
 from ..errors import (
     BadRequest,
     DevSMTPError,
@@ -32,6 +34,7 @@ from ..errors import (
     Unauthorized,
     WaitTimeout,
 )
+from ..mail import ParsedMail
 from ..settings import Settings
 from ..smtp import CaptureHandler, Faults
 from ..store import Event, Query, Store, StoredMessage
@@ -49,6 +52,13 @@ class ApiContext:
     handler: CaptureHandler
     settings: Settings
     ports: dict[str, object]
+    #: Judges invitation tokens for the links check (the inbox panel's checker).
+    token_checker: TokenChecker | None = None
+
+    @property
+    def check_options(self) -> CheckOptions:
+        return CheckOptions(self.settings.check_base_url, tuple(self.settings.check_allow_hosts),
+                            self.settings.spamd, self.token_checker)
 
 
 class JSON(JSONResponse):
@@ -112,6 +122,16 @@ def _path_int(request: Request, name: str, what: str) -> int:
     return int(value)
 
 
+def _names(value: str | None, allowed: tuple[str, ...] | None, what: str) -> tuple[str, ...]:
+    """A comma-separated parameter as a tuple (checked against ``allowed`` when given)."""
+    names = tuple(name.strip() for name in (value or "").split(",") if name.strip())
+    unknown = [name for name in names if allowed is not None and name not in allowed]
+    if unknown:
+        raise BadRequest(f"'{what}' may name {', '.join(allowed or ())}, not "
+                         f"{', '.join(map(repr, unknown))}")
+    return names
+
+
 def _id(request: Request) -> int:
     return _path_int(request, "id", "message id")
 
@@ -132,6 +152,25 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
 
     async def get_message(request: Request) -> Response:
         return JSON(await run_in_threadpool(detail.message_detail, store, _id(request)))
+
+    async def checks(request: Request) -> Response:
+        params = request.query_params
+        only = _names(params.get("checks"), CHECKS, "checks") or CHECKS
+        clients = _names(params.get("clients"), None, "clients")
+        lang = params.get("lang") or "en"
+        if lang not in ("fi", "sv", "en"):
+            raise BadRequest(f"'lang' must be fi, sv or en, not {lang!r}")
+        message, raw = await run_in_threadpool(store.load, _id(request))
+
+        def run() -> dict[str, object]:
+            try:
+                found = run_checks(ParsedMail(raw, summary=message.summary), ctx.check_options,
+                                   only=only, clients=clients, lang=lang)
+            except ValueError as error:  # an unknown client family
+                raise BadRequest(f"'clients': {error}") from None
+            return {"id": message.id, **found}
+
+        return JSON(await run_in_threadpool(run))
 
     async def delete_message(request: Request) -> Response:
         if not await store.delete(_id(request)):
@@ -262,6 +301,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         Route(message, get_message, methods=["GET"]),
         Route(message, delete_message, methods=["DELETE"]),
         Route(message + "/raw", raw, methods=["GET"]),
+        Route(message + "/checks", checks, methods=["GET"]),
         Route(message + "/html", body("html"), methods=["GET"]),
         Route(message + "/text", body("text"), methods=["GET"]),
         Route(message + "/parts/{n}", part, methods=["GET"]),

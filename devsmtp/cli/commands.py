@@ -75,6 +75,10 @@ def main() -> None:
 @click.option("--no-fsync", is_flag=True, help="Skip fsync (survives kill -9, not power loss).")
 @click.option("--secret-keys", envvar="INVITATIONS_SECRET_KEYS", help="For the inbox panel.")
 @click.option("--invitations-db", help="The invitation service's SQLite file (inbox panel).")
+@click.option("--base-url", help="Links check: the URL the service's links should start with.")
+@click.option("--allow-host", "allow_hosts", multiple=True,
+              help="Links check: a host besides loopback it may request.")
+@click.option("--spamd", envvar="DEVSMTP_SPAMD", help="Spam check: HOST:PORT of a spamd.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ports as JSON.")
 def serve(
     smtp: str,
@@ -94,6 +98,9 @@ def serve(
     no_fsync: bool,
     secret_keys: str | None,
     invitations_db: str | None,
+    base_url: str | None,
+    allow_hosts: tuple[str, ...],
+    spamd: str | None,
     as_json: bool,
 ) -> None:
     """Run the SMTP server and the HTTP API/inbox until Ctrl-C or SIGTERM."""
@@ -123,6 +130,9 @@ def serve(
         ui_password=ui_password,
         fsync=not no_fsync,
         web=web,
+        check_base_url=base_url,
+        check_allow_hosts=allow_hosts,
+        spamd=spamd,
     )
     stop = threading.Event()
 

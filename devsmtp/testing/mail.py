@@ -9,18 +9,21 @@ the API and the inbox use) with the SMTP envelope, the modern
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses
 from functools import cached_property
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 from urllib.parse import urlsplit
 
 from ..envelope import Envelope
 from ..mail import InvitationToken, ParsedMail, Section, expiry_instants
 from .catalogs import leaks, load_catalogs
 from .errors import MailAssertionError, decode_token
+
+if TYPE_CHECKING:
+    from ..checks import CompatReport, LinksReport, SpamReport, TokenChecker
 
 __all__ = ["CapturedMail"]
 
@@ -219,6 +222,79 @@ class CapturedMail(ParsedMail):
         if problems:
             raise MailAssertionError(f"untranslated text in {self.describe()}:\n  "
                                      + "\n  ".join(problems))
+
+    # -- checks for the reader (devsmtp.checks)
+    def assert_html_compatible(self, max_unsupported: int = 0,
+                               clients: Sequence[str] | None = None) -> CompatReport:
+        """At most ``max_unsupported`` HTML features some client in ``clients`` lacks.
+
+        caniemail.com data (offline); ``clients`` are client families such as
+        ``"outlook-windows"``, ``"gmail"`` (default: the six scored ones).
+        Partly supported features are listed in the failure but not counted.
+        Returns the :class:`~devsmtp.checks.CompatReport`.
+        """
+        from ..checks.compat import html_compatibility
+
+        if self.html is None:
+            raise MailAssertionError(f"no HTML part in {self.describe()}")
+        report = html_compatibility(self.html, clients)
+        names = {score.client: score.name for score in report.scores}
+        lacking = [feature for feature in report.unsupported if feature.unsupported]
+        if len(lacking) > max_unsupported:
+            lines = []
+            for feature in lacking:
+                where = ", ".join(str(line) for line in feature.lines[:5])
+                partly = (f"; partly in {', '.join(names[c] for c in feature.partial)}"
+                          if feature.partial else "")
+                lines.append(f"line {where}: {feature.title} ({feature.slug}) - not in "
+                             f"{', '.join(names[c] for c in feature.unsupported)}{partly}")
+            scores = ", ".join(f"{s.name} {s.supported:g}%" for s in report.scores)
+            raise MailAssertionError(
+                f"{len(lacking)} HTML feature(s) unsupported (at most {max_unsupported} "
+                f"allowed) in the HTML part of {self.describe()}:\n  " + "\n  ".join(lines)
+                + f"\n  scores: {scores}")
+        return report
+
+    def assert_spam_score_below(self, limit: float, *, spamd: str | None = None) -> SpamReport:
+        """SpamAssassin (local tests, ``spamassassin -L``) scores this mail under ``limit``.
+
+        Fails, saying why, when SpamAssassin is not installed. ``spamd``
+        (``host:port``) asks a running spamd through ``spamc`` instead.
+        """
+        from ..checks.spam import spam_score
+
+        report = spam_score(self.raw, spamd=spamd)
+        if not report.available or report.score is None:
+            raise MailAssertionError(f"no spam score for {self.describe()}: {report.reason}")
+        if report.score >= limit:
+            rules = [f"{rule.points:+.1f} {rule.name}: {rule.description}"
+                     for rule in sorted(report.rules, key=lambda r: -r.points) if rule.points]
+            raise MailAssertionError(
+                f"SpamAssassin scores {self.describe()} {report.score:g}, not below {limit:g}; "
+                "rules hit:\n  " + "\n  ".join(rules or ["(none with points)"]))
+        return report
+
+    def assert_links_ok(self, *, base_url: str | None = None, allow_hosts: Sequence[str] = (),
+                        checker: TokenChecker | None = None) -> LinksReport:
+        """Every link and image answers, lies under ``base_url`` (when given), and the
+        invitation link's token is valid now.
+
+        Only loopback hosts and ``allow_hosts`` are requested; other URLs are
+        listed as not fetched (and fail only when they are not under
+        ``base_url``). ``checker`` (the inbox's ``InvitationChecker``) verifies
+        the token with the service's keys and store; without it the token is
+        only decoded and its expiry compared with now.
+        """
+        from ..checks.links import check_links
+
+        report = check_links(self, base_url=base_url, allow_hosts=allow_hosts, checker=checker)
+        if report.failures:
+            lines = [f"{'line ' + str(link.line) if link.line else link.parts[0] + ' part'}: "
+                     f"{link.kind} {link.url} {'; '.join(link.problems)}"
+                     for link in report.failures]
+            raise MailAssertionError(f"{len(lines)} bad link(s) in {self.describe()}:\n  "
+                                     + "\n  ".join(lines))
+        return report
 
     @staticmethod
     def _safe(get: Callable[[], str]) -> str | None:
