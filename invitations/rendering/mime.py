@@ -72,7 +72,12 @@ def _quoted_printable(text: str) -> str:
 
 def _base64(text: str) -> str:
     encoded = binascii.b2a_base64(text.encode("utf-8"), newline=False).decode("ascii")
-    return "".join(encoded[i : i + 76] + "\n" for i in range(0, len(encoded), 76))
+    # 76-character lines; slicing through map() keeps the loop in C (large HTML parts).
+    if not encoded:
+        return ""
+    size = len(encoded)
+    lines = map(encoded.__getitem__, map(slice, range(0, size, 76), range(76, size + 76, 76)))
+    return "\n".join(lines) + "\n"
 
 
 def _part(subtype: str, body: str, utf8: bool) -> MIMEPart:
