@@ -281,32 +281,18 @@ class TokenSigner:
             # base64 leaves spare bits in a segment's last character; a changed
             # spare bit decodes to the same bytes, so insist on the one spelling.
             raise TokenTampered("not the canonical encoding of a token")
+        # A compact payload's first byte is a small version number: base64 "A".
+        compact = token[0] == "A"
         max_age = int(self.max_age.total_seconds())
-        if token[0] == "A":  # a compact payload: its first byte is a small version number
-            return self._load_compact(token, max_age)
         try:
+            if compact:
+                value, signed_at = self._signer.unsign(token, max_age=max_age,
+                                                       return_timestamp=True)
+                return self._compact_payload(value, signed_at)
             data, signed_at = self._serializer.loads(token, max_age=max_age,
                                                      return_timestamp=True)
         except SignatureExpired as exc:  # before BadSignature: it is a subclass
-            payload = self._payload(exc.payload, exc.date_signed)
-            signed = payload.signed_at
-            raise TokenExpired(payload, signed + self.max_age) from None
-        except _FutureToken as exc:
-            raise TokenTampered(str(exc)) from None
-        except BadSignature:
-            raise TokenTampered("signature does not match any configured key") from None
-        except BadData:
-            raise TokenMalformed("the token's content cannot be decoded") from None
-        return self._payload_from_data(data, signed_at)
-
-    def _load_compact(self, token: str, max_age: int) -> TokenPayload:
-        try:
-            value, signed_at = self._signer.unsign(token, max_age=max_age,
-                                                   return_timestamp=True)
-        except SignatureExpired as exc:
-            if not isinstance(exc.payload, bytes) or exc.date_signed is None:
-                raise TokenMalformed("expired token without a readable payload") from None
-            payload = self._compact_payload(exc.payload, exc.date_signed)
+            payload = self._payload(exc.payload, exc.date_signed, compact=compact)
             raise TokenExpired(payload, payload.signed_at + self.max_age) from None
         except _FutureToken as exc:
             raise TokenTampered(str(exc)) from None
@@ -314,7 +300,7 @@ class TokenSigner:
             raise TokenTampered("signature does not match any configured key") from None
         except BadData:
             raise TokenMalformed("the token's content cannot be decoded") from None
-        return self._compact_payload(value, signed_at)
+        return self._payload_from_data(data, signed_at)
 
     @staticmethod
     def _compact_payload(value: bytes, signed_at: datetime) -> TokenPayload:
@@ -324,9 +310,12 @@ class TokenSigner:
             raise TokenMalformed("the token's content is not an invitation reference") from None
         return TokenPayload(invitation_id, nonce, signed_at.astimezone(UTC))
 
-    def _payload(self, raw: object, signed_at: datetime | None) -> TokenPayload:
+    def _payload(self, raw: object, signed_at: datetime | None, *, compact: bool
+                 ) -> TokenPayload:
         if not isinstance(raw, bytes) or signed_at is None:
             raise TokenMalformed("expired token without a readable payload")
+        if compact:
+            return self._compact_payload(raw, signed_at)
         try:
             data = self._serializer.load_payload(raw)
         except BadData:

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+# The suite's one Playwright fixture (session-wide), imported to be used here too.
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, playwright  # noqa: F401
 from tests.mail.pixels import contrast, parse_css_colour, text_contrast
 from tests.mail.variants import rendered
 
@@ -33,18 +34,13 @@ def without_style(html: str) -> str:
     return stripped
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="module")
-def browsers(playwright: Playwright) -> Iterator[dict[str, Browser]]:
+@pytest.fixture(scope="session")
+def browsers(request: pytest.FixtureRequest) -> Iterator[dict[str, Browser]]:
+    pw: Playwright = request.getfixturevalue("playwright")
     path = chromium_path()
-    plain = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+    plain = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
     # Chromium's auto dark mode: it inverts light pages by its own algorithm.
-    dark = playwright.chromium.launch(
+    dark = pw.chromium.launch(
         executable_path=path, headless=True,
         args=[*CHROMIUM_ARGS, "--force-dark-mode", "--blink-settings=forceDarkModeEnabled=true"])
     yield {"plain": plain, "forced-dark": dark}

@@ -6,7 +6,12 @@ from __future__ import annotations
 import itertools
 
 from invitations.models import OutgoingMessage
-from invitations.rendering import RenderedEmail, renderer_for
+from invitations.rendering import (
+    ConfirmationEmail,
+    InvitationEmail,
+    RenderedEmail,
+    renderer_for,
+)
 from invitations.rendering.samples import sample_confirmation, sample_invitation
 
 #: A link as the service writes it (compact token, 110 characters).
@@ -24,17 +29,21 @@ VARIANTS: dict[str, dict[str, object]] = {
 }
 
 
-def rendered(name: str) -> RenderedEmail:
+def _email(name: str) -> InvitationEmail | ConfirmationEmail:
     changes = VARIANTS[name]
     if name.startswith("confirmation"):
-        return renderer_for().render_confirmation(sample_confirmation(
-            link=LINK.replace("/register", "/confirm-email"), **changes))
-    return renderer_for().render_invitation(sample_invitation(link=LINK, **changes))
+        link = LINK.replace("/register", "/confirm-email")
+        return sample_confirmation(link=link, **changes)
+    return sample_invitation(link=LINK, **changes)
+
+
+def rendered(name: str) -> RenderedEmail:
+    email = _email(name)
+    if isinstance(email, ConfirmationEmail):
+        return renderer_for().render_confirmation(email)
+    return renderer_for().render_invitation(email)
 
 
 def composed(name: str) -> OutgoingMessage:
-    changes = VARIANTS[name]
-    if name.startswith("confirmation"):
-        return renderer_for().compose_confirmation(sample_confirmation(
-            link=LINK.replace("/register", "/confirm-email"), **changes))
-    return renderer_for().compose_invitation(sample_invitation(link=LINK, **changes))
+    email = _email(name)
+    return renderer_for().compose(email, rendered(name))
