@@ -68,7 +68,9 @@ def bare_render() -> Callable[[InvitationEmail], object]:
         htmls, texts, subjects = [], [], []
         for lang in LANGUAGES:
             expires = email.expires_at.isoformat()
-            context = dict(values, lang=lang, expires_at=expires, when=expires)
+            context = dict(values, lang=lang, dir="ltr", first=lang == LANGUAGES[0],
+                           customer_service_url=POSTI.customer_service_for(lang),
+                           expires_at=expires, when=expires)
             context["title"] = title = subject.render(context).strip()
             context["m"] = messages.make_module(context)
             subjects.append(title)
@@ -76,7 +78,7 @@ def bare_render() -> Callable[[InvitationEmail], object]:
             texts.append(text.render(context))
         joined = " / ".join(subjects)
         return (
-            layout_html.render(lang="fi", subject=joined, preheader="", sections=htmls,
+            layout_html.render(lang="fi", dir="ltr", subject=joined, preheader="", sections=htmls,
                                theme=POSTI),
             layout_text.render(sections=texts),
         )

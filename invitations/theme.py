@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from invitations.errors import ConfigurationError
 
@@ -37,28 +39,64 @@ class Theme:
     muted_colour: str = "#5f6368"
     background_colour: str = "#f4f4f4"
     card_colour: str = "#ffffff"
+    #: The line between language sections.
+    rule_colour: str = "#dddddd"
+    #: Dark mode (``prefers-color-scheme: dark``): the button keeps the brand
+    #: colour with :attr:`on_primary_colour`; everything else takes these.
+    dark_background_colour: str = "#121212"
+    dark_card_colour: str = "#1e1e1e"
+    dark_text_colour: str = "#f1f1f1"
+    dark_muted_colour: str = "#b8b8b8"
+    dark_link_colour: str = "#ff9a4d"
+    dark_rule_colour: str = "#3a3a3a"
     #: Optional logo (absolute https URL); without it the portal name is shown as text.
     logo_url: str | None = None
     logo_width: int = 120
     logo_height: int = 40
-    #: Where a main user whose invitation expired gets help (the chat lives there).
+    #: Where a main user whose invitation expired gets help (the chat lives there);
+    #: the page for languages :attr:`customer_service_urls` does not name.
     customer_service_url: str = "https://www.posti.fi/fi/asiakastuki"
+    #: The customer service page per language, as ``(lang, url)`` pairs (a TOML
+    #: file or the constructor may give a table/dict; it is stored as pairs).
+    customer_service_urls: tuple[tuple[str, str], ...] = (
+        ("fi", "https://www.posti.fi/fi/asiakastuki"),
+        ("sv", "https://www.posti.fi/sv/kundsupport"),
+        ("en", "https://www.posti.fi/en/customer-support"),
+    )
     font_family: str = "Arial, Helvetica, sans-serif"
 
     def __post_init__(self) -> None:
+        urls: Any = self.customer_service_urls
+        if isinstance(urls, Mapping):
+            urls = tuple(urls.items())
+        try:
+            pairs = tuple((str(lang), str(url)) for lang, url in urls)
+        except (TypeError, ValueError):
+            raise ConfigurationError(
+                "theme customer_service_urls must map languages to URLs, e.g. "
+                '{ sv = "https://example.fi/sv/kundservice" }'
+            ) from None
+        object.__setattr__(self, "customer_service_urls", pairs)
         for field in dataclasses.fields(self):
             if field.name.endswith("_colour") and not _COLOUR.fullmatch(getattr(self, field.name)):
                 raise ConfigurationError(
                     f"theme colour {field.name}={getattr(self, field.name)!r} is not #rgb or "
                     "#rrggbb; fix the theme"
                 )
-        for name in ("logo_url", "customer_service_url"):
-            url = getattr(self, name)
+        urls = [("logo_url", self.logo_url), ("customer_service_url", self.customer_service_url)]
+        urls += [(f"customer_service_urls.{lang}", url) for lang, url in pairs]
+        for name, url in urls:
             if url is not None and not url.startswith(("https://", "http://")):
                 raise ConfigurationError(f"theme {name}={url!r} must be an absolute http(s) URL")
+            if url is not None and any(ch in url for ch in ' \r\n<>"'):
+                raise ConfigurationError(f"theme {name}={url!r} contains a space or markup")
         for name in ("sender_name", "portal_name", "font_family"):
             if any(ch in getattr(self, name) for ch in "\r\n<>{};"):
                 raise ConfigurationError(f"theme {name} contains a line break or markup")
+
+    def customer_service_for(self, lang: str) -> str:
+        """The customer service page in ``lang`` (else :attr:`customer_service_url`)."""
+        return dict(self.customer_service_urls).get(lang, self.customer_service_url)
 
 
 #: The default theme: Posti's business customer portal.
@@ -93,6 +131,9 @@ def load_theme(spec: str | Path | None = None) -> Theme:
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigurationError(f"theme file {path}: unknown keys {', '.join(unknown)}")
+    if "customer_service_url" in table and "customer_service_urls" not in table:
+        # Another brand's page: Posti's per-language pages must not stay behind.
+        table = {**table, "customer_service_urls": ()}
     try:
         return dataclasses.replace(POSTI, **table)
     except TypeError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from pathlib import Path
 
 import click
@@ -57,7 +58,8 @@ def preview(
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         common = {
             "languages": langs, "sent_at": now, "expires_at": now + SAMPLE_VALIDITY,
-            "sender": f"{renderer.theme.sender_name} <noreply@posti.fi>",
+            # Address quotes the display name when it needs it: "Posti (Asiakaspalvelu)".
+            "sender": str(Address(renderer.theme.sender_name, addr_spec="noreply@posti.fi")),
         }
         if kind == "invitation":
             email = sample_invitation(

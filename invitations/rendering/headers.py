@@ -26,6 +26,8 @@ from email.utils import format_datetime
 from functools import cache, lru_cache
 from typing import Any, cast
 
+from email_validator import EmailNotValidError, validate_email
+
 from invitations.errors import HeaderInjection, InvalidAddress
 from invitations.rendering.folding import fold_tokens, fold_words, word_tokens
 
@@ -71,6 +73,26 @@ def address_header(
         reason = str(problems[0]) if problems else "not one plain address"
         raise InvalidAddress(field, reason, value=addr_spec)
     return header
+
+
+@lru_cache(maxsize=1024)
+def ascii_domain(addr_spec: str) -> str:
+    """``addr_spec`` with an internationalised domain as its A-label, when that is enough.
+
+    An ASCII local part at an IDN domain (``matti@hyvä.fi``) needs no SMTPUTF8:
+    the domain goes out as ``xn--hyv-ela.fi`` (IDNA 2008 with UTS #46, as the
+    validator that accepted the address computes it). A non-ASCII local part
+    needs SMTPUTF8 anyway, so such an address is returned unchanged, and so is
+    one the validator refuses (the header parser then decides).
+    """
+    local, at, domain = addr_spec.rpartition("@")
+    if not at or domain.isascii() or not local.isascii():
+        return addr_spec
+    try:
+        checked = validate_email(addr_spec, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return addr_spec
+    return f"{local}@{checked.ascii_domain}"
 
 
 def make_address(field: str, addr_spec: str, display_name: str | None = None) -> Address:

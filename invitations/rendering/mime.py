@@ -3,7 +3,8 @@
 ``multipart/alternative`` with the text part first and the HTML part second
 (clients show the last part they understand), UTF-8: the text part
 quoted-printable (readable raw), the HTML part base64. Headers follow RFC 5322 with only non-ASCII
-words RFC 2047-encoded; SMTPUTF8 is used only when an address needs it.
+words RFC 2047-encoded; SMTPUTF8 is used only when an address's local part needs it
+(an internationalised domain goes out as its A-label).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from invitations.rendering.headers import (
     POLICY,
     POLICY_UTF8,
     address_header,
+    ascii_domain,
     check_header_value,
     constant_header,
     parse_sender,
@@ -70,7 +72,12 @@ def _quoted_printable(text: str) -> str:
 
 def _base64(text: str) -> str:
     encoded = binascii.b2a_base64(text.encode("utf-8"), newline=False).decode("ascii")
-    return "".join(encoded[i : i + 76] + "\n" for i in range(0, len(encoded), 76))
+    # 76-character lines; slicing through map() keeps the loop in C (large HTML parts).
+    if not encoded:
+        return ""
+    size = len(encoded)
+    lines = map(encoded.__getitem__, map(slice, range(0, size, 76), range(76, size + 76, 76)))
+    return "\n".join(lines) + "\n"
 
 
 def _part(subtype: str, body: str, utf8: bool) -> MIMEPart:
@@ -103,7 +110,12 @@ def build_message(
 ) -> OutgoingMessage:
     """Compose the message and return it with its envelope, ready for a transport."""
     from_address = parse_sender(sender, sender_name)
-    to_header = address_header("email", "To", to_email, to_name, name_field="to_name")
+    if not from_address.domain.isascii():
+        from_address = Address(from_address.display_name,
+                               addr_spec=ascii_domain(from_address.addr_spec))
+    check_header_value("email", to_email)
+    to_header = address_header("email", "To", ascii_domain(to_email), to_name,
+                               name_field="to_name")
     to_address: Address = to_header.addresses[0]
     check_header_value("message_id", message_id)
     if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id):
@@ -118,6 +130,8 @@ def build_message(
     msg["Date"] = sent_at
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = constant_header(policy, "Auto-Submitted", "auto-generated")
+    # Exchange ignores Auto-Submitted: without this, out-of-office replies come back.
+    msg["X-Auto-Response-Suppress"] = constant_header(policy, "X-Auto-Response-Suppress", "All")
     msg["Content-Language"] = constant_header(policy, "Content-Language", ", ".join(languages))
     msg["MIME-Version"] = constant_header(policy, "MIME-Version", "1.0")
     msg["Content-Type"] = constant_header(

@@ -26,6 +26,7 @@ from invitations.models import OutgoingMessage
 from invitations.rendering.context import ConfirmationEmail, InvitationEmail
 from invitations.rendering.environment import InliningLoader, load, make_environment
 from invitations.rendering.mime import build_message
+from invitations.rendering.plaintext import layout_text
 from invitations.theme import POSTI, Theme
 
 KINDS = ("invitation", "confirmation")
@@ -56,6 +57,7 @@ class _LanguageTemplates:
 
     def __init__(self, lang: str, loader: BaseLoader) -> None:
         self.language = runtime.language(lang)
+        self.dir = "rtl" if self.language.locale.character_order == "right-to-left" else "ltr"
         env = self.language.install(make_environment(loader))
         self.kinds = {
             kind: _Templates(
@@ -133,12 +135,13 @@ class Renderer:
         preheaders: list[str] = []
         html_sections: list[Markup] = []
         text_sections: list[str] = []
-        for lang in languages:
+        for index, lang in enumerate(languages):
             pack = self._templates(lang)
             templates = pack.kinds[kind]
             expires_text = pack.language.format_datetime(expires_at)
-            context = dict(values, lang=lang, theme=self.theme, expires_at=expires_text,
-                           when=_TIME.format(expires_iso, expires_text))
+            context = dict(values, lang=lang, dir=pack.dir, first=index == 0, theme=self.theme,
+                           customer_service_url=self.theme.customer_service_for(lang),
+                           expires_at=expires_text, when=_TIME.format(expires_iso, expires_text))
             # One line whatever the translator typed: a subject cannot span headers.
             title = " ".join(templates.subject.render(context).split())
             context["title"] = title
@@ -146,10 +149,11 @@ class Renderer:
             subjects.append(title)
             preheaders.append(str(messages.preheader))  # type: ignore[attr-defined]
             html_sections.append(Markup(templates.html.render(context)))
-            text_sections.append(templates.text.render(context))
+            text_sections.append(layout_text(templates.text.render(context)))
         subject = " / ".join(subjects)
         html = self._html_layout.render(
-            lang=languages[0], subject=subject, preheader=" / ".join(preheaders),
+            lang=languages[0], dir=self._templates(languages[0]).dir, subject=subject,
+            preheader=" / ".join(preheaders),
             sections=html_sections, theme=self.theme,
         )
         text = self._text_layout.render(sections=text_sections) + "\n"

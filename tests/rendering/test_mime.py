@@ -170,9 +170,11 @@ def test_confirmation_mail(confirmation: Callable[..., ConfirmationEmail]) -> No
     )
     assert message["To"] == "Matti Virtanen <matti.uusi@example.com>"
     text, html = (p.get_content() for p in message.iter_parts())
-    assert text.count(context.link) == 3 and html.count(f'href="{context.link}"') == 3
-    assert "Vahvistuslinkki on voimassa 1 vuorokauden." in text
-    assert "Linkki vanhenee 8.3.2025 klo 15.05 (Suomen aikaa)." in text
+    # Each section links twice: the button and the address to copy.
+    assert text.count(context.link) == 3 and html.count(f'href="{context.link}"') == 6
+    flowed = " ".join(text.split())  # the text part is wrapped at 76 columns
+    assert "Vahvistuslinkki on voimassa 1 vuorokauden." in flowed
+    assert "Linkki vanhenee 8.3.2025 klo 15.05 (Suomen aikaa)." in flowed
     for lang in ("fi", "sv", "en"):
         assert f'lang="{lang}"' in html
 
