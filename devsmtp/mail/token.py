@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from itsdangerous.encoding import base64_decode, bytes_to_int
+from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
 from itsdangerous.exc import BadData
 
 __all__ = ["InvitationToken", "TokenUnreadable", "peek_token"]
@@ -34,6 +34,21 @@ class InvitationToken:
     expires_at: datetime
 
 
+def _compact(data: bytes) -> list[str] | None:
+    """The payload of a compact token (invitations' short links), or None.
+
+    Version 1: ``0x01 | invitation id (16 bytes, shown as hex) | nonce (8 bytes)``;
+    version 2: ``0x02 | id length | id (UTF-8) | nonce (UTF-8)``. Both read as
+    ``[id, nonce]``, the shape of the older JSON payload.
+    """
+    if data[:1] == b"\x01" and len(data) == 25:
+        return [data[1:17].hex(), base64_encode(data[17:]).decode("ascii")]
+    if data[:1] == b"\x02" and len(data) > 2 + data[1]:
+        end = 2 + data[1]
+        return [data[2:end].decode("utf-8"), data[end:].decode("utf-8")]
+    return None
+
+
 def peek_token(token: str, validity_days: float = 7) -> InvitationToken:
     """Read an itsdangerous timed token's payload and timestamp without its key.
 
@@ -43,7 +58,8 @@ def peek_token(token: str, validity_days: float = 7) -> InvitationToken:
     try:
         payload_b64, ts_b64, _sig = token.lstrip(".").rsplit(".", 2)
         data = base64_decode(payload_b64)
-        payload = json.loads(zlib.decompress(data) if compressed else data)
+        payload = (None if compressed else _compact(data)) or json.loads(
+            zlib.decompress(data) if compressed else data)
         signed = datetime.fromtimestamp(bytes_to_int(base64_decode(ts_b64)), UTC)
     except (ValueError, zlib.error, BadData, OverflowError, OSError) as exc:
         raise TokenUnreadable(
