@@ -1,5 +1,5 @@
 """Fixtures for the security regression tests (issue 12): the registration pages served
-by uvicorn on a loopback port, the service behind them, and real Chromium."""
+by uvicorn on a loopback port, the service behind them; real Chromium is the suite's ``browser``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import browser, playwright
 from tests.browser.scenario_support import Site, registration_site
 
-__all__ = ["browser", "playwright", "site"]
+# ``browser`` (real Chromium) comes from tests/conftest.py, shared with tests/browser.
 
 
 @pytest.fixture

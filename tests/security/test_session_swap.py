@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
@@ -107,6 +109,34 @@ def _path(link: str | None) -> str:
     return f"{parts.path}?{parts.query}"
 
 
+@dataclass
+class TwoLinks:
+    """One browser-like client that opened the first invitation's link, then the second's."""
+
+    client: httpx.Client
+    first: Invitation
+    second: Invitation
+    form: httpx.Response  # the first invitation's form
+    asked: httpx.Response  # what opening the second link showed
+
+    def send_first_form(self) -> httpx.Response:
+        return self.client.post("/register", data=_data(_csrf(self.form.text), self.form.text))
+
+    def choose(self, choice: str, **headers: str) -> httpx.Response:
+        data = {"csrf_token": _csrf(self.asked.text), "choice": choice}
+        return self.client.post("/register/switch", data=data, headers=headers)
+
+
+@contextmanager
+def two_links(site: Site, **headers: str) -> Iterator[TwoLinks]:
+    first, second = site.invite(VICTIM), site.invite(ATTACKER)
+    with httpx.Client(base_url=site.web.url, trust_env=False, timeout=10,
+                      follow_redirects=True, headers=headers) as client:
+        form = client.get(_path(first.link))
+        asked = client.get(_path(second.link))
+        yield TwoLinks(client, first, second, form, asked)
+
+
 @pytest.mark.parametrize(("lang", "title", "keep", "switch"), [
     ("fi", "Sinulla on rekisteröinti kesken", "Jatka aloitettua rekisteröintiä",
      "Vaihda uuteen kutsuun"),
@@ -118,72 +148,49 @@ def _path(link: str | None) -> str:
 def test_a_second_link_asks_in_the_visitors_language(
     site: Site, lang: str, title: str, keep: str, switch: str
 ) -> None:
-    first, second = site.invite(VICTIM), site.invite(ATTACKER)
-    headers = {"accept-language": lang}
-    with httpx.Client(base_url=site.web.url, trust_env=False, timeout=10,
-                      follow_redirects=True, headers=headers) as client:
-        form = client.get(_path(first.link))
-        asked = client.get(_path(second.link))
+    with two_links(site, **{"accept-language": lang}) as opened:
+        asked = opened.asked
         assert asked.status_code == 200
         assert 'data-testid="page-switch"' in asked.text
         assert title in asked.text and keep in asked.text and switch in asked.text
         assert f'lang="{lang}"' in asked.text
         assert VICTIM in asked.text and ATTACKER in asked.text
         # The first form still completes the first invitation, and only it.
-        done = client.post("/register", data=_data(_csrf(form.text), form.text))
+        done = opened.send_first_form()
         assert done.status_code == 200, done.text
-    assert _status(site, first) is InvitationStatus.ACCEPTED
-    assert _status(site, second) is InvitationStatus.PENDING
+    assert _status(site, opened.first) is InvitationStatus.ACCEPTED
+    assert _status(site, opened.second) is InvitationStatus.PENDING
 
 
 def test_continuing_keeps_the_first_and_its_form(site: Site) -> None:
-    first, second = site.invite(VICTIM), site.invite(ATTACKER)
-    with httpx.Client(base_url=site.web.url, trust_env=False, timeout=10,
-                      follow_redirects=True) as client:
-        form = client.get(_path(first.link))
-        asked = client.get(_path(second.link))
-        kept = client.post("/register/switch",
-                           data={"csrf_token": _csrf(asked.text), "choice": "continue"})
+    with two_links(site) as opened:
+        kept = opened.choose("continue")
         assert 'data-testid="page-register"' in kept.text and VICTIM in kept.text
-        assert _csrf(kept.text) == _csrf(form.text)  # same invitation, same token
-        done = client.post("/register", data=_data(_csrf(form.text), form.text))
-        assert done.status_code == 200
-    assert _status(site, first) is InvitationStatus.ACCEPTED
-    assert _status(site, second) is InvitationStatus.PENDING
+        assert _csrf(kept.text) == _csrf(opened.form.text)  # same invitation, same token
+        assert opened.send_first_form().status_code == 200
+    assert _status(site, opened.first) is InvitationStatus.ACCEPTED
+    assert _status(site, opened.second) is InvitationStatus.PENDING
 
 
 def test_the_csrf_token_is_renewed_when_the_invitation_changes(site: Site) -> None:
-    first, second = site.invite(VICTIM), site.invite(ATTACKER)
-    with httpx.Client(base_url=site.web.url, trust_env=False, timeout=10,
-                      follow_redirects=True) as client:
-        form = client.get(_path(first.link))
-        asked = client.get(_path(second.link))
-        switched = client.post("/register/switch",
-                               data={"csrf_token": _csrf(asked.text), "choice": "switch"})
+    with two_links(site) as opened:
+        switched = opened.choose("switch")
         assert ATTACKER in switched.text
-        assert _csrf(switched.text) != _csrf(form.text)
+        assert _csrf(switched.text) != _csrf(opened.form.text)
         # The first form's token, without the hidden invitation field: still refused.
-        stale = _data(_csrf(form.text), "")
-        refused = client.post("/register", data=stale)
+        refused = opened.client.post("/register", data=_data(_csrf(opened.form.text), ""))
         assert refused.status_code == 403
-    assert _status(site, first) is InvitationStatus.PENDING
-    assert _status(site, second) is InvitationStatus.PENDING
+    assert _status(site, opened.first) is InvitationStatus.PENDING
+    assert _status(site, opened.second) is InvitationStatus.PENDING
 
 
 def test_the_choice_cannot_be_made_from_another_site(site: Site) -> None:
-    first, second = site.invite(VICTIM), site.invite(ATTACKER)
-    with httpx.Client(base_url=site.web.url, trust_env=False, timeout=10,
-                      follow_redirects=True) as client:
-        form = client.get(_path(first.link))
-        asked = client.get(_path(second.link))
-        forged = client.post("/register/switch", data={"choice": "switch"})
+    with two_links(site) as opened:
+        forged = opened.client.post("/register/switch", data={"choice": "switch"})
         assert forged.status_code == 403
-        cross = client.post("/register/switch", headers={"sec-fetch-site": "cross-site"},
-                            data={"csrf_token": _csrf(asked.text), "choice": "switch"})
-        assert cross.status_code == 403
-        done = client.post("/register", data=_data(_csrf(form.text), form.text))
-        assert done.status_code == 200
-    assert _status(site, first) is InvitationStatus.ACCEPTED
+        assert opened.choose("switch", **{"sec-fetch-site": "cross-site"}).status_code == 403
+        assert opened.send_first_form().status_code == 200
+    assert _status(site, opened.first) is InvitationStatus.ACCEPTED
 
 
 def test_a_finished_or_dead_first_invitation_switches_without_asking(site: Site) -> None:
