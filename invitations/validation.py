@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+import regex
 from email_validator import EmailNotValidError, validate_email
 
 from invitations.errors import (
@@ -38,12 +39,39 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 _LINE_BREAKS = frozenset("\r\n\x85\u2028\u2029")
 
+#: Characters that show nothing or change how the text around them is shown: format
+#: characters (``Cf``: bidirectional overrides and isolates, zero-width space and
+#: joiners, soft hyphen, tags) and every other default-ignorable code point (U+3164
+#: HANGUL FILLER, variation selectors...). Unicode Character Database properties, as
+#: the ``regex`` package has them for the newest Unicode version it follows.
+INVISIBLE = regex.compile(r"[\p{Cf}\p{Default_Ignorable_Code_Point}]")
+
+
+class InvisibleCharacter(InvalidInput):
+    """An invisible or direction-changing character (see :data:`INVISIBLE`): two values
+    that differ only in one look the same on a screen and in a mail header."""
+
+    code = "invisible_character"
+    text = T_(
+        "The %(label)s contains an invisible or direction-changing character "
+        "(%(character)s). Type the value again without it."
+    )
+
+    def __init__(self, field: str, character: str) -> None:
+        super().__init__(field, character=code_point(character))
+
+
+def code_point(character: str) -> str:
+    """``U+202E``: how a character that may not show is named to people."""
+    return f"U+{ord(character):04X}"
+
 
 def check_text(field: str, value: str, *, limit: int, required: bool = True) -> str:
-    """Strip ``value`` and reject line breaks, control characters and excess length.
+    """Strip ``value`` and reject line breaks, control characters, invisible
+    characters (:class:`InvisibleCharacter`) and excess length.
 
     Everything checked here may end up in a mail header, where CR or LF would
-    let a sender inject headers of their own.
+    let a sender inject headers of their own, or on a page beside a look-alike.
     """
     if not isinstance(value, str):
         kind = type(value).__name__
@@ -56,6 +84,9 @@ def check_text(field: str, value: str, *, limit: int, required: bool = True) -> 
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in text):
         raise InvalidInput(field, reason=Text(
             T_("control characters are not allowed; remove them")))
+    invisible = INVISIBLE.search(text)
+    if invisible is not None:
+        raise InvisibleCharacter(field, invisible.group())
     if required and not text:
         raise FieldRequired(field)
     if len(text) > limit:

@@ -104,7 +104,7 @@ def demo(
     with ExitStack() as stack:
         smtp = stack.enter_context(_devsmtp(data_dir, smtp_port, inbox_port, key))
         try:
-            web = BackgroundServer(port=web_port)
+            web = BackgroundServer(port=web_port, access_log=True)
         except OSError as exc:
             raise click.ClickException(
                 f"the registration page could not listen on port {web_port} ({exc.strerror}); "

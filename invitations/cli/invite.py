@@ -19,8 +19,10 @@ from invitations.cli.output import (
     json_option,
     lang_option,
     language,
+    read_token,
     service_from_environment,
     show_invitation,
+    token_options,
 )
 from invitations.i18n.formatting import Text
 from invitations.i18n.texts import T_
@@ -113,12 +115,16 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
 
 
 @click.command()
-@click.argument("token")
+@token_options
 @lang_option
 @json_option
-def verify(token: str, lang: str | None, as_json: bool) -> None:
-    """Check TOKEN without changing anything; exit 0 only for a valid, pending invitation."""
+def verify(token: str | None, token_file: str | None, lang: str | None, as_json: bool) -> None:
+    """Check TOKEN without changing anything; exit 0 only for a valid, pending invitation.
+
+    TOKEN - reads the token from standard input; without TOKEN it comes from
+    INVITATIONS_TOKEN or --token-file (a command line is visible to every local user)."""
     lang = language(lang)
+    token = read_token(token, token_file, lang)
     with service_from_environment(as_json, lang) as service:
         invitation = service.verify(token)
         if as_json:
@@ -129,17 +135,22 @@ def verify(token: str, lang: str | None, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("token")
+@token_options
 @click.option("--first-name", required=True)
 @click.option("--last-name", required=True)
 @click.option("--email", default=None, help="Defaults to the invited address.")
 @click.option("--username", default="", help="Defaults to the e-mail address.")
 @lang_option
 @json_option
-def redeem(token: str, first_name: str, last_name: str, email: str | None, username: str,
-           lang: str | None, as_json: bool) -> None:
-    """Register with TOKEN; the password is read from standard input."""
+def redeem(token: str | None, token_file: str | None, first_name: str, last_name: str,
+           email: str | None, username: str, lang: str | None, as_json: bool) -> None:
+    """Register with the token; the password is read from standard input.
+
+    TOKEN - reads the token from the first line of standard input and the password from
+    the next; without TOKEN the token comes from INVITATIONS_TOKEN or --token-file. Both
+    keep it out of the process list, where a TOKEN argument is visible to every local user."""
     lang = language(lang)
+    token = read_token(token, token_file, lang)
     password = sys.stdin.readline().rstrip("\r\n")
     with service_from_environment(as_json, lang) as service:
         address = email or service.verify(token).email
@@ -149,12 +160,15 @@ def redeem(token: str, first_name: str, last_name: str, email: str | None, usern
 
 
 @click.command("confirm-email")
-@click.argument("token")
+@token_options
 @lang_option
 @json_option
-def confirm_email(token: str, lang: str | None, as_json: bool) -> None:
-    """Confirm a changed e-mail address with the TOKEN from the confirmation mail."""
+def confirm_email(token: str | None, token_file: str | None, lang: str | None,
+                  as_json: bool) -> None:
+    """Confirm a changed e-mail address with the TOKEN from the confirmation mail
+    (TOKEN - reads it from standard input; or INVITATIONS_TOKEN, or --token-file)."""
     lang = language(lang)
+    token = read_token(token, token_file, lang)
     with service_from_environment(as_json, lang) as service:
         show_invitation(service.confirm_email(token), as_json)
 

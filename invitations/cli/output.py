@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import click
+from click.core import ParameterSource
 
 from invitations.config import service_from_env
 from invitations.errors import InvitationError, RegistrationRejected
@@ -33,8 +34,10 @@ __all__ = [
     "json_option",
     "lang_option",
     "language",
+    "read_token",
     "service_from_environment",
     "show_invitation",
+    "token_options",
 ]
 
 json_option = click.option("--json", "as_json", is_flag=True,
@@ -122,6 +125,58 @@ def bulk_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Parallel SMTP connections.")(func)
     return click.option("--skip-invalid", is_flag=True,
                         help="Send the valid rows even if some are bad.")(func)
+
+
+#: Where a token may come from instead of the command line, which every local user can
+#: read in the process list (``ps``, ``/proc/<pid>/cmdline``).
+TOKEN_VARIABLE = "INVITATIONS_TOKEN"
+
+
+def token_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``[TOKEN]`` (``-`` reads it from standard input; default ``INVITATIONS_TOKEN``)
+    and ``--token-file FILE``: read them with :func:`read_token`."""
+    func = click.option(
+        "--token-file", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+        help=f"Read the token from this file ('-': standard input) instead of TOKEN or "
+             f"{TOKEN_VARIABLE}.")(func)
+    return click.argument("token", required=False, envvar=TOKEN_VARIABLE)(func)
+
+
+def read_token(token: str | None, token_file: str | None, lang: str) -> str:
+    """The token from ``--token-file``, standard input (``-``, its first line), the
+    ``INVITATIONS_TOKEN`` variable or (with a warning) the command line."""
+    context = click.get_current_context()
+    from_argv = context.get_parameter_source("token") is ParameterSource.COMMANDLINE
+    if token_file is not None and from_argv:
+        raise click.UsageError(Text(T_(
+            "give the token either as TOKEN or with --token-file, not both")).message(lang))
+    if token_file is not None:
+        token = _first_line(token_file)
+    elif token == "-":
+        token = sys.stdin.readline()
+    elif token is not None and from_argv:
+        click.echo(Text(T_(
+            "note: a token on the command line is visible to every local user in the process "
+            "list; pass - and write it to standard input, or set %(variable)s, or use "
+            "--token-file"), variable=TOKEN_VARIABLE).message(lang), err=True)
+    token = (token or "").strip()
+    if not token:
+        raise click.UsageError(Text(T_(
+            "no token given: write it to standard input with TOKEN -, or set %(variable)s, "
+            "or use --token-file FILE"), variable=TOKEN_VARIABLE).message(lang))
+    return token
+
+
+def _first_line(path: str) -> str:
+    # Read here, not through click.File: "-" must be the same sys.stdin that the
+    # password is read from afterwards, without a second buffer reading ahead.
+    if path == "-":
+        return sys.stdin.readline()
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.FileError(path, hint=str(getattr(exc, "strerror", None) or exc)) from None
 
 
 def actor_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -5,9 +5,13 @@ A small Starlette app built on the library; mount it where the service's
 
     from invitations.web import create_app
     app = create_app(service)
+
+and keep the tokens in its links out of the server's access log with
+:class:`RedactTokens` (see :mod:`invitations.web.access_log`).
 """
 
+from invitations.web.access_log import RedactTokens
 from invitations.web.app import create_app
 from invitations.web.views import RegistrationService
 
-__all__ = ["RegistrationService", "create_app"]
+__all__ = ["RedactTokens", "RegistrationService", "create_app"]

@@ -36,7 +36,8 @@ def create_app(
     """Build the registration pages for ``service``.
 
     Routes: ``GET /register?token=...`` (the link in the mail),
-    ``GET|POST /register``, ``GET /register/done``,
+    ``GET|POST /register``, ``POST /register/switch`` (continue an unfinished
+    registration or switch to another link), ``GET /register/done``,
     ``GET|POST /confirm-email`` and ``/static/...``. Mount the app at the
     service's ``base_url`` so that the links in the mail arrive here.
 
@@ -62,6 +63,8 @@ def create_app(
     routes = [
         Route("/register", views.register_form, methods=["GET"], name="register"),
         Route("/register", views.register_submit, methods=["POST"], name="register_submit"),
+        Route("/register/switch", views.register_switch, methods=["POST"],
+              name="register_switch"),
         Route("/register/done", views.register_done, methods=["GET"], name="register_done"),
         Route("/confirm-email", views.confirm_form, methods=["GET"], name="confirm_email"),
         Route(

@@ -20,6 +20,8 @@ PROBLEM_STATUS = {
     "invalid": 400,
     "session": 400,
     "forbidden": 403,
+    # The form was shown for another invitation than the one now open in this browser.
+    "switched": 409,
     "error": 400,
 }
 

@@ -42,15 +42,17 @@ class Pages:
     ) -> HTMLResponse:
         """Render ``template`` in ``lang`` with the layout's shared context."""
         page = template.removesuffix(".html")
-        switch_path = request.url.path
         shared = {
             "lang": lang,
             "page": page,
             "portal_name": self.portal_name,
             "static_url": request.url_for("static", path="registration.css").path,
             "favicon_url": request.url_for("static", path="favicon.svg").path,
+            # A query-only reference: the same page in another language. Never built
+            # from the request path, which a visitor controls (``//other.host/x`` would
+            # make a link to another site).
             "language_links": [
-                (code, LANGUAGE_NAMES.get(code, code), f"{switch_path}?lang={code}")
+                (code, LANGUAGE_NAMES.get(code, code), f"?lang={code}")
                 for code in self.languages
             ],
         }

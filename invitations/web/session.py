@@ -9,6 +9,8 @@ cross-site top-level navigation) still carries it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
@@ -45,20 +47,36 @@ class Session:
             self.modified = True
         return self.data.pop(key, None)
 
-    def csrf_token(self) -> str:
-        """The session's CSRF token, created on first use."""
-        token = self.data.get("csrf")
-        if not isinstance(token, str):
-            token = secrets.token_urlsafe(32)
-            self.set("csrf", token)
-        return token
+    def csrf_token(self, purpose: str = "form", subject: str = "") -> str:
+        """The CSRF token of one form: bound to what it is for (``purpose``) and to what
+        it acts on (``subject``, e.g. the invitation's id), so that a form shown for one
+        invitation can never be sent for another. The session's secret is created on
+        first use and replaced by :meth:`renew_csrf`."""
+        secret = self.data.get("csrf")
+        if not isinstance(secret, str):
+            secret = secrets.token_urlsafe(32)
+            self.set("csrf", secret)
+        return _bound(secret, purpose, subject)
 
-    def csrf_matches(self, submitted: str | None) -> bool:
-        """Constant-time comparison of a submitted token with the session's."""
-        expected = self.data.get("csrf")
-        if not isinstance(expected, str) or not submitted:
+    def csrf_matches(self, submitted: str | None, purpose: str = "form",
+                     subject: str = "") -> bool:
+        """Constant-time comparison of a submitted token with this session's token for
+        ``purpose`` and ``subject``."""
+        secret = self.data.get("csrf")
+        if not isinstance(secret, str) or not submitted:
             return False
+        expected = _bound(secret, purpose, subject)
         return hmac.compare_digest(expected.encode(), submitted.encode())
+
+    def renew_csrf(self) -> None:
+        """Forget the CSRF secret: every form shown before stops working."""
+        self.pop("csrf")
+
+
+def _bound(secret: str, purpose: str, subject: str) -> str:
+    message = f"{purpose}\x00{subject}".encode()
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 class SessionCodec:

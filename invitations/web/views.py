@@ -5,6 +5,12 @@ token into the signed session and redirects to ``/register``; the form is
 then shown from the session, so the token leaves the address bar and the
 history. No GET or HEAD changes anything on the server: mail scanners open
 links before people do. Only a POST with the session's CSRF token redeems.
+
+A form completes only the invitation it was shown for: its CSRF token is bound to
+the invitation's id, and the session's CSRF secret is renewed whenever its
+invitation changes. Another link opened while a registration is unfinished does
+not replace it: a page asks whether to continue the first or switch, and only its
+own POST switches (a page on another site can open links, but cannot choose).
 """
 
 from __future__ import annotations
@@ -154,10 +160,47 @@ class RegistrationViews:
         own = f"{request.url.scheme}://{request.url.netloc}"
         return origin is not None and origin not in ("null", own)
 
-    def _checked_post(self, request: Request, session: Session, form: FormData) -> bool:
+    def _checked_post(self, request: Request, session: Session, form: FormData,
+                      purpose: str, subject: object) -> bool:
+        """The POST carries this session's token for ``purpose`` on ``subject`` (the
+        invitation the form was shown for) and the browser does not call it cross-site."""
         submitted = form.get("csrf_token")
-        token_ok = session.csrf_matches(submitted if isinstance(submitted, str) else None)
+        token_ok = isinstance(subject, str) and session.csrf_matches(
+            submitted if isinstance(submitted, str) else None, purpose, subject)
         return token_ok and not self._cross_site(request)
+
+    async def _verified(self, token: object) -> Invitation | None:
+        """The invitation behind ``token`` if it verifies now; ``None`` otherwise."""
+        if not isinstance(token, str):
+            return None
+        try:
+            return await run_in_threadpool(self.service.verify, token)
+        except InvitationError:
+            return None
+
+    @staticmethod
+    def _open(invitation: Invitation | None) -> bool:
+        """An invitation whose registration is still to be completed."""
+        return invitation is not None and problem_for_status(invitation) is None
+
+    @staticmethod
+    def _adopt(session: Session, token: str) -> None:
+        """Make ``token`` the session's invitation; a changed one renews the CSRF secret,
+        so that no form shown before can be sent for it."""
+        if session.get("token") != token:
+            session.set("token", token)
+            session.pop("invitation")
+            session.renew_csrf()
+        session.pop("offered")
+        session.pop("done")
+
+    @staticmethod
+    def _bind(session: Session, invitation: Invitation) -> None:
+        """Record which invitation the session's token verified as (renewing the CSRF
+        secret if it is another one than recorded)."""
+        if session.get("invitation") != invitation.id:
+            session.set("invitation", invitation.id)
+            session.renew_csrf()
 
     # -- /register ----------------------------------------------------------
 
@@ -165,12 +208,56 @@ class RegistrationViews:
         session = self.sessions.load(request)
         token = request.query_params.get("token")
         if token is not None:
-            # The link from the e-mail: keep the token, drop it from the URL.
-            session.set("token", token)
-            session.pop("done")
-            session.csrf_token()
+            # The link from the e-mail: keep the token, drop it from the URL. Another
+            # link while a registration is unfinished waits for the person's choice.
+            current = session.get("token")
+            if isinstance(current, str) and current != token and await self._asks(
+                    current, token):
+                session.set("offered", token)
+            else:
+                self._adopt(session, token)
             return self._redirect(request, session, "register", request.query_params.get("lang"))
         return await self._show_form(request, session)
+
+    async def _asks(self, current: str, new: str) -> bool:
+        """Whether opening ``new`` must ask first: ``current`` is unfinished and ``new``
+        is not a link to the same invitation."""
+        first = await self._verified(current)
+        if not self._open(first):
+            return False
+        second = await self._verified(new)
+        return second is None or first is None or second.id != first.id
+
+    async def _choice(self, request: Request, session: Session, first: Invitation,
+                      offered: str, lang: str) -> Response:
+        """The page that offers to continue the unfinished registration or switch."""
+        second = await self._verified(offered)
+        context = {
+            "first": {**invitation_context(first), "email": first.email},
+            "second": None if second is None else {**invitation_context(second),
+                                                   "email": second.email},
+            "expires_at": first.expires_at,
+            "action": request.url_for("register_switch").path,
+            "csrf_token": session.csrf_token("switch", offered),
+        }
+        return self._page(request, session, "switch.html", lang, context)
+
+    async def register_switch(self, request: Request) -> Response:
+        """The choice: ``continue`` the unfinished registration or ``switch`` to the
+        link opened last. Bound to that link, so a stale page cannot switch elsewhere."""
+        session = self.sessions.load(request)
+        form = await request.form()
+        lang = self._lang(request, form.get("lang"))
+        offered = session.get("offered")
+        if not isinstance(offered, str):
+            return self._redirect(request, session, "register", lang)
+        if not self._checked_post(request, session, form, "switch", offered):
+            return self._problem(request, session, Problem("forbidden"), lang)
+        if form.get("choice") == "switch":
+            self._adopt(session, offered)
+        else:
+            session.pop("offered")
+        return self._redirect(request, session, "register", lang)
 
     async def _show_form(
         self,
@@ -182,6 +269,15 @@ class RegistrationViews:
         errors: RegistrationRejected | None = None,
     ) -> Response:
         token = session.get("token")
+        offered = session.get("offered")
+        if isinstance(offered, str) and errors is None:
+            first = await self._verified(token)
+            if first is not None and self._open(first):
+                return await self._choice(request, session, first, offered,
+                                          lang or self._lang(request, fallbacks=first.languages))
+            # Nothing unfinished any more (registered, expired, revoked): no need to ask.
+            self._adopt(session, offered)
+            token = offered
         if not isinstance(token, str):
             return self._problem(request, session, Problem("session"), lang or self._lang(request))
         try:
@@ -192,6 +288,7 @@ class RegistrationViews:
         problem = problem_for_status(invitation)
         if problem is not None:
             return self._problem(request, session, problem, lang)
+        self._bind(session, invitation)
         if values is None:
             values = {
                 "first_name": invitation.first_name or "",
@@ -204,7 +301,8 @@ class RegistrationViews:
             **invitation_context(invitation),
             "expires_at": invitation.expires_at,
             "action": request.url_for("register_submit").path,
-            "csrf_token": session.csrf_token(),
+            "csrf_token": session.csrf_token("register", invitation.id),
+            "invitation_id": invitation.id,
             "values": {name: values.get(name, "") for name in FORM_FIELDS if name != "password"},
             "errors": by_field,
             "other_errors": other,
@@ -222,7 +320,14 @@ class RegistrationViews:
             # The form was sent twice (a double click, or back and send again): the
             # first one registered; show that instead of "nothing was saved".
             return self._redirect(request, session, "register_done", lang)
-        if not self._checked_post(request, session, form):
+        bound = session.get("invitation")
+        shown_for = form.get("invitation")
+        if (isinstance(shown_for, str) and shown_for != bound
+                and not self._cross_site(request)):
+            # Another invitation was opened in this browser after this form was shown.
+            context = {"register_url": request.url_for("register").path}
+            return self._problem(request, session, Problem("switched", context=context), lang)
+        if not self._checked_post(request, session, form, "register", bound):
             return self._problem(request, session, Problem("forbidden"), lang)
         token = session.get("token")
         if not isinstance(token, str):
@@ -243,7 +348,8 @@ class RegistrationViews:
         except InvitationError as exc:
             return await self._error_page(request, session, exc, lang)
         session.pop("token")
-        session.pop("csrf")  # a fresh CSRF token for whatever comes next
+        session.pop("invitation")
+        session.renew_csrf()  # a fresh CSRF secret for whatever comes next
         session.set(
             "done",
             {
@@ -274,17 +380,19 @@ class RegistrationViews:
         session = self.sessions.load(request)
         token = request.query_params.get("token")
         if token is not None:
+            # The confirm form's token is bound to this link; the registration form's
+            # secret is kept, so a registration open in another tab still works.
             session.set("confirm", token)
-            session.csrf_token()
             return self._redirect(
                 request, session, "confirm_email", request.query_params.get("lang")
             )
         lang = self._lang(request)
-        if not isinstance(session.get("confirm"), str):
+        confirm = session.get("confirm")
+        if not isinstance(confirm, str):
             return self._problem(request, session, Problem("session"), lang)
         context = {
             "action": request.url_for("confirm_email_submit").path,
-            "csrf_token": session.csrf_token(),
+            "csrf_token": session.csrf_token("confirm", confirm),
         }
         return self._page(request, session, "confirm_email.html", lang, context)
 
@@ -292,7 +400,7 @@ class RegistrationViews:
         session = self.sessions.load(request)
         form = await request.form()
         lang = self._lang(request, form.get("lang"))
-        if not self._checked_post(request, session, form):
+        if not self._checked_post(request, session, form, "confirm", session.get("confirm")):
             return self._problem(request, session, Problem("forbidden"), lang)
         token = session.get("confirm")
         if not isinstance(token, str):
@@ -302,7 +410,7 @@ class RegistrationViews:
         except InvitationError as exc:
             return await self._error_page(request, session, exc, lang)
         session.pop("confirm")
-        session.pop("csrf")
+        session.renew_csrf()
         session.set(
             "done",
             {

@@ -54,7 +54,8 @@ def test_the_plain_install_needs_no_server_parts(wheels: dict[str, zipfile.ZipFi
     metadata = Parser().parsestr(_dist_info(wheels["invitations"], "METADATA"))
     plain = [r for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r]
     names = {r.split(">")[0].split("=")[0].split("[")[0].strip().lower() for r in plain}
-    assert names == {"jinja2", "itsdangerous", "babel", "click", "email-validator", "css-inline"}
+    assert names == {"jinja2", "itsdangerous", "babel", "click", "email-validator", "css-inline",
+                     "regex"}
     extras = set(metadata.get_all("Provides-Extra") or [])
     assert {"web", "devsmtp"} <= extras
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
-# The suite's one Playwright fixture (session-wide), imported to be used here too.
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path, playwright  # noqa: F401
+# The suite's one Playwright fixture (session-wide) is in tests/conftest.py.
+from tests.conftest import CHROMIUM_ARGS, chromium_path
 from tests.mail.pixels import contrast, parse_css_colour, text_contrast
 from tests.mail.variants import rendered
 
