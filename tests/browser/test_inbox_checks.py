@@ -20,24 +20,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from devsmtp.catalog import language
+from tests.axe import axe_violations
 
 from .inbox_support import Inbox, Shots, inbox_fixture  # noqa: F401 - the `inbox` fixture
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).resolve().parents[1] / "devsmtp" / "vendor" / "axe.min.js"
-
-
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's violations on the page (rule id, impact, first target)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    found: list[dict[str, object]] = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, target: v.nodes.map(n => n.target.join(' '))"
-        ".slice(0, 3)}))")
-    return [f"{item['id']} ({item['impact']}): {item['target']}" for item in found]
-
 
 def open_checks(page: Page, inbox: Inbox, message_id: int, lang: str) -> None:
     page.goto(f"{inbox.url}messages/{message_id}?lang={lang}")

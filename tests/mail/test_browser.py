@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
 # The suite's one Playwright fixture (session-wide) is in tests/conftest.py.
+from tests.axe import WCAG_AA, axe_violations
 from tests.conftest import CHROMIUM_ARGS, chromium_path
 from tests.mail.pixels import contrast, parse_css_colour, text_contrast
 from tests.mail.variants import rendered
@@ -103,6 +104,21 @@ def test_button_is_dark_text_on_the_brand_colour(browsers: dict[str, Browser], m
             assert seen >= 4.5, f"button as rendered: {seen:.2f}:1"
         body = page.locator("p.text").first.evaluate("p => getComputedStyle(p).fontSize")
         assert body == "16px"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("variant", ["invitation-fi-sv-en", "invitation-sv", "invitation-en",
+                                     "invitation-main-user", "confirmation"])
+def test_axe_finds_no_violations(browsers: dict[str, Browser], variant: str, mode: str) -> None:
+    """axe-core's WCAG 2.x A/AA rules. Its best-practice landmark rules (one <main>,
+    all content in landmarks) are for whole pages: a mail is shown inside the client's
+    own page, so it is one role="article" region, as mail accessibility guides advise."""
+    page = open_mail(browsers, rendered(variant).html, 375, mode)
+    try:
+        assert axe_violations(page, WCAG_AA) == [], (variant, mode)
+        assert page.locator("[role=article][aria-roledescription=email]").count() == 1
     finally:
         page.close()
 
