@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -137,11 +138,9 @@ def test_one_create_account_under_20_concurrent_submits(service: InvitationServi
         if len(outcomes) == 19:
             release.set()  # the 19 losers answered while the winner was still creating
 
-    threads = [threading.Thread(target=submit) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        for future in [pool.submit(submit) for _ in range(20)]:
+            future.result(timeout=30)
     assert len(accounts.calls) == 1
     assert outcomes.count("won") == 1
     assert set(outcomes) - {"won"} <= {RegistrationInProgress.code, InvitationUsed.code}
