@@ -264,3 +264,21 @@ def test_registration_lease_only_on_an_open_invitation(backend: Backend) -> None
         assert s.revoke("inv-1", by="boss", now=START)
         assert not s.claim_registration("inv-1", nonce_hash="h", owner="a", now=START,
                                         until=START + timedelta(minutes=1))
+
+
+def test_one_registration_lease_among_20_concurrent_claims(backend: Backend) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+        start = Barrier(20)
+
+        def claim(n: int) -> bool:
+            start.wait()
+            return s.claim_registration("inv-1", nonce_hash="h", owner=f"w{n}", now=START,
+                                        until=START + timedelta(minutes=1))
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            won = list(pool.map(claim, range(20)))
+    assert won.count(True) == 1
