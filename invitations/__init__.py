@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from invitations.accounts import AccountCreator, AccountRef, AccountRejected
 from invitations.clock import Clock, FrozenClock, SystemClock
 from invitations.errors import (
     ConfigurationError,
@@ -28,6 +29,7 @@ from invitations.errors import (
     InvitationSuperseded,
     InvitationUsed,
     NotAuthorized,
+    RegistrationInProgress,
     RegistrationRejected,
     TokenMalformed,
     TokenTampered,
@@ -51,6 +53,9 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccountCreator",
+    "AccountRef",
+    "AccountRejected",
     "Clock",
     "Company",
     "ConfigurationError",
@@ -76,6 +81,7 @@ __all__ = [
     "NotAuthorized",
     "PasswordPolicy",
     "Registration",
+    "RegistrationInProgress",
     "RegistrationRejected",
     "Role",
     "SQLiteInvitationStore",

@@ -29,6 +29,7 @@ from invitations.i18n.languages import LANGUAGES, Reason, localized
 from invitations.i18n.texts import T_
 
 __all__ = [
+    "FIELD_TEXTS",
     "CSVFormatError",
     "CatalogError",
     "ConfigurationError",
@@ -56,6 +57,7 @@ __all__ = [
     "InvitationSuperseded",
     "InvitationUsed",
     "NotAuthorized",
+    "RegistrationInProgress",
     "RegistrationRejected",
     "StoreUnavailable",
     "TokenMalformed",
@@ -329,20 +331,51 @@ class InvalidChoice(InvalidInput):
 # -- registration -----------------------------------------------------------
 
 
+#: Field error codes the ``errors`` catalog words by itself, so that a host refusing
+#: an account (:class:`invitations.accounts.AccountRejected`) may give just the code.
+FIELD_TEXTS: Mapping[str, str] = {
+    "username_taken": T_("This username is already in use. Choose another one."),
+    "email_has_account": T_(
+        "This e-mail address already has an account. Sign in with it, or use another address."
+    ),
+    "password_refused": T_(
+        "This password is not allowed here (it is too common or was found in a data leak). "
+        "Choose another one."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class FieldError:
-    """One problem with one form field, already worded in every language."""
+    """One problem with one form field, worded in every language.
+
+    ``messages`` gives the text per language (``fi``, ``sv``, ``en``); without it the
+    ``code`` must be one the toolkit words itself (:data:`FIELD_TEXTS`).
+    """
 
     field: str
     code: str
-    messages: Mapping[str, str]
+    messages: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.messages is None and self.code not in FIELD_TEXTS:
+            raise ValueError(
+                f"field error code {self.code!r} has no text in the toolkit's catalogs "
+                f"(known: {', '.join(FIELD_TEXTS)}); pass messages={{'fi': ..., 'sv': ..., "
+                "'en': ...}}"
+            )
+        if self.messages is not None and "en" not in self.messages:
+            raise ValueError(f"field error {self.code!r}: messages need at least 'en'")
 
     def message(self, lang: str = "en") -> str:
         """The message for a person reading ``lang``."""
+        if self.messages is None:
+            return Text(FIELD_TEXTS[self.code]).message(lang)
         return localized(self.messages, lang)
 
     def to_dict(self) -> dict[str, object]:
-        return {"field": self.field, "code": self.code, "message": dict(self.messages)}
+        return {"field": self.field, "code": self.code,
+                "message": {lang: self.message(lang) for lang in LANGUAGES}}
 
     @classmethod
     def from_error(cls, error: InvitationError, field: str | None = None) -> FieldError:
@@ -372,6 +405,16 @@ class RegistrationRejected(InvitationError):
         data = super().to_dict()
         data["errors"] = [e.to_dict() for e in self.errors]
         return data
+
+
+class RegistrationInProgress(InvitationError):
+    """Another submit of the same invitation is creating the account right now."""
+
+    code = "registration_in_progress"
+    text = T_(
+        "Your registration is already being processed. Wait a moment, then open the "
+        "link in your invitation e-mail again."
+    )
 
 
 

@@ -72,7 +72,17 @@ class Registration:
     email: str
     #: Empty means "the same as the e-mail address", the document's usual choice.
     username: str
+    #: In clear, for the host's :class:`~invitations.accounts.AccountCreator` only:
+    #: never stored, logged or shown (``repr`` masks it).
     password: str = field(repr=False)
+    #: ``False`` while a changed e-mail address awaits confirmation: the host creates
+    #: the account disabled and enables it in ``enable_account``.
+    email_confirmed: bool = True
+
+    def __repr__(self) -> str:
+        return (f"Registration(first_name={self.first_name!r}, last_name={self.last_name!r}, "
+                f"email={self.email!r}, username={self.username!r}, password='********', "
+                f"email_confirmed={self.email_confirmed!r})")
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,8 @@ class Invitation:
     registered_email: str | None = None
     registered_username: str | None = None
     email_confirmed_at: datetime | None = None
+    #: The host's account for this invitation (:class:`~invitations.accounts.AccountRef`).
+    account_id: str | None = None
     #: Delivery of the latest invitation e-mail.
     message_id: str | None = None
     delivery_state: DeliveryState | None = None

@@ -8,6 +8,7 @@ renderer (the mail) and a transport (delivery right after the commit).
 from __future__ import annotations
 
 import builtins
+import logging
 import threading
 import uuid
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
 from types import TracebackType
 
+from invitations.accounts import AccountCreator, AccountRef
 from invitations.clock import Clock, SystemClock
 from invitations.delivery.worker import deliver, worker_id
 from invitations.errors import (
@@ -31,6 +33,7 @@ from invitations.errors import (
     InvitationRevoked,
     InvitationSuperseded,
     InvitationUsed,
+    RegistrationInProgress,
 )
 from invitations.i18n.catalogs import DEFAULT_DOMAIN
 from invitations.i18n.languages import LANGUAGES
@@ -82,6 +85,11 @@ from invitations.validation import (
 DEFAULT_VALIDITY = timedelta(days=7)
 DEFAULT_CONFIRMATION_VALIDITY = timedelta(hours=24)
 DEFAULT_SENDER = "Posti <noreply@posti.fi>"
+#: How long one submit holds the invitation while the host creates the account;
+#: after it, a retry (say after a crash) may claim it and call the host again.
+DEFAULT_REGISTRATION_LEASE = timedelta(seconds=60)
+
+log = logging.getLogger("invitations.service")
 
 
 class InvitationService:
@@ -102,6 +110,7 @@ class InvitationService:
         password_policy: PasswordPolicy | None = None,
         raise_on_delivery_failure: bool = False,
         close_store: bool | None = None,
+        registration_lease: timedelta = DEFAULT_REGISTRATION_LEASE,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.validity = check_validity("validity", validity)
@@ -113,6 +122,7 @@ class InvitationService:
         # A missing or broken catalog fails here, at start-up, not in a request.
         preload(self.languages, (DEFAULT_DOMAIN, TEXTS_DOMAIN))
         self.password_policy = password_policy or PasswordPolicy()
+        self.registration_lease = check_validity("registration_lease", registration_lease)
         self.raise_on_delivery_failure = raise_on_delivery_failure
         self._signer = TokenSigner(secret_keys, salt=INVITATION_SALT, max_age=validity,
                                    clock=self.clock)
@@ -179,8 +189,16 @@ class InvitationService:
         stored, _ = self._resolve(token)
         return replace(stored.invitation, link=self._link("register", token))
 
-    def redeem(self, token: str, registration: Registration) -> Invitation:
-        """Accept the registration; single use. A changed e-mail waits for confirmation."""
+    def redeem(self, token: str, registration: Registration, *,
+               accounts: AccountCreator | None = None) -> Invitation:
+        """Accept the registration; single use. A changed e-mail waits for confirmation.
+
+        With ``accounts`` the host's :meth:`~invitations.accounts.AccountCreator.create_account`
+        receives the registration (password included) under a short lease on the
+        invitation, and the invitation is accepted only once it returned; see
+        :mod:`invitations.accounts`. Its :class:`~invitations.accounts.AccountRejected`
+        (or any other exception) propagates and the invitation stays pending.
+        """
         stored, payload = self._resolve(token)
         details = validate_registration(registration, policy=self.password_policy)
         invitation = stored.invitation
@@ -199,17 +217,58 @@ class InvitationService:
                 validity=self.confirmation_validity, languages=invitation.languages,
                 message_id=self._message_id(), sender=self.sender, sent_at=now,
             ))
-        if not self.store.redeem(invitation.id, nonce_hash=hash_nonce(payload.nonce), now=now,
+        nonce_hash = hash_nonce(payload.nonce)
+        account: AccountRef | None = None
+        if accounts is not None:
+            handed = Registration(
+                first_name=details.first_name, last_name=details.last_name,
+                email=details.email, username=details.username,
+                password=registration.password, email_confirmed=message is None,
+            )
+            account = self._create_account(accounts, token, invitation, handed, nonce_hash,
+                                           now)
+        if not self.store.redeem(invitation.id, nonce_hash=nonce_hash, now=now,
                                  details=details, confirm_nonce_hash=confirm_hash,
-                                 message=message):
+                                 message=message,
+                                 account_id=None if account is None else account.id):
             self._resolve(token)  # raises the precise reason (used, revoked, expired ...)
             raise InvitationUsed()
         if message is not None:
             self._send([message.message_id])
+        log.info("invitation accepted", extra={
+            "invitation_id": invitation.id, "company_id": invitation.company_id,
+            "account_id": None if account is None else account.id,
+            "awaiting_confirmation": message is not None})
         return self._get(invitation.id)
 
-    def confirm_email(self, token: str) -> Invitation:
-        """Complete a registration whose e-mail address was changed in the form."""
+    def _create_account(self, accounts: AccountCreator, token: str, invitation: Invitation,
+                        registration: Registration, nonce_hash: str,
+                        now: datetime) -> AccountRef:
+        """Claim the invitation, then let the host create the account; the claim is
+        given back if the host refuses or fails, so the invitation stays pending."""
+        owner = uuid.uuid4().hex
+        if not self.store.claim_registration(invitation.id, nonce_hash=nonce_hash, owner=owner,
+                                             now=now, until=now + self.registration_lease):
+            self._resolve(token)  # raises the precise reason (used, revoked, expired ...)
+            raise RegistrationInProgress()
+        try:
+            account = accounts.create_account(invitation, registration)
+        except BaseException:
+            self.store.release_registration(invitation.id, owner=owner)
+            raise
+        if not isinstance(account, AccountRef):
+            self.store.release_registration(invitation.id, owner=owner)
+            raise TypeError(f"create_account must return an AccountRef, got {account!r}")
+        return account
+
+    def confirm_email(self, token: str, *, accounts: AccountCreator | None = None
+                      ) -> Invitation:
+        """Complete a registration whose e-mail address was changed in the form.
+
+        With ``accounts``, the account the host created disabled at registration is
+        enabled (:meth:`~invitations.accounts.AccountCreator.enable_account`) before the
+        invitation is accepted; if that raises, the invitation keeps waiting.
+        """
         try:
             payload = self._confirm_signer.load(token)
         except TokenExpired as exc:
@@ -227,6 +286,8 @@ class InvitationService:
             raise InvitationInvalid("nothing waits for confirmation")
         if not nonce_matches(stored.confirm_nonce_hash, payload.nonce):
             raise InvitationSuperseded()
+        if accounts is not None and stored.invitation.account_id is not None:
+            accounts.enable_account(stored.invitation, AccountRef(stored.invitation.account_id))
         if not self.store.confirm(stored.invitation.id, confirm_nonce_hash=hash_nonce(
                 payload.nonce), now=self._now()):
             raise InvitationUsed()

@@ -20,6 +20,7 @@ import httpx
 from devsmtp.errors import DevSMTPError
 from devsmtp.server import DevSMTP
 from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
+from invitations.cli.demo_accounts import DemoAccounts, account_path, demo_site
 from invitations.models import Company, DeliveryState, Inviter, Role
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
@@ -97,7 +98,9 @@ def demo(
 ) -> None:
     """Run devsmtp and the registration page on 127.0.0.1 and send one invitation.
 
-    Prints the inbox URL and the registration URL; Ctrl-C stops everything.
+    Prints the inbox URL, the registration URL and the demo host's sign-in page
+    (the account is created in the demo's own SQLite user directory); Ctrl-C
+    stops everything.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     key = demo_secret_key(data_dir)
@@ -116,7 +119,11 @@ def demo(
         service = InvitationService(
             [key], web.url, f"smtp://127.0.0.1:{smtp.smtp_port}", store=store
         )
-        web.start(create_app(service, session_keys=[key]))
+        # The demo host's own user directory: the registration creates the account
+        # there, and its sign-in page (/login) takes the password just chosen.
+        accounts = DemoAccounts(account_path(data_dir))
+        web.start(demo_site(create_app(service, session_keys=[key], accounts=accounts,
+                                       login_url=f"{web.url}/login"), accounts))
         inbox_url = f"http://127.0.0.1:{smtp.http_port}/"
         try:
             mail = _send_and_capture(service, smtp, email)
@@ -145,6 +152,7 @@ def _print_summary(mail: dict[str, str], inbox_url: str) -> None:
     click.echo(f"Inbox:        {inbox_url}")
     click.echo(f"Message:      {inbox_url}messages/{mail['id']}")
     click.echo(f"Registration: {mail['link']}")
+    click.echo(f"Sign in:      {mail['link'].split('/register')[0]}/login")
 
 
 def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> dict[str, str]:

@@ -58,8 +58,18 @@ _PENDING_FOR = ("SELECT 1 FROM invitations WHERE company_id = :company AND email
 _REDEEM = (
     "UPDATE invitations SET status = :status, accepted_at = :done, confirm_nonce_hash = :confirm, "
     "registered_first_name = :first, registered_last_name = :last, registered_email = :email, "
-    "registered_username = :username, email_confirmed_at = :done "
+    "registered_username = :username, email_confirmed_at = :done, "
+    "account_id = COALESCE(:account, account_id), registering_until = NULL, "
+    "registering_owner = NULL "
     "WHERE id = :id AND status = 'pending' AND nonce_hash = :nonce AND expires_at >= :now"
+)
+
+#: The registration lease: taken only on a pending, unexpired invitation with this
+#: nonce that no live lease holds (an expired one is taken over).
+_CLAIM_REGISTRATION = (
+    "UPDATE invitations SET registering_until = :until, registering_owner = :owner "
+    "WHERE id = :id AND status = 'pending' AND nonce_hash = :nonce AND expires_at >= :now "
+    "AND (registering_until IS NULL OR registering_until < :now)"
 )
 
 
@@ -208,7 +218,7 @@ class SQLStore:
 
     def redeem(self, invitation_id: str, *, nonce_hash: str, now: datetime,
                details: SubmittedDetails, confirm_nonce_hash: str | None = None,
-               message: OutgoingMessage | None = None) -> bool:
+               message: OutgoingMessage | None = None, account_id: str | None = None) -> bool:
         awaiting = confirm_nonce_hash is not None
         status = InvitationStatus.AWAITING_CONFIRMATION if awaiting else InvitationStatus.ACCEPTED
         stamp = self.dialect.encode_time(now)
@@ -218,7 +228,7 @@ class SQLStore:
                 "confirm": confirm_nonce_hash, "first": details.first_name,
                 "last": details.last_name, "email": details.email,
                 "username": details.username, "id": invitation_id, "nonce": nonce_hash,
-                "now": stamp,
+                "now": stamp, "account": account_id,
             })
             if cur.rowcount != 1:
                 return False
@@ -227,6 +237,25 @@ class SQLStore:
                                  message, now)
                 self._mail_queued(conn)
         return True
+
+    def claim_registration(self, invitation_id: str, *, nonce_hash: str, owner: str,
+                           now: datetime, until: datetime) -> bool:
+        encode = self.dialect.encode_time
+        with self._statement() as conn:
+            cur = conn.execute(self.dialect.sql(_CLAIM_REGISTRATION), {
+                "until": encode(until), "owner": owner, "id": invitation_id,
+                "nonce": nonce_hash, "now": encode(now),
+            })
+            return bool(cur.rowcount == 1)
+
+    def release_registration(self, invitation_id: str, *, owner: str) -> bool:
+        with self._statement() as conn:
+            cur = conn.execute(self.dialect.sql(
+                "UPDATE invitations SET registering_until = NULL, registering_owner = NULL "
+                "WHERE id = :id AND registering_owner = :owner"),
+                {"id": invitation_id, "owner": owner},
+            )
+            return bool(cur.rowcount == 1)
 
     def confirm(self, invitation_id: str, *, confirm_nonce_hash: str, now: datetime) -> bool:
         with self._statement() as conn:

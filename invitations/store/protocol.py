@@ -98,8 +98,18 @@ class InvitationStore(Protocol):
 
     def redeem(self, invitation_id: str, *, nonce_hash: str, now: datetime,
                details: SubmittedDetails, confirm_nonce_hash: str | None = None,
-               message: OutgoingMessage | None = None) -> bool:
-        """Pending -> accepted (or awaiting_confirmation with ``confirm_nonce_hash``)."""
+               message: OutgoingMessage | None = None, account_id: str | None = None) -> bool:
+        """Pending -> accepted (or awaiting_confirmation with ``confirm_nonce_hash``),
+        recording the host's ``account_id`` and ending any registration lease."""
+
+    def claim_registration(self, invitation_id: str, *, nonce_hash: str, owner: str,
+                           now: datetime, until: datetime) -> bool:
+        """Lease the pending invitation to ``owner`` until ``until`` while the host
+        creates the account; ``False`` if it is not pending with this nonce, expired,
+        or a live lease of another submit holds it (an expired lease is taken over)."""
+
+    def release_registration(self, invitation_id: str, *, owner: str) -> bool:
+        """Give the lease back (the account was refused or failed); only ``owner``'s."""
 
     def confirm(self, invitation_id: str, *, confirm_nonce_hash: str, now: datetime) -> bool:
         ...

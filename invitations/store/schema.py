@@ -19,7 +19,7 @@ from invitations.models import (
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import StoredInvitation
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Forward migrations, written once for both backends (column types from the
 #: dialect: ``{time}``, ``{blob}``, ``{row_id}``, ``{seq}``); entry ``n`` takes the
@@ -87,6 +87,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # The claim walks queued rows in id order; sent rows (kept for the record,
         # the large majority) are not in this index, so their number costs nothing.
         "CREATE INDEX outbox_queued ON outbox (id) WHERE state = 'queued'",
+    ),
+    (
+        # The account hand-off (invitations.accounts): a short lease while the host
+        # creates the account, and the host's account id once accepted.
+        "ALTER TABLE invitations ADD COLUMN registering_until {time}",
+        "ALTER TABLE invitations ADD COLUMN registering_owner TEXT",
+        "ALTER TABLE invitations ADD COLUMN account_id TEXT",
     ),
 )
 
@@ -175,6 +182,7 @@ def invitation_from_row(row: Any, dialect: Dialect) -> StoredInvitation:
         registered_email=row["registered_email"],
         registered_username=row["registered_username"],
         email_confirmed_at=_dt(row["email_confirmed_at"]),
+        account_id=row["account_id"],
         message_id=row["message_id"],
         delivery_state=None if row["d_state"] is None else DeliveryState(row["d_state"]),
         attempts=row["d_attempts"] or 0,

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from invitations.accounts import AccountCreator
 from invitations.errors import ConfigurationError
 from invitations.i18n.languages import LANGUAGES
 from invitations.password import PasswordPolicy
@@ -32,6 +33,9 @@ def create_app(
     portal_name: str | None = None,
     session_max_age: int = DEFAULT_MAX_AGE,
     debug: bool = False,
+    accounts: AccountCreator | None = None,
+    login_url: str | None = None,
+    next_url: str | None = None,
 ) -> Starlette:
     """Build the registration pages for ``service``.
 
@@ -44,7 +48,18 @@ def create_app(
     ``session_keys`` sign the session cookie, newest first (the newest signs,
     all verify), at least 32 bytes each like the service's keys, which may be
     passed here: the cookie is signed under a salt of its own.
+
+    ``accounts`` receives each registration (the password included, nowhere else)
+    and creates the account in the host's user directory before the invitation is
+    accepted (see :mod:`invitations.accounts`). ``login_url`` puts a sign-in button
+    on the done page; ``next_url`` sends the new user there instead of the done page
+    once the registration is complete (the host's own next step).
     """
+    if accounts is not None and not isinstance(accounts, AccountCreator):
+        raise ConfigurationError(
+            "accounts must implement create_account(invitation, registration) and "
+            "enable_account(invitation, account); see invitations.accounts.AccountCreator"
+        )
     keys = check_secret_keys(session_keys)
     langs = tuple(languages or getattr(service, "languages", None) or LANGUAGES)
     unknown = [lang for lang in langs if lang not in LANGUAGES]
@@ -59,6 +74,9 @@ def create_app(
         Pages(langs, portal_name=portal_name or _theme(service).portal_name),
         customer_service_url=customer_service_url or _theme(service).customer_service_url,
         password_policy=password_policy or _service_policy(service),
+        accounts=accounts,
+        login_url=login_url,
+        next_url=next_url,
     )
     routes = [
         Route("/register", views.register_form, methods=["GET"], name="register"),

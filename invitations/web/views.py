@@ -15,6 +15,7 @@ own POST switches (a page on another site can open links, but cannot choose).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -23,6 +24,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from invitations.accounts import AccountCreator
 from invitations.errors import InvitationError, RegistrationRejected
 from invitations.i18n.negotiation import negotiate
 from invitations.i18n.runtime import language
@@ -45,9 +47,11 @@ class RegistrationService(Protocol):
 
     def verify(self, token: str) -> Invitation: ...
 
-    def redeem(self, token: str, registration: Registration) -> Invitation: ...
+    def redeem(self, token: str, registration: Registration, *,
+               accounts: AccountCreator | None = None) -> Invitation: ...
 
-    def confirm_email(self, token: str) -> Invitation: ...
+    def confirm_email(self, token: str, *, accounts: AccountCreator | None = None
+                      ) -> Invitation: ...
 
     def get(self, invitation_id: str) -> Invitation: ...
 
@@ -66,6 +70,15 @@ _HTTP_ERRORS: dict[int, str] = {
     400: N_("The form could not be read (too large or damaged). Go back and send the form again."),
 }
 
+#: The page when the host's account creation fails (not a refusal): status 500.
+_ACCOUNT_FAILED = N_(
+    "Your account could not be created because of a problem on our side. Nothing was "
+    "saved and your invitation is still valid: try again in a few minutes. If it keeps "
+    "happening, contact customer service."
+)
+
+log = logging.getLogger("invitations.web")
+
 
 class RegistrationViews:
     """Handlers bound to one service, one session codec and one set of templates."""
@@ -78,8 +91,14 @@ class RegistrationViews:
         *,
         customer_service_url: str,
         password_policy: PasswordPolicy,
+        accounts: AccountCreator | None = None,
+        login_url: str | None = None,
+        next_url: str | None = None,
     ) -> None:
         self.service = service
+        self.accounts = accounts
+        self.login_url = login_url
+        self.next_url = next_url
         self.password_policy = password_policy
         self.sessions = sessions
         self.pages = pages
@@ -142,6 +161,37 @@ class RegistrationViews:
                                  lang)
         response.status_code = status
         return response
+
+    def _failed(self, request: Request, session: Session, lang: str, what: str) -> Response:
+        """The host's account step failed: logged with its traceback (by the caller's
+        ``except``), and the visitor gets the generic problem page, status 500."""
+        log.exception("%s failed; the invitation is unchanged", what,
+                      extra={"invitation_id": session.get("invitation")})
+        text = language(lang, DOMAIN).gettext(_ACCOUNT_FAILED)
+        response = self._problem(request, session,
+                                 Problem("error", context={"detail_messages": {lang: text}}),
+                                 lang)
+        response.status_code = 500
+        return response
+
+    def _redeem(self, token: str, registration: Registration) -> Invitation:
+        if self.accounts is None:
+            return self.service.redeem(token, registration)
+        return self.service.redeem(token, registration, accounts=self.accounts)
+
+    def _confirm(self, token: str) -> Invitation:
+        if self.accounts is None:
+            return self.service.confirm_email(token)
+        return self.service.confirm_email(token, accounts=self.accounts)
+
+    def _finished(self, request: Request, session: Session, lang: str) -> Response:
+        """Where a completed registration goes: the host's next step, or the done page."""
+        done = session.get("done")
+        if self.next_url and isinstance(done, dict) and done.get("status") == "accepted":
+            response = RedirectResponse(self.next_url, status_code=303)
+            self.sessions.save(request, response, session)
+            return response
+        return self._redirect(request, session, "register_done", lang)
 
     async def _error_page(
         self, request: Request, session: Session, error: InvitationError, lang: str
@@ -341,12 +391,15 @@ class RegistrationViews:
             password=values["password"],
         )
         try:
-            # The service blocks (SQLite, SMTP for a confirmation mail): not on the loop.
-            invitation = await run_in_threadpool(self.service.redeem, token, registration)
+            # The service blocks (SQLite, SMTP for a confirmation mail, the host's
+            # create_account): never on the event loop.
+            invitation = await run_in_threadpool(self._redeem, token, registration)
         except RegistrationRejected as exc:
             return await self._show_form(request, session, lang=lang, values=values, errors=exc)
         except InvitationError as exc:
             return await self._error_page(request, session, exc, lang)
+        except Exception:
+            return self._failed(request, session, lang, "creating the account")
         session.pop("token")
         session.pop("invitation")
         session.renew_csrf()  # a fresh CSRF secret for whatever comes next
@@ -359,7 +412,7 @@ class RegistrationViews:
                 "confirmed": False,
             },
         )
-        return self._redirect(request, session, "register_done", lang)
+        return self._finished(request, session, lang)
 
     async def register_done(self, request: Request) -> Response:
         session = self.sessions.load(request)
@@ -372,7 +425,8 @@ class RegistrationViews:
             if done.get("status") == "awaiting_confirmation"
             else ("registered.html")
         )
-        return self._page(request, session, template, lang, {"done": done})
+        return self._page(request, session, template, lang,
+                          {"done": done, "login_url": self.login_url})
 
     # -- /confirm-email -----------------------------------------------------
 
@@ -406,9 +460,11 @@ class RegistrationViews:
         if not isinstance(token, str):
             return self._problem(request, session, Problem("session"), lang)
         try:
-            invitation = await run_in_threadpool(self.service.confirm_email, token)
+            invitation = await run_in_threadpool(self._confirm, token)
         except InvitationError as exc:
             return await self._error_page(request, session, exc, lang)
+        except Exception:
+            return self._failed(request, session, lang, "enabling the account")
         session.pop("confirm")
         session.renew_csrf()
         session.set(
@@ -420,7 +476,7 @@ class RegistrationViews:
                 "confirmed": True,
             },
         )
-        return self._redirect(request, session, "register_done", lang)
+        return self._finished(request, session, lang)
 
 
 def _text(form: FormData, name: str) -> str:

@@ -31,6 +31,9 @@ def message(n: int = 1) -> OutgoingMessage:
                            b"Subject: x\r\n\r\nbody\r\n")
 
 
+DETAILS = SubmittedDetails("Matti", "Virtanen", "user1@acme.fi", "user1@acme.fi")
+
+
 def test_schema_version_and_reopen(backend: Backend) -> None:
     with backend.open() as first:
         assert first.schema_version() == SCHEMA_VERSION
@@ -49,12 +52,39 @@ def test_migrates_forward_from_an_empty_versioned_database(backend: Backend) -> 
         assert s.list_invitations(now=START) == []
 
 
+def _back_to_version_2(backend: Backend) -> None:
+    """Undo migration 3 (the account hand-off's columns)."""
+    for column in ("registering_until", "registering_owner", "account_id"):
+        backend.execute(f"ALTER TABLE invitations DROP COLUMN {column}")
+    backend.execute("UPDATE schema_version SET version = 2")
+
+
+def _back_to_version_1(backend: Backend) -> None:
+    _back_to_version_2(backend)
+    backend.execute("DROP INDEX outbox_queued")
+    backend.execute("UPDATE schema_version SET version = 1")
+
+
+def test_migrates_forward_from_version_2(backend: Backend) -> None:
+    """A version-2 database (before the account hand-off) keeps its rows and can
+    then lease, accept with an account id, and read it back."""
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+    _back_to_version_2(backend)
+    with backend.open() as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert s.claim_registration("inv-1", nonce_hash="h", owner="a", now=START,
+                                    until=START + timedelta(minutes=1))
+        assert s.redeem("inv-1", nonce_hash="h", now=START, details=DETAILS, account_id="acc-1")
+        stored = s.get("inv-1", now=START)
+        assert stored is not None and stored.invitation.account_id == "acc-1"
+
+
 def test_migrates_forward_from_version_1(backend: Backend) -> None:
     """A version-1 database (before the index of queued rows) keeps its rows."""
     with backend.open() as s:
         s.add(record(), nonce_hash="h", message=message(), now=START)
-    backend.execute("DROP INDEX outbox_queued")
-    backend.execute("UPDATE schema_version SET version = 1")
+    _back_to_version_1(backend)
     with backend.open() as s:
         assert s.schema_version() == SCHEMA_VERSION
         assert [r.message_id for r in s.claim_due(owner="w", now=START,
@@ -63,8 +93,7 @@ def test_migrates_forward_from_version_1(backend: Backend) -> None:
 
 def test_an_old_schema_is_refused_when_migrating_is_not_allowed(backend: Backend) -> None:
     backend.open().close()
-    backend.execute("DROP INDEX outbox_queued")
-    backend.execute("UPDATE schema_version SET version = 1")
+    _back_to_version_1(backend)
     with pytest.raises(ConfigurationError, match="invitations db upgrade"):
         backend.open(migrate=False)
     with backend.open(migrate=True) as s:
@@ -194,3 +223,62 @@ def test_confirmation_flow_and_release(store: SQLStore) -> None:
     assert store.release([r.id for r in claimed], owner="other") == 0
     assert store.release([r.id for r in claimed], owner="w") == 2
     assert len(store.claim_due(owner="x", now=START, lease=timedelta(minutes=5))) == 2
+
+
+# -- the registration lease of the account hand-off (invitations.accounts) --
+
+
+def test_registration_lease_is_exclusive_until_it_runs_out(backend: Backend) -> None:
+    lease = timedelta(minutes=1)
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+        assert not s.claim_registration("inv-1", nonce_hash="wrong", owner="a", now=START,
+                                        until=START + lease)
+        assert s.claim_registration("inv-1", nonce_hash="h", owner="a", now=START,
+                                    until=START + lease)
+        assert not s.claim_registration("inv-1", nonce_hash="h", owner="b", now=START,
+                                        until=START + lease)
+        assert not s.release_registration("inv-1", owner="b")  # not b's lease
+        # A crashed holder: the lease runs out and the next submit takes it over.
+        later = START + lease + timedelta(seconds=1)
+        assert s.claim_registration("inv-1", nonce_hash="h", owner="b", now=later,
+                                    until=later + lease)
+        assert not s.release_registration("inv-1", owner="a")
+        assert s.release_registration("inv-1", owner="b")
+        assert s.claim_registration("inv-1", nonce_hash="h", owner="c", now=later,
+                                    until=later + lease)
+        assert s.redeem("inv-1", nonce_hash="h", now=later, details=DETAILS, account_id="acc")
+        # Accepted: nothing more to lease; the lease columns are cleared.
+        assert not s.claim_registration("inv-1", nonce_hash="h", owner="d",
+                                        now=later + 2 * lease, until=later + 3 * lease)
+    assert backend.execute("SELECT registering_owner, registering_until, account_id "
+                           "FROM invitations") == [(None, None, "acc")]
+
+
+def test_registration_lease_only_on_an_open_invitation(backend: Backend) -> None:
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+        after = START + timedelta(days=8)
+        assert not s.claim_registration("inv-1", nonce_hash="h", owner="a", now=after,
+                                        until=after + timedelta(minutes=1))
+        assert s.revoke("inv-1", by="boss", now=START)
+        assert not s.claim_registration("inv-1", nonce_hash="h", owner="a", now=START,
+                                        until=START + timedelta(minutes=1))
+
+
+def test_one_registration_lease_among_20_concurrent_claims(backend: Backend) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+        start = Barrier(20)
+
+        def claim(n: int) -> bool:
+            start.wait()
+            return s.claim_registration("inv-1", nonce_hash="h", owner=f"w{n}", now=START,
+                                        until=START + timedelta(minutes=1))
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            won = list(pool.map(claim, range(20)))
+    assert won.count(True) == 1
