@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import os
 import sqlite3
 import threading
@@ -26,14 +25,16 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from invitations.accounts import AccountRef, AccountRejected
 from invitations.errors import FieldError
+from invitations.i18n.languages import LANGUAGES
 from invitations.i18n.negotiation import negotiate
 from invitations.models import Invitation, Registration
+from invitations.web.pages import Pages
 
 __all__ = ["DemoAccounts", "demo_site", "hash_password", "verify_password"]
 
@@ -162,53 +163,18 @@ class DemoAccounts:
 
 # -- the demo host's sign-in page --------------------------------------------------------------
 
-_TEXTS = {
-    "fi": {"title": "Kirjaudu sisään", "username": "Käyttäjätunnus", "password": "Salasana",
-           "submit": "Kirjaudu", "wrong": "Väärä käyttäjätunnus tai salasana.",
-           "welcome": "Tervetuloa, {name}! Olet kirjautunut sisään."},
-    "sv": {"title": "Logga in", "username": "Användarnamn", "password": "Lösenord",
-           "submit": "Logga in", "wrong": "Fel användarnamn eller lösenord.",
-           "welcome": "Välkommen, {name}! Du är inloggad."},
-    "en": {"title": "Sign in", "username": "Username", "password": "Password",
-           "submit": "Sign in", "wrong": "Wrong username or password.",
-           "welcome": "Welcome, {name}! You are signed in."},
-}
-
-
-def _sign_in_page(lang: str, body: str, status: int = 200) -> HTMLResponse:
-    title = _TEXTS[lang]["title"]
-    return HTMLResponse(
-        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title></head><body><main><h1>{title}</h1>{body}</main></body></html>",
-        status_code=status,
-    )
-
-
-def _sign_in_form(lang: str, error: str = "", username: str = "") -> str:
-    t = _TEXTS[lang]
-    alert = f'<p role="alert" data-testid="sign-in-error">{error}</p>' if error else ""
-    return (
-        f'{alert}<form method="post" action="/login?lang={lang}">'
-        f'<p><label for="username">{t["username"]}</label> '
-        f'<input id="username" name="username" autocomplete="username" '
-        f'value="{html.escape(username)}" required></p>'
-        f'<p><label for="password">{t["password"]}</label> '
-        f'<input id="password" name="password" type="password" '
-        f'autocomplete="current-password" required></p>'
-        f'<p><button type="submit">{t["submit"]}</button></p></form>'
-    )
-
-
 def sign_in_routes(accounts: DemoAccounts) -> list[BaseRoute]:
     """``GET|POST /login``: the demo host's minimal sign-in page."""
 
+    pages = Pages(LANGUAGES)
+
     def lang_of(request: Request) -> str:
         return negotiate(request.query_params.get("lang"),
-                         request.headers.get("accept-language"), (), tuple(_TEXTS))
+                         request.headers.get("accept-language"), (), LANGUAGES)
 
     async def form(request: Request) -> Response:
-        return _sign_in_page(lang_of(request), _sign_in_form(lang_of(request)))
+        return pages.render(request, "sign_in.html", lang_of(request),
+                            {"username": "", "wrong": False, "signed_in": None})
 
     async def submit(request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -218,11 +184,12 @@ def sign_in_routes(accounts: DemoAccounts) -> list[BaseRoute]:
         username, password = str(data.get("username") or ""), str(data.get("password") or "")
         row = await run_in_threadpool(accounts.sign_in, username, password)
         if row is None:
-            return _sign_in_page(lang, _sign_in_form(lang, _TEXTS[lang]["wrong"], username),
-                                 status=401)
-        name = html.escape(f"{row['first_name']} {row['last_name']}")
-        welcome = _TEXTS[lang]["welcome"].format(name=name)
-        return _sign_in_page(lang, f'<p data-testid="signed-in">{welcome}</p>')
+            return pages.render(request, "sign_in.html", lang,
+                                {"username": username, "wrong": True, "signed_in": None},
+                                status_code=401)
+        return pages.render(request, "sign_in.html", lang, {
+            "username": username, "wrong": False,
+            "signed_in": f"{row['first_name']} {row['last_name']}"})
 
     return [Route("/login", form, methods=["GET"]), Route("/login", submit, methods=["POST"])]
 
