@@ -32,6 +32,20 @@ class CaptureSMTP(SMTP):
     def __init__(self, handler: CaptureHandler, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.capture = handler
+        # Every command into the session log (the sessions page shows it); AUTH
+        # keeps only its mechanism, never a credential.
+        self._smtp_methods = {name: self._logged(name, method)
+                              for name, method in self._smtp_methods.items()}
+
+    def _logged(self, name: str, method: Any) -> Any:
+        async def logged(arg: str) -> None:
+            session = self.session
+            if isinstance(session, CaptureSession):
+                shown = arg.split(" ", 1)[0] if name == "AUTH" else arg
+                session.info.add(f"> {name} {shown}".rstrip(), pending=False)
+            await method(arg)
+
+        return logged
 
     def _create_session(self) -> Session:
         return CaptureSession(self.loop, self.capture.new_session(None))
@@ -96,6 +110,9 @@ class CaptureSMTP(SMTP):
             if self.transport is not None:
                 self.transport.close()
             return
+        session = self.session
+        if isinstance(session, CaptureSession):
+            session.info.add(f"< {text}", pending=False)
         await super().push(status)
         if text.startswith("421") and self.transport is not None:
             # RFC 5321 4.2.2: 421 means the server is closing the channel.

@@ -77,12 +77,22 @@ var devsmtp = (function () {
       });
   }
 
+  // The UI language's medium date and time in Finnish time, with the zone's
+  // abbreviation (EET/EEST) as the server-rendered pages show it.
+  var dateFormat = new Intl.DateTimeFormat(page.locale || page.lang, {
+    dateStyle: "medium", timeStyle: "medium", timeZone: page.timezone
+  });
+  var zoneFormat = new Intl.DateTimeFormat("en-GB", {
+    timeZone: page.timezone, timeZoneName: "short"
+  });
+
   function formatDate(value) {
     var date = new Date(value);
     if (isNaN(date.getTime())) return String(value);
-    return new Intl.DateTimeFormat(page.lang, {
-      dateStyle: "short", timeStyle: "medium", timeZone: page.timezone
-    }).format(date);
+    var zone = zoneFormat.formatToParts(date).filter(function (part) {
+      return part.type === "timeZoneName";
+    }).map(function (part) { return part.value; }).join("");
+    return dateFormat.format(date) + (zone ? " " + zone : "");
   }
 
   function formatSize(bytes) {
