@@ -13,7 +13,15 @@ from ..mail.summary import Summary
 from .records import Query, StoredMessage, search_text, sender_text
 
 __all__ = [
-    "COLUMNS", "SCHEMA", "connect", "mark_seen", "delete_ids", "insert_message", "prune_ids", "row_to_message", "where",
+    "COLUMNS",
+    "SCHEMA",
+    "connect",
+    "delete_ids",
+    "insert_message",
+    "mark_seen",
+    "prune_ids",
+    "row_to_message",
+    "where",
 ]
 
 SCHEMA = """

@@ -19,6 +19,7 @@ from babel.dates import format_datetime
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -123,13 +124,16 @@ def secure(response: Response, csp: str) -> Response:
 
 
 @pass_context
-def _datetime_filter(context: Context, when: datetime | None) -> str:
+def _datetime_filter(context: Context, when: datetime | None) -> str | Markup:
     """Date and time to the second in Helsinki time, with the zone (EET/EEST)."""
     if when is None:
         return "—"
     lang: Language = context["language"]
     local = when.astimezone(TIMEZONE)
-    return f"{format_datetime(local, 'medium', locale=lang.locale)} {local.strftime('%Z')}"
+    text = f"{format_datetime(local, 'medium', locale=lang.locale)} {local.strftime('%Z')}"
+    # common.js rewrites every <time> with the browser's formatter, so the list
+    # (filled by script) and the server-rendered pages read exactly alike.
+    return Markup('<time datetime="{}">{}</time>').format(when.isoformat(), text)
 
 
 @pass_context

@@ -95,6 +95,10 @@ var devsmtp = (function () {
     return dateFormat.format(date) + (zone ? " " + zone : "");
   }
 
+  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (time) {
+    time.textContent = formatDate(time.getAttribute("datetime"));
+  });
+
   function formatSize(bytes) {
     var units = [["byte", 1], ["kilobyte", 1024], ["megabyte", 1048576]];
     var unit = units[0];

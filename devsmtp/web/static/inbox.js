@@ -140,9 +140,9 @@
         return devsmtp.api("DELETE", "/messages/" + encodeURIComponent(String(message.id)))
           .then(function () {
             removeRow(message.id);
-            announce(t("deleted"));
             var nextRow = rows.children[Math.min(position, rows.children.length - 1)];
             if (nextRow) select(nextRow, true);
+            announce(t("deleted"));
           });
       })
       .catch(showError);
@@ -171,7 +171,7 @@
     row.scrollIntoView({ block: "nearest" });
     focusRow(row);
     var message = row.devsmtpMessage;
-    if (quiet && !message) return;
+    if (quiet || !message) return;
     announce(t("selected", {
       position: Array.prototype.indexOf.call(rows.children, row) + 1,
       count: rows.children.length,
