@@ -74,12 +74,27 @@ def api_for(ctx: click.Context) -> Api:
     url = obj.get("api")
     if not url:
         ports = Path(obj["data"]) / PORTS_FILE
+        if obj["data"] == DEFAULT_DATA and not ports.exists():
+            ports = _nearby(ports)
         try:
             url = json.loads(ports.read_text("utf-8"))["api"]
         except (OSError, ValueError, KeyError):
             hint = f"no {ports}; is `devsmtp serve --data {obj['data']}` running?"
             fail(ServerUnreachable(hint))
     return Api(str(url), obj.get("password"))
+
+
+def _nearby(default: Path) -> Path:
+    """Without ``--data``, a running server one hidden directory down, such as
+    the demo's ``.demo/devsmtp`` (a running server has ``ports.json``)."""
+    found = sorted(Path(".").glob(f".*/devsmtp/{PORTS_FILE}"))
+    if len(found) == 1:
+        click.echo(f"devsmtp: using the server of --data {found[0].parent}", err=True)
+        return found[0]
+    if found:
+        options = ", ".join(f"--data {path.parent}" for path in found)
+        fail(ServerUnreachable(f"several servers are running; choose one: {options}"))
+    return default
 
 
 def api_options(fn: Any) -> Any:

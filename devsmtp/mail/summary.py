@@ -72,6 +72,8 @@ class Summary:
     defects: list[str] = field(default_factory=list)
     #: Folded body text for search; kept in the index, never sent in JSON.
     search_text: str = ""
+    #: The start of the body text, whitespace collapsed (the inbox list shows it).
+    snippet: str = ""
 
     def to_dict(self) -> dict[str, object]:
         # By hand: dataclasses.asdict deep-copies and costs 4x as much per message.
@@ -91,6 +93,7 @@ class Summary:
                       for p in self.parts],
             "malformed": self.malformed,
             "defects": self.defects,
+            "snippet": self.snippet,
         }
 
     @classmethod
@@ -203,6 +206,20 @@ def _collect_defects(summary: Summary, part: Message) -> None:
         summary.defects.append(type(defect).__name__)
 
 
+SNIPPET_LIMIT = 160
+
+
+def _snippet(texts: list[str]) -> str:
+    """The first words of the first non-empty body text, cut at a word with "…"."""
+    for text in texts:
+        words = " ".join(text[: SNIPPET_LIMIT * 4].split())
+        if words:
+            if len(words) > SNIPPET_LIMIT:
+                words = words[:SNIPPET_LIMIT].rsplit(" ", 1)[0] + "…"
+            return str(_clean(words))
+    return ""
+
+
 def _clean(text: str | None) -> str | None:
     if text is None or text.isascii():
         return text
@@ -259,4 +276,5 @@ def summarize(raw: bytes, msg: Message | None = None) -> Summary:
     summary.malformed = bool(summary.defects)
     search = " ".join([summary.sender, *summary.to, *summary.cc, summary.subject, *texts])
     summary.search_text = str(_clean(search[:SEARCH_TEXT_LIMIT].casefold()))
+    summary.snippet = _snippet(texts)
     return summary

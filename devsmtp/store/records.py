@@ -18,6 +18,8 @@ class StoredMessage:
     envelope: Envelope
     summary: Summary
     size: int
+    #: Opened in the web inbox (the JSON API never sets it).
+    read: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """The list/API shape: ``to`` is the envelope recipients, ``subject`` decoded."""
@@ -38,6 +40,8 @@ class StoredMessage:
             "attachments": [asdict(a) for a in summary.attachments],
             "languages": list(summary.languages),
             "malformed": summary.malformed,
+            "read": self.read,
+            "snippet": summary.snippet,
         }
 
 

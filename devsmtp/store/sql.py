@@ -13,7 +13,15 @@ from ..mail.summary import Summary
 from .records import Query, StoredMessage, search_text, sender_text
 
 __all__ = [
-    "SCHEMA", "connect", "delete_ids", "insert_message", "prune_ids", "row_to_message", "where",
+    "COLUMNS",
+    "SCHEMA",
+    "connect",
+    "delete_ids",
+    "insert_message",
+    "mark_seen",
+    "prune_ids",
+    "row_to_message",
+    "where",
 ]
 
 SCHEMA = """
@@ -37,7 +45,12 @@ CREATE TABLE IF NOT EXISTS recipients (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS recipients_addr ON recipients (addr, seq);
 CREATE INDEX IF NOT EXISTS recipients_domain ON recipients (domain, seq);
+CREATE TABLE IF NOT EXISTS seen (seq INTEGER PRIMARY KEY);
 """
+
+#: The columns :func:`row_to_message` reads, ``seen`` last (opened in the web inbox).
+COLUMNS = ("seq, size, envelope, summary,"
+           " EXISTS (SELECT 1 FROM seen WHERE seen.seq = messages.seq)")
 
 
 def connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
@@ -76,14 +89,21 @@ def where(query: Query) -> tuple[str, list[object]]:
 
 
 def row_to_message(row: Sequence[Any]) -> StoredMessage:
-    """A ``(seq, size, envelope, summary)`` row as a :class:`StoredMessage`."""
-    seq, size, envelope, summary = row
+    """A :data:`COLUMNS` row as a :class:`StoredMessage`."""
+    seq, size, envelope, summary, seen = row
     return StoredMessage(
         id=seq,
         envelope=Envelope.from_json(envelope),
         summary=Summary.from_dict(json.loads(summary)),
         size=size,
+        read=bool(seen),
     )
+
+
+def mark_seen(conn: sqlite3.Connection, id: int) -> tuple[int, ...]:
+    """Mark message ``id`` read (opened in the web inbox); deletes nothing."""
+    conn.execute("INSERT OR IGNORE INTO seen (seq) SELECT seq FROM messages WHERE seq = ?", (id,))
+    return ()
 
 
 def delete_ids(conn: sqlite3.Connection, ids: list[int]) -> tuple[int, ...]:
@@ -94,7 +114,7 @@ def delete_ids(conn: sqlite3.Connection, ids: list[int]) -> tuple[int, ...]:
         marks = ",".join("?" * len(chunk))
         rows = conn.execute(f"SELECT seq FROM messages WHERE seq IN ({marks})", chunk)
         deleted.extend(r[0] for r in rows.fetchall())
-        for table in ("messages", "raw", "recipients"):
+        for table in ("messages", "raw", "recipients", "seen"):
             conn.execute(f"DELETE FROM {table} WHERE seq IN ({marks})", chunk)
     return tuple(deleted)
 

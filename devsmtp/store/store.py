@@ -34,7 +34,17 @@ from ..mail.summary import Summary, summarize
 from .pins import Pins
 from .push import Event, Subscription, Waiter, WaitResult
 from .records import Query, StoredMessage
-from .sql import SCHEMA, connect, delete_ids, insert_message, prune_ids, row_to_message, where
+from .sql import (
+    COLUMNS,
+    SCHEMA,
+    connect,
+    delete_ids,
+    insert_message,
+    mark_seen,
+    prune_ids,
+    row_to_message,
+    where,
+)
 
 __all__ = ["Page", "Store"]
 
@@ -192,6 +202,10 @@ class Store:
         """Delete one message; False when it did not exist."""
         ids = await self._op(lambda conn: delete_ids(conn, [id]))
         return bool(ids)
+
+    async def mark_read(self, id: int) -> None:
+        """Mark message ``id`` read: only the web inbox calls this, when it is opened."""
+        await self._op(lambda conn: mark_seen(conn, id))
 
     async def delete_matching(self, query: Query) -> int:
         """Delete every message ``query`` matches (``Query()`` deletes all)."""
@@ -388,7 +402,7 @@ class Store:
         """Messages matching ``query``, newest first; ``next`` feeds ``before=``."""
         clause, params = where(query or Query())
         rows = self._reader().execute(
-            f"SELECT seq, size, envelope, summary FROM messages{clause}"
+            f"SELECT {COLUMNS} FROM messages{clause}"
             " ORDER BY seq DESC LIMIT ?",
             [*params, limit + 1],
         ).fetchall()
@@ -402,7 +416,7 @@ class Store:
 
     def get(self, id: int) -> StoredMessage | None:
         row = self._reader().execute(
-            "SELECT seq, size, envelope, summary FROM messages WHERE seq = ?", (id,)
+            f"SELECT {COLUMNS} FROM messages WHERE seq = ?", (id,)
         ).fetchone()
         return row_to_message(row) if row else None
 

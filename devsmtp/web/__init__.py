@@ -64,6 +64,7 @@ def routes(store: Store, settings: Any) -> list[BaseRoute]:
     pages = InboxPages(StoreSource(store), web_config(settings))
     return [
         Route("/", pages.inbox, name="inbox"),
+        Route("/sessions", pages.sessions, name="sessions"),
         Route("/messages/{message_id}", pages.message, name="message"),
         Route("/messages/{message_id}/preview", pages.preview, name="message_preview"),
         Route("/messages/{message_id}/message.eml", pages.eml, name="message_eml"),

@@ -345,7 +345,11 @@ def build_panel(
         link=link,
         decoded=decoded,
         expires_at=expires_at,
-        time_left=time_left(expires_at, checker.clock.now(), language) if expires_at else "—",
+        # A used, revoked, replaced or tampered link has no time left, whatever its expiry.
+        time_left=(state_label(verdict.state, language)
+                   if verdict and verdict.state in _NO_TIME_LEFT
+                   else time_left(expires_at, checker.clock.now(), language) if expires_at
+                   else "—"),
         state=verdict.state if verdict else None,
         state_label=state_label(verdict.state, language) if verdict else "",
         state_detail=verdict.detail if verdict else note,
@@ -353,6 +357,9 @@ def build_panel(
         sections=sections,
         problems=problems,
     )
+
+
+_NO_TIME_LEFT = frozenset({"used", "revoked", "superseded", "tampered"})
 
 
 def state_label(state: str, language: Language) -> str:

@@ -19,11 +19,12 @@ from babel.dates import format_datetime
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..catalog import LANGUAGES, N_, NAMES, TIMEZONE, Language, language
+from ..catalog import BABEL_LOCALES, LANGUAGES, N_, NAMES, TIMEZONE, Language, language
 from .invitation import InvitationChecker, build_panel
 from .languages import COOKIE, choose_language
 from .source import StoreSource
@@ -61,6 +62,13 @@ JS_STRINGS = {
     "confirm_inbox": N_("Delete every message in the inbox %(address)s?"),
     "shown": N_("%(count)s shown"),
     "live": N_("Live: new mail appears by itself"),
+    "unread": N_("Unread"),
+    "selected": N_("Message %(position)s of %(count)s: %(subject)s, from %(sender)s"),
+    "deleted": N_("Message deleted."),
+    "no_sessions": N_("No SMTP sessions yet."),
+    "session_title": N_("Session %(id)s from %(peer)s, started %(when)s"),
+    "refused": N_("refused"),
+    "fault": N_("fault"),
     "offline": N_("Offline: reconnecting…"),
     # The checks tab (message.js).
     "checks_running": N_("Running the checks…"),
@@ -116,13 +124,16 @@ def secure(response: Response, csp: str) -> Response:
 
 
 @pass_context
-def _datetime_filter(context: Context, when: datetime | None) -> str:
+def _datetime_filter(context: Context, when: datetime | None) -> str | Markup:
     """Date and time to the second in Helsinki time, with the zone (EET/EEST)."""
     if when is None:
         return "—"
     lang: Language = context["language"]
     local = when.astimezone(TIMEZONE)
-    return f"{format_datetime(local, 'medium', locale=lang.locale)} {local.strftime('%Z')}"
+    text = f"{format_datetime(local, 'medium', locale=lang.locale)} {local.strftime('%Z')}"
+    # common.js rewrites every <time> with the browser's formatter, so the list
+    # (filled by script) and the server-rendered pages read exactly alike.
+    return Markup('<time datetime="{}">{}</time>').format(when.isoformat(), text)
 
 
 @pass_context
@@ -202,6 +213,7 @@ class InboxPages:
 
         page_data: Mapping[str, object] = {
             "lang": lang.code,
+            "locale": BABEL_LOCALES[lang.code].replace("_", "-"),
             "timezone": str(TIMEZONE),
             "api": root + self.config.api_path,
             "page_size": self.config.page_size,
@@ -248,6 +260,8 @@ class InboxPages:
                 "message_attachment", message_id=stored.record.id, index=index).path),
             gettext=lang.gettext,
         )
+        # Opening a message in the inbox marks it read (the JSON API never does).
+        await self.source.store.mark_read(stored.record.id)
         panel = await run_in_threadpool(
             build_panel, stored.mail,
             expected=self.config.invitation_languages, checker=self.config.checker,
@@ -260,6 +274,9 @@ class InboxPages:
         ) if key != "html" or view.has_html]
         return self._render(request, "message.html", m=view, panel=panel, tabs=tabs,
                             remote=request.query_params.get("remote") == "1")
+
+    async def sessions(self, request: Request) -> Response:
+        return self._render(request, "sessions.html")
 
     async def preview(self, request: Request) -> Response:
         stored = await self._stored(request)

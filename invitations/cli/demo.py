@@ -131,7 +131,7 @@ def demo(
             raise click.ClickException(
                 f"could not read the captured mail from devsmtp at {smtp.api_url}: {exc}"
             ) from exc
-        _print_summary(mail, inbox_url)
+        _print_summary(mail, inbox_url, data_dir / "devsmtp")
         if once:
             status = _check_page(mail["link"])
             click.echo(f"The registration page answers {status} (the form is shown).")
@@ -142,7 +142,7 @@ def demo(
     click.echo("Stopped devsmtp and the registration page.")
 
 
-def _print_summary(mail: dict[str, str], inbox_url: str) -> None:
+def _print_summary(mail: dict[str, str], inbox_url: str, devsmtp_data: Path) -> None:
     click.echo("")
     click.secho("Captured invitation", bold=True)
     for label, value in mail.items():
@@ -153,6 +153,7 @@ def _print_summary(mail: dict[str, str], inbox_url: str) -> None:
     click.echo(f"Message:      {inbox_url}messages/{mail['id']}")
     click.echo(f"Registration: {mail['link']}")
     click.echo(f"Sign in:      {mail['link'].split('/register')[0]}/login")
+    click.echo(f"devsmtp CLI:  devsmtp list --data {devsmtp_data}")
 
 
 def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> dict[str, str]:

@@ -77,13 +77,27 @@ var devsmtp = (function () {
       });
   }
 
+  // The UI language's medium date and time in Finnish time, with the zone's
+  // abbreviation (EET/EEST) as the server-rendered pages show it.
+  var dateFormat = new Intl.DateTimeFormat(page.locale || page.lang, {
+    dateStyle: "medium", timeStyle: "medium", timeZone: page.timezone
+  });
+  var zoneFormat = new Intl.DateTimeFormat("en-GB", {
+    timeZone: page.timezone, timeZoneName: "short"
+  });
+
   function formatDate(value) {
     var date = new Date(value);
     if (isNaN(date.getTime())) return String(value);
-    return new Intl.DateTimeFormat(page.lang, {
-      dateStyle: "short", timeStyle: "medium", timeZone: page.timezone
-    }).format(date);
+    var zone = zoneFormat.formatToParts(date).filter(function (part) {
+      return part.type === "timeZoneName";
+    }).map(function (part) { return part.value; }).join("");
+    return dateFormat.format(date) + (zone ? " " + zone : "");
   }
+
+  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (time) {
+    time.textContent = formatDate(time.getAttribute("datetime"));
+  });
 
   function formatSize(bytes) {
     var units = [["byte", 1], ["kilobyte", 1024], ["megabyte", 1048576]];

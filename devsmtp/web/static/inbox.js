@@ -62,6 +62,8 @@
     var row = document.createElement("tr");
     row.setAttribute("data-testid", "inbox-row");
     row.setAttribute("data-id", String(message.id));
+    row.className = message.read ? "read" : "unread";
+    row.setAttribute("data-read", message.read ? "true" : "false");
     var att = cell(row, "att");
     if (hasAttachments(message)) {
       var clip = document.createElement("span");
@@ -91,7 +93,21 @@
     link.href = page.message_url.replace("__ID__", encodeURIComponent(String(message.id)));
     link.textContent = message.subject || t("no_subject");
     link.setAttribute("data-testid", "row-subject");
+    if (!message.read) {
+      var unread = document.createElement("span");
+      unread.className = "sr";
+      unread.textContent = t("unread") + ": ";
+      unread.setAttribute("data-testid", "row-unread");
+      subject.appendChild(unread);
+    }
     subject.appendChild(link);
+    if (message.snippet) {
+      var snippet = document.createElement("span");
+      snippet.className = "snippet";
+      snippet.setAttribute("data-testid", "row-snippet");
+      snippet.textContent = message.snippet;
+      subject.appendChild(snippet);
+    }
     var when = cell(row, "when", devsmtp.formatDate(message.received_at));
     when.setAttribute("data-testid", "row-received");
     when.title = String(message.received_at);
@@ -104,18 +120,102 @@
     remove.setAttribute("aria-label", t("delete_one"));
     remove.setAttribute("data-testid", "row-delete");
     remove.textContent = "✕";
-    remove.addEventListener("click", function () {
-      devsmtp.confirm(t("confirm_one", { subject: message.subject || t("no_subject") }))
-        .then(function (ok) {
-          if (!ok) return null;
-          return devsmtp.api("DELETE", "/messages/" + encodeURIComponent(String(message.id)))
-            .then(function () { removeRow(message.id); });
-        })
-        .catch(showError);
-    });
+    remove.addEventListener("click", function () { askDelete(row, message); });
     actions.appendChild(remove);
+    row.devsmtpMessage = message;
+    // The whole row opens the message; its buttons and links keep their own job.
+    row.addEventListener("click", function (event) {
+      if (event.target.closest("a, button, input")) return;
+      if (window.getSelection && String(window.getSelection())) return;  // selecting text
+      window.location.assign(link.href);
+    });
     return row;
   }
+
+  function askDelete(row, message) {
+    var position = Array.prototype.indexOf.call(rows.children, row);
+    return devsmtp.confirm(t("confirm_one", { subject: message.subject || t("no_subject") }))
+      .then(function (ok) {
+        if (!ok) { focusRow(row); return null; }
+        return devsmtp.api("DELETE", "/messages/" + encodeURIComponent(String(message.id)))
+          .then(function () {
+            removeRow(message.id);
+            var nextRow = rows.children[Math.min(position, rows.children.length - 1)];
+            if (nextRow) select(nextRow, true);
+            announce(t("deleted"));
+          });
+      })
+      .catch(showError);
+  }
+
+  // Keyboard: j/k move, Enter opens, Delete deletes (after confirming), / searches.
+  var announcer = document.getElementById("announce");
+  var selected = null;
+
+  function announce(text) {
+    // A new text node each time, so screen readers repeat even an equal text.
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  function focusRow(row) {
+    var link = row && row.querySelector("td.subject a");
+    if (link) link.focus();
+  }
+
+  function select(row, quiet) {
+    if (selected) selected.classList.remove("selected");
+    selected = row;
+    if (!row) return;
+    row.classList.add("selected");
+    row.scrollIntoView({ block: "nearest" });
+    focusRow(row);
+    var message = row.devsmtpMessage;
+    if (quiet || !message) return;
+    announce(t("selected", {
+      position: Array.prototype.indexOf.call(rows.children, row) + 1,
+      count: rows.children.length,
+      subject: message.subject || t("no_subject"),
+      sender: message.from || ""
+    }) + (message.read ? "" : " (" + t("unread") + ")"));
+  }
+
+  function move(step) {
+    var list = rows.children;
+    if (!list.length) return;
+    var index = selected && selected.parentNode === rows
+      ? Array.prototype.indexOf.call(list, selected) + step
+      : (step > 0 ? 0 : list.length - 1);
+    select(list[Math.max(0, Math.min(list.length - 1, index))]);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (document.getElementById("confirm").open) return;
+    var target = event.target;
+    var typing = target.closest && target.closest("input, textarea, select, [contenteditable]");
+    if (typing) {
+      if (event.key === "Escape") target.blur();
+      return;
+    }
+    if (selected && selected.parentNode !== rows) selected = null;
+    if (event.key === "j" || event.key === "ArrowDown" && target.closest("#rows")) {
+      event.preventDefault();
+      move(1);
+    } else if (event.key === "k" || event.key === "ArrowUp" && target.closest("#rows")) {
+      event.preventDefault();
+      move(-1);
+    } else if (event.key === "Enter" && selected && !target.closest("a, button")) {
+      event.preventDefault();
+      window.location.assign(selected.querySelector("td.subject a").href);
+    } else if (event.key === "Delete" && selected) {
+      event.preventDefault();
+      askDelete(selected, selected.devsmtpMessage);
+    } else if (event.key === "/") {
+      event.preventDefault();
+      form.elements.namedItem("q").focus();
+    }
+  });
 
   function findRow(id) {
     return rows.querySelector('tr[data-id="' + CSS.escape(String(id)) + '"]');
