@@ -25,15 +25,7 @@ from invitations.store.outbox import SCRUBBED
 from invitations.store.sqlite import SQLiteInvitationStore
 from invitations.transports.file import FileTransport
 from tests.core.helpers import ACME, BOSS, KEY, START, RecordingTransport, link_in, token_of
-from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
-from tests.store.conftest import Backend, _postgres, _sqlite
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    if request.param == "sqlite":
-        return _sqlite(tmp_path / "invitations.db")
-    return _postgres(request.getfixturevalue("pg_url"))
+from tests.store.conftest import Backend
 
 
 @pytest.fixture
