@@ -45,6 +45,7 @@ __all__ = [
     "FieldRequired",
     "FieldTooLong",
     "HeaderInjection",
+    "HeaderNotOneAddress",
     "InvalidAddress",
     "InvalidBusinessId",
     "InvalidChoice",
@@ -62,6 +63,7 @@ __all__ = [
     "StoreUnavailable",
     "TokenMalformed",
     "TokenTampered",
+    "WeakSecretKey",
     "csv_format_error",
 ]
 
@@ -292,6 +294,17 @@ class HeaderInjection(InvalidInput):
     text = T_("The %(label)s contains a line break. Remove the line breaks and try again.")
 
 
+class HeaderNotOneAddress(HeaderInjection):
+    """A name would not stay one address in a mail header (an RFC 2047 encoded word
+    that decodes to a comma or an address, or text the mail parser cannot read)."""
+
+    code = "header_not_one_address"
+    text = T_(
+        "The %(label)s cannot be written into the e-mail as one address. Remove text "
+        "that looks like =?...?= and special characters, and try again."
+    )
+
+
 class InvalidAddress(InvalidInput):
     """Not a valid e-mail address; ``value`` is what was given."""
 
@@ -451,6 +464,21 @@ class ConfigurationError(InvitationError):
 
     def __init__(self, what: str) -> None:
         super().__init__(what=what)
+
+
+class WeakSecretKey(ConfigurationError):
+    """A secret key is too easy to guess (few distinct bytes, or one text repeated)."""
+
+    code = "weak_secret_key"
+    text = T_(
+        "Secret key number %(position)s is too easy to guess: every key needs at least "
+        "%(length)s bytes and %(distinct)s different characters, and must not repeat one "
+        "shorter text. Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+
+    def __init__(self, position: int, length: int, distinct: int) -> None:
+        InvitationError.__init__(self, position=position, length=length, distinct=distinct)
 
 
 class DeliveryFailed(InvitationError):

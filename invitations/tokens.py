@@ -46,12 +46,21 @@ from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
 from itsdangerous.timed import TimestampSigner
 
 from invitations.clock import Clock, SystemClock
-from invitations.errors import ConfigurationError, TokenMalformed, TokenTampered
+from invitations.errors import ConfigurationError, TokenMalformed, TokenTampered, WeakSecretKey
 
 INVITATION_SALT = "invitations.invitation.v1"
 CONFIRMATION_SALT = "invitations.confirm-email.v1"
 #: Keys shorter than this are refused: HMAC-SHA1 keys should carry >= 256 bits.
 MIN_KEY_BYTES = 32
+#: Fewer different bytes than this is not a random key (``"a" * 64``, ``"abab..."``).
+#: Not 16: a random hex key (``openssl rand -hex 32``) has fewer than 16 of its 16
+#: possible characters one time in four, but fewer than 8 practically never (< 1e-6).
+MIN_KEY_DISTINCT_BYTES = 8
+
+
+def _repeats(key: bytes) -> bool:
+    """True for a key that is one shorter text written again and again (``"secret" * 6``)."""
+    return (key + key).find(key, 1) < len(key)
 #: A token signed this far in the future (servers' clocks disagree) is still accepted.
 DEFAULT_SKEW = timedelta(seconds=60)
 
@@ -159,6 +168,8 @@ def check_secret_keys(secret_keys: str | bytes | Sequence[str | bytes]) -> list[
                 f"at least {MIN_KEY_BYTES} bytes (generate one with "
                 "`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`)"
             )
+        if len(set(key)) < MIN_KEY_DISTINCT_BYTES or _repeats(key):
+            raise WeakSecretKey(position, MIN_KEY_BYTES, MIN_KEY_DISTINCT_BYTES)
     return keys
 
 

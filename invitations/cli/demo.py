@@ -102,7 +102,7 @@ def demo(
     (the account is created in the demo's own SQLite user directory); Ctrl-C
     stops everything.
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail with links
     key = demo_secret_key(data_dir)
     with ExitStack() as stack:
         smtp = stack.enter_context(_devsmtp(data_dir, smtp_port, inbox_port, key))

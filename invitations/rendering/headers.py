@@ -22,13 +22,14 @@ from email.headerregistry import (
 )
 from email.message import EmailMessage
 from email.policy import SMTP, EmailPolicy
+from email.policy import default as _DEFAULT_POLICY
 from email.utils import format_datetime
 from functools import cache, lru_cache
 from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 
-from invitations.errors import HeaderInjection, InvalidAddress
+from invitations.errors import HeaderInjection, HeaderNotOneAddress, InvalidAddress
 from invitations.rendering.folding import fold_tokens, fold_words, word_tokens
 
 # CR, LF and everything else str.splitlines() or a mail client treats as a break,
@@ -65,14 +66,60 @@ def address_header(
     candidate = Address(display_name=name_text, username=local, domain=domain)
     if _plain_mailbox(candidate):  # syntax already checked: no parse needed
         return cast(AddressHeader, POLICY.header_factory(name, candidate))
-    header = cast(AddressHeader, POLICY_UTF8.header_factory(name, str(candidate)))
-    found = header.addresses
+    try:
+        header = cast(AddressHeader, POLICY_UTF8.header_factory(name, str(candidate)))
+        found = header.addresses
+    except Exception as error:  # the 3.11 parser raises ValueError, IndexError, ...
+        raise _not_one_address(name_field or field, error) from error
     defects = cast(BaseHeader, header).defects
     problems = [d for d in defects if not isinstance(d, NonASCIILocalPartDefect)]
     if problems or len(found) != 1 or found[0].addr_spec != addr_spec:
         reason = str(problems[0]) if problems else "not one plain address"
         raise InvalidAddress(field, reason, value=addr_spec)
+    _check_folded(name_field or field, header, addr_spec, name_text)
     return header
+
+
+_UNFOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def _not_one_address(field: str, error: Exception | None = None) -> HeaderNotOneAddress:
+    detail = "the name does not stay one address in the header"
+    if error is not None:
+        detail += f" ({type(error).__name__}: {error})"
+    return HeaderNotOneAddress(field, detail)
+
+
+def _check_folded(field: str, header: AddressHeader, addr_spec: str, display_name: str) -> None:
+    """Raise :class:`HeaderInjection` unless ``header``, as written, is exactly one address.
+
+    Python 3.11 decodes an RFC 2047 encoded word inside a display name and folds the
+    decoded text back unquoted, so ``=?utf-8?q?a=40evil=2Eexample=2C?=`` would become a
+    second recipient. What a mail client reads is the folded text, so that text is parsed
+    again (by ``email.policy.default``, as a reader would) with every policy the message
+    may be written with: exactly the intended address and display name must come back.
+    """
+    policies = (POLICY_UTF8,) if not addr_spec.isascii() else (POLICY, POLICY_UTF8)
+    for policy in policies:
+        try:
+            folded = cast(BaseHeader, header).fold(policy=policy)
+            # Unfold (RFC 5322 2.2.3); a line break left after that is a new header.
+            value = _UNFOLD.sub("", folded.partition(":")[2].removesuffix(policy.linesep))
+            if "\r" in value or "\n" in value:
+                raise _not_one_address(field)
+            parsed = _DEFAULT_POLICY.header_factory(cast(BaseHeader, header).name, value.strip())
+            found = tuple(getattr(parsed, "addresses", ()))
+        except HeaderInjection:
+            raise
+        except Exception as error:  # any parser failure: refuse, never a traceback
+            raise _not_one_address(field, error) from error
+        if (
+            len(found) != 1
+            or not isinstance(found[0], Address)
+            or found[0].addr_spec != addr_spec
+            or found[0].display_name != display_name
+        ):
+            raise _not_one_address(field)
 
 
 @lru_cache(maxsize=1024)
@@ -105,8 +152,11 @@ def make_address(field: str, addr_spec: str, display_name: str | None = None) ->
 def parse_sender(sender: str, default_name: str) -> Address:
     """Parse a From setting like ``Posti <noreply@posti.fi>`` (cached per value)."""
     check_header_value("sender", sender)
-    header = POLICY.header_factory("From", sender)
-    addresses: tuple[Address, ...] = tuple(getattr(header, "addresses", ()))
+    try:
+        header = POLICY.header_factory("From", sender)
+        addresses: tuple[Address, ...] = tuple(getattr(header, "addresses", ()))
+    except Exception as error:  # the 3.11 parser raises ValueError, IndexError, ...
+        raise _not_one_address("sender", error) from error
     if len(addresses) != 1 or header.defects:
         raise InvalidAddress("sender", "expected one address", value=sender)
     address: Address = addresses[0]

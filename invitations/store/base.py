@@ -106,6 +106,10 @@ class SQLStore:
     def _mail_queued(self, conn: Any) -> None:
         """Mail was queued in this transaction; wake idle workers at commit (default: none)."""
 
+    def _scrubbed(self) -> None:
+        """Mail bytes were scrubbed and committed: push old copies out of any log the
+        backend keeps next to the data (default: nothing)."""
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -211,9 +215,11 @@ class SQLStore:
             if cur.rowcount != 1:
                 return False
             outbox_sql.drop_unsent(conn, self.dialect, invitation_id)
+            outbox_sql.scrub_dead(conn, self.dialect, now=issued_at, invitation_id=invitation_id)
             outbox_sql.queue(conn, self.dialect, invitation_id, MessageKind.INVITATION, message,
                              issued_at)
             self._mail_queued(conn)
+        self._scrubbed()  # the replaced mail's bytes
         return True
 
     def redeem(self, invitation_id: str, *, nonce_hash: str, now: datetime,
@@ -278,6 +284,8 @@ class SQLStore:
             if cur.rowcount != 1:
                 return False
             outbox_sql.drop_unsent(conn, self.dialect, invitation_id)
+            outbox_sql.scrub_dead(conn, self.dialect, now=now, invitation_id=invitation_id)
+        self._scrubbed()
         return True
 
     # -- outbox (statements in invitations.store.outbox) --
@@ -299,7 +307,10 @@ class SQLStore:
 
     def record_results(self, updates: Sequence[ResultUpdate]) -> int:
         with self._statement() if len(updates) == 1 else self._write() as conn:
-            return outbox_sql.record_results(conn, self.dialect, updates)
+            done = outbox_sql.record_results(conn, self.dialect, updates)
+        if any(u.state is DeliveryState.SENT for u in updates):
+            self._scrubbed()
+        return done
 
     def requeue_failed(self, *, now: datetime, message_ids: Sequence[str] | None = None) -> int:
         if message_ids is not None and not message_ids:
@@ -309,7 +320,8 @@ class SQLStore:
                                               message_ids=message_ids)
             if count:
                 self._mail_queued(conn)
-            return count
+        self._scrubbed()  # failed mail of dead links was scrubbed first
+        return count
 
     def release(self, row_ids: Sequence[int], *, owner: str) -> int:
         if not row_ids:

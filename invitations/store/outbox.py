@@ -2,11 +2,17 @@
 holds (inside its transaction), so an invitation change and its mail commit
 together. Written once for both backends; the claim is the one statement whose
 shape differs (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: the file lock).
+
+No live link stays at rest: once a mail is delivered its bytes are scrubbed to the
+headers an operator needs (:func:`scrub`); a mail that failed keeps its bytes only
+while its invitation is alive (revoked, reissued or expired: scrubbed too, and a
+scrubbed mail is never requeued).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,11 +31,58 @@ _QUEUE = (
 _DUE = ("state = 'queued' AND next_attempt_at <= :now "
         "AND (lease_until IS NULL OR lease_until < :now)")
 _RECORD = (
-    "UPDATE outbox SET state = :state, attempts = attempts + 1, "
+    "UPDATE outbox SET state = :state, attempts = attempts + 1, data = COALESCE(:data, data), "
     "last_error = :error, next_attempt_at = COALESCE(:next, next_attempt_at), "
     "sent_at = COALESCE(:sent, sent_at), lease_owner = NULL, lease_until = NULL "
     "WHERE id = :id"
 )
+
+
+#: The first line of a scrubbed mail: what is left is a record, not a message to send.
+SCRUBBED = b"X-Invitations-Scrubbed: body and link removed at rest\r\n"
+#: The headers a scrubbed mail keeps (what operators look for; no link in any of them).
+KEPT_HEADERS = (b"message-id", b"to", b"subject", b"date")
+_FIELD = re.compile(rb"^([!-9;-~]+):", re.MULTILINE)
+_NOT_SCRUBBED = "substr(data, 1, :mark_len) <> :mark"
+
+
+def scrub(data: bytes) -> bytes:
+    """The record of a mail without its body: :data:`SCRUBBED`, then the kept headers."""
+    if data.startswith(SCRUBBED):
+        return data
+    head = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
+    kept = [SCRUBBED]
+    for field in re.split(rb"\r?\n(?![ \t])", head):
+        match = _FIELD.match(field)
+        if match and match.group(1).lower() in KEPT_HEADERS:
+            kept.append(field.rstrip(b"\r\n") + b"\r\n")
+    return b"".join(kept)
+
+
+def _mark(params: dict[str, object]) -> dict[str, object]:
+    params.update(mark=SCRUBBED, mark_len=len(SCRUBBED))
+    return params
+
+
+def scrub_dead(conn: Any, dialect: Dialect, *, now: datetime,
+               invitation_id: str | None = None) -> int:
+    """Scrub unsent (failed) mail whose link is dead: the invitation revoked, used or
+    expired (or, given ``invitation_id``, that invitation's: reissued or revoked)."""
+    params = _mark({"now": dialect.encode_time(now)})
+    if invitation_id is None:
+        dead = ("invitation_id IN (SELECT i.id FROM invitations AS i WHERE "
+                "(outbox.kind = 'invitation' AND (i.status <> 'pending' OR i.expires_at < :now)) "
+                "OR (outbox.kind = 'confirmation' AND i.status <> 'awaiting_confirmation'))")
+    else:
+        dead = "invitation_id = :id"
+        params["id"] = invitation_id
+    rows = conn.execute(dialect.sql(
+        f"SELECT id, data FROM outbox WHERE state = 'failed' AND {dead} AND {_NOT_SCRUBBED}"),
+        params).fetchall()
+    for row in rows:
+        conn.execute(dialect.sql("UPDATE outbox SET data = :data WHERE id = :id"),
+                     {"data": scrub(bytes(row["data"])), "id": row["id"]})
+    return len(rows)
 
 
 def queue(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
@@ -84,8 +137,19 @@ def claim_due(conn: Any, dialect: Dialect, *, owner: str, now: datetime, lease: 
 
 
 def record_results(conn: Any, dialect: Dialect, updates: Sequence[ResultUpdate]) -> int:
-    """Count an attempt and set the state of each row; how many rows took effect."""
+    """Count an attempt and set the state of each row; how many rows took effect.
+
+    A delivered mail's bytes are scrubbed in the same statement (:func:`scrub`).
+    """
     done = 0
+    sent_ids = [u.row_id for u in updates if u.state is DeliveryState.SENT]
+    scrubbed: dict[int, bytes] = {}
+    if sent_ids:
+        params: dict[str, object] = {}
+        which = dialect.one_of("id", "id", sent_ids, params)
+        for row in conn.execute(dialect.sql(f"SELECT id, data FROM outbox WHERE {which}"),
+                                params):
+            scrubbed[row["id"]] = scrub(bytes(row["data"]))
     for u in updates:
         sent_at = dialect.encode_time(u.now) if u.state is DeliveryState.SENT else None
         owner_clause = "" if u.owner is None else " AND lease_owner = :owner"
@@ -94,20 +158,25 @@ def record_results(conn: Any, dialect: Dialect, updates: Sequence[ResultUpdate])
             {"state": str(u.state), "error": u.error,
              "next": None if u.next_attempt_at is None else dialect.encode_time(
                  u.next_attempt_at),
-             "sent": sent_at, "id": u.row_id, "owner": u.owner},
+             "sent": sent_at, "id": u.row_id, "owner": u.owner,
+             "data": scrubbed.get(u.row_id) if sent_at is not None else None},
         )
         done += cur.rowcount
+    if updates:
+        scrub_dead(conn, dialect, now=max(u.now for u in updates))
     return done
 
 
 def requeue_failed(conn: Any, dialect: Dialect, *, now: datetime,
                    message_ids: Sequence[str] | None) -> int:
     """Failed rows back to queued, due ``now``, attempts reset."""
-    params: dict[str, object] = {"now": dialect.encode_time(now)}
+    scrub_dead(conn, dialect, now=now)
+    params: dict[str, object] = _mark({"now": dialect.encode_time(now)})
     only = _only(dialect, message_ids, params)
     cur = conn.execute(dialect.sql(
         "UPDATE outbox SET state = 'queued', next_attempt_at = :now, attempts = 0, "
-        f"lease_owner = NULL, lease_until = NULL WHERE state = 'failed'{only}"), params)
+        "lease_owner = NULL, lease_until = NULL "
+        f"WHERE state = 'failed' AND {_NOT_SCRUBBED}{only}"), params)
     return int(cur.rowcount)
 
 

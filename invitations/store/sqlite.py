@@ -3,12 +3,20 @@
 The statements are :class:`~invitations.store.base.SQLStore`'s; this module only
 opens connections (one per thread, WAL) and runs each write as one IMMEDIATE
 transaction, so single use holds across threads and processes on one file.
+
+At rest: a new database file is created mode 0600 (SQLite gives its ``-wal`` and
+``-shm`` files the same mode); an existing file keeps the mode its operator gave it,
+with a warning when others can read it. Deleted and scrubbed bytes are overwritten
+(``secure_delete``), and the WAL is truncated after delivered mail is scrubbed, so
+a copy of the files holds no link that was delivered (:mod:`invitations.store.outbox`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -21,6 +29,25 @@ from invitations.store.dialect import SQLITE
 from invitations.store.schema import SchemaOutdated, SchemaTooNew, refusal, upgrade
 
 __all__ = ["SQLiteInvitationStore"]
+
+log = logging.getLogger(__name__)
+
+#: The mode of a database file the toolkit creates (and so of its -wal and -shm).
+FILE_MODE = 0o600
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists; warn when an existing file
+    can be read by group or others (the operator's choice: its mode is not changed)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("the database %s is mode %o: others on this host can read it; "
+                        "chmod 600 it (and its -wal and -shm files)", path, mode)
+        return
+    os.close(fd)
 
 
 class SQLiteInvitationStore(SQLStore):
@@ -54,6 +81,7 @@ class SQLiteInvitationStore(SQLStore):
                     f"the database path {self.path} is a directory; set INVITATIONS_DB to a "
                     f"file path, e.g. {self.path}/invitations.db"
                 )
+            create_private(Path(self.path).expanduser())
         try:
             self.upgrade(allowed=migrate)
             self._check_tables()
@@ -93,6 +121,8 @@ class SQLiteInvitationStore(SQLStore):
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Freed pages are zeroed: a scrubbed mail leaves no old copy in the file.
+            conn.execute("PRAGMA secure_delete = ON")
             if not self._memory:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -130,6 +160,14 @@ class SQLiteInvitationStore(SQLStore):
     def _read(self) -> Iterator[sqlite3.Connection]:
         with self._guard():
             yield self._connection()
+
+    def _scrubbed(self) -> None:
+        # The WAL still holds the frames written before the scrub: checkpoint them
+        # into the (secure_delete) file and truncate the log. Best effort: a reader
+        # still holding an old snapshot keeps the log until the next scrub.
+        if not self._memory:
+            with self._guard(), self._writers():
+                self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def where(self) -> str:

@@ -51,7 +51,9 @@ class FileTransport(BaseTransport):
         return f"<FileTransport {self.directory}>"
 
     def open(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Mail with live links: a directory the toolkit creates is private (0700);
+        # an existing one keeps the mode its operator gave it.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def send(self, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
         return [self._write(message) for message in messages]
@@ -59,7 +61,7 @@ class FileTransport(BaseTransport):
     def _write(self, message: OutgoingMessage) -> SendResult:
         target = self.directory / file_name(message)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as out:

@@ -14,8 +14,8 @@ from invitations.models import Company, Invitation, Inviter, Registration, Role
 from invitations.service import InvitationService
 from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
 
-KEY = "k" * 40
-OLD_KEY = "o" * 40
+KEY = "test-key-Qm7vR2xLp9cZ4tWb8NhJ3sYd6FgK1eU"  # random-looking: weak keys are refused
+OLD_KEY = "old-key-Vf5aT8qE2wHn6KzP1rXc9LbM4yGs7Dj"
 START = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ACME = Company("0112038-9", "Acme Oy", "LOG-123")
 OTHER = Company("2077474-0", "Muu Oy", "LOG-9")

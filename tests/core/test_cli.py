@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from invitations.cli import main
-from tests.core.helpers import KEY, STRONG, link_in, token_of
+from tests.core.helpers import KEY, OLD_KEY, STRONG, link_in, token_of
 
 COMMANDS = ["send", "verify", "redeem", "confirm-email", "resend", "revoke", "list",
             "check-password"]
@@ -21,7 +21,7 @@ COMMANDS = ["send", "verify", "redeem", "confirm-email", "resend", "revoke", "li
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {
-        "INVITATIONS_SECRET_KEYS": f"{KEY},{'o' * 40}",
+        "INVITATIONS_SECRET_KEYS": f"{KEY},{OLD_KEY}",
         "INVITATIONS_BASE_URL": "http://127.0.0.1:8000",
         "INVITATIONS_TRANSPORT": f"file://{tmp_path / 'mail'}",
         "INVITATIONS_DB": str(tmp_path / "invitations.db"),

@@ -38,6 +38,7 @@ from invitations.models import (
     Role,
 )
 from invitations.service import InvitationService
+from invitations.store.outbox import scrub
 from tests.core.helpers import (
     ACME,
     BOSS,
@@ -79,7 +80,9 @@ def test_send_invite_records_queues_and_delivers(
     assert parsed["Message-ID"] == message.message_id
     assert "Posti" in str(parsed["From"])
     stored = service.store.outbox(invitation_id=inv.id)
-    assert [r.data for r in stored] == [message.data]  # the bytes are stored once
+    # Delivered: only the scrubbed record stays (no body, no link).
+    assert [r.data for r in stored] == [scrub(message.data)]
+    assert inv.link.encode() not in stored[0].data
 
 
 def test_the_token_reveals_no_personal_data(service: InvitationService, db_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_wrong_salt_is_refused(clock: FrozenClock) -> None:
 
 
 def test_unknown_key_is_refused(clock: FrozenClock) -> None:
-    token = signer(clock, ["z" * 40]).sign("inv-1", "n")
+    token = signer(clock, ["unknown-key-Hc4Wq8Zt1Lm6Pv3Rb9Ny2Kx5Js7Dg"]).sign("inv-1", "n")
     with pytest.raises(TokenTampered):
         signer(clock).load(token)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.scenario_support import Site, registration_site
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures for ``backend``)
+from tests.store.conftest import backend  # noqa: F401  (SQLite and PostgreSQL, as in tests/store)
 
 # ``browser`` (real Chromium) comes from tests/conftest.py, shared with tests/browser.
 
