@@ -119,7 +119,8 @@ RELEASE_FIELDS = frozenset({"to", "from", "host", "port"})
 
 def _path_int(request: Request, name: str, what: str) -> int:
     value = str(request.path_params[name])
-    if not (value.isascii() and value.isdigit()) or (name == "id" and int(value) < 1):
+    if (not (value.isascii() and value.isdigit()) or len(value) > 18
+            or (name == "id" and int(value) < 1)):
         raise BadRequest(f"{value!r} is not a {what}: use a whole number"
                          + (" from 1 (GET /api/messages lists the ids)" if name == "id" else ""))
     return int(value)
