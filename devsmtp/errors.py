@@ -203,8 +203,8 @@ class RelayMissing(DevSMTPError):
     code = "relay_missing"
     status = 400
     text = N_(
-        "No relay server given: put 'host' and 'port' in the request or start devsmtp with "
-        "--relay HOST:PORT."
+        "No relay server configured: start devsmtp with --relay HOST:PORT (release only "
+        "uses relays given at start)."
     )
 
 
@@ -243,6 +243,57 @@ class UnsafeBind(DevSMTPError):
     text = N_(
         "The HTTP address %(detail)s is not loopback: pass --ui-password so the inbox is not "
         "open to everyone."
+    )
+
+
+class UnsafeSMTPBind(UnsafeBind):
+    """The SMTP port would listen beyond loopback without a required login."""
+
+    code = "unsafe_smtp_bind"
+    text = N_(
+        "The SMTP address %(detail)s is not loopback: pass --auth USER:PASSWORD (or "
+        "--auth-file) so not everyone can send to it."
+    )
+
+
+class UnsupportedMediaType(DevSMTPError):
+    """A JSON endpoint got a body that is not ``application/json``."""
+
+    code = "unsupported_media_type"
+    status = 415
+    text = N_("The body must be JSON: send it with Content-Type: application/json.")
+
+
+class CrossSiteRefused(DevSMTPError):
+    """A state-changing request came from another origin (a page the browser showed)."""
+
+    code = "cross_site_refused"
+    status = 403
+    text = N_(
+        "Refused: this request came from another web site or port. Change devsmtp from its "
+        "own inbox, the devsmtp command or a script."
+    )
+
+
+class HostNotAllowed(DevSMTPError):
+    """The request's ``Host`` is not a name this devsmtp serves (DNS rebinding)."""
+
+    code = "host_not_allowed"
+    status = 421
+    text = N_(
+        "This devsmtp does not serve that host name. Use localhost or 127.0.0.1, or start "
+        "devsmtp with --allowed-host NAME."
+    )
+
+
+class RelayNotAllowed(DevSMTPError):
+    """A release request named a relay that was not configured at start."""
+
+    code = "relay_not_allowed"
+    status = 403
+    text = N_(
+        "Release may only use the relays devsmtp was started with (--relay HOST:PORT); "
+        "leave out 'host' and 'port' or name one of them."
     )
 
 

@@ -27,7 +27,8 @@ import uvicorn
 from . import web
 from .api import ApiContext, create_app
 from .catalog import preload as preload_catalogs
-from .errors import UnsafeBind
+from .errors import UnsafeBind, UnsafeSMTPBind
+from .httpguard import head_timeout_protocol
 from .settings import PORTS_FILE, Settings, is_loopback
 from .smtp import CaptureHandler, CaptureSMTP, Faults, ensure_certificate, server_context
 from .store import Store
@@ -186,6 +187,8 @@ class DevSMTP:
             return self
         if not is_loopback(self.settings.http_host) and not self.settings.ui_password:
             raise UnsafeBind(self.settings.http_host)
+        if not is_loopback(self.settings.smtp_host) and self.settings.credentials is None:
+            raise UnsafeSMTPBind(self.settings.smtp_host)
         preload_catalogs()  # a broken UI catalog fails here, not as a 500 on /?lang=sv
         self._ready.clear()
         self._error = None
@@ -312,6 +315,12 @@ class DevSMTP:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            # Slow clients: a deadline for each request head, idle keep-alive, a bounded
+            # head size and at most so many connections (503 beyond).
+            http=head_timeout_protocol(self.settings.http_header_timeout),
+            timeout_keep_alive=max(1, round(self.settings.http_keep_alive)),
+            h11_max_incomplete_event_size=32 * 1024,
+            limit_concurrency=self.settings.http_limit_concurrency,
         )
         server = uvicorn.Server(config)
         task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,7 @@ PORTS_FILE = "ports.json"
 
 #: The SIZE advertised in EHLO: 25 MiB, the common provider limit.
 DEFAULT_SIZE_LIMIT = 25 * 1024 * 1024
+#: Host names every devsmtp serves (besides its bound host and ``allowed_hosts``).
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -45,6 +48,14 @@ class Settings:
     relay_host: str | None = None
     relay_port: int = 25
     relay_allow: tuple[str, ...] = ()
+    #: Further relays (``host:port``) a release request may name; ``relay_host`` always may.
+    relay_hosts: tuple[str, ...] = ()
+    #: ``Host`` names served besides the bound host and loopback (DNS-rebinding guard).
+    allowed_hosts: tuple[str, ...] = ()
+    #: HTTP: seconds for a request head to arrive, idle keep-alive seconds, most connections.
+    http_header_timeout: float = 10.0
+    http_keep_alive: float = 5.0
+    http_limit_concurrency: int = 256
     ui_password: str | None = None
     #: Checks (``GET /api/messages/{id}/checks``): the base URL the service's links
     #: should start with, hosts besides loopback the link check may request, and a
@@ -68,6 +79,28 @@ class Settings:
         return user, password
 
 
+def _ip_loopback(text: str) -> bool | None:
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
+
+
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` only listens on this machine."""
-    return host in LOOPBACK or host.startswith("127.")
+    """Whether ``host`` only listens on this machine: an IP address in 127.0.0.0/8 or
+    ``::1``, ``localhost``, or a name every resolved address of which is loopback."""
+    host = host.strip().strip("[]")
+    if not host:
+        return False
+    literal = _ip_loopback(host)
+    if literal is not None:
+        return literal
+    if host.lower() == "localhost":
+        return True
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return bool(found) and all(_ip_loopback(str(info[4][0])) for info in found)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 
 from ..envelope import domain_of, fold
 from ..errors import BadRequest, ReleaseFailed, ReleaseRefused
+from ..settings import Settings
 
-__all__ = ["address_problem", "allowed", "host_problem", "port_problem", "relay"]
+log = logging.getLogger("devsmtp.release")
+
+__all__ = ["address_problem", "allowed", "configured_relays", "host_problem", "port_problem",
+           "relay", "relay_allowed"]
 
 #: A plausible addr-spec: ``local@domain`` (the domain may be an ``[address literal]``),
 #: no spaces, no specials (``<>()[],;:"\\``), every domain label non-empty.
@@ -88,6 +93,26 @@ def check(recipients: list[str], allow: tuple[str, ...]) -> None:
         raise ReleaseRefused(f"not on the allow-list: {', '.join(refused)}")
 
 
+def configured_relays(settings: Settings) -> list[tuple[str, int]]:
+    """The relays release may use, the default (``--relay``) first; fixed at start."""
+    relays: list[tuple[str, int]] = []
+    if settings.relay_host:
+        relays.append((settings.relay_host, settings.relay_port))
+    for entry in settings.relay_hosts:
+        host, _, port = entry.strip().rpartition(":")
+        if host and port.isdigit():
+            relays.append((host.strip("[]"), int(port)))
+    return relays
+
+
+def relay_allowed(host: object, port: object, relays: list[tuple[str, int]]) -> bool:
+    """Whether ``host:port`` is one of the configured relays (host names case-blind)."""
+    if not isinstance(host, str) or isinstance(port, bool) or not isinstance(port, int):
+        return False
+    wanted = (host.strip().strip("[]").lower(), port)
+    return any((h.lower(), p) == wanted for h, p in relays)
+
+
 def relay(
     host: str, port: int, sender: str, recipients: list[str], raw: bytes, *, timeout: float = 30
 ) -> str:
@@ -102,8 +127,12 @@ def relay(
             options = ["SMTPUTF8"] if needs_utf8 else []
             refused = client.sendmail(sender, recipients, raw, mail_options=options)
             if refused:
-                raise ReleaseFailed(f"refused recipients: {refused}")
+                log.warning("relay %s:%s refused recipients: %s", host, port, refused)
+                raise ReleaseFailed("some recipients were refused")
             code, reply = client.noop()
             return f"{code} {reply.decode('utf-8', 'replace')}"
     except (OSError, smtplib.SMTPException) as error:
-        raise ReleaseFailed(f"{host}:{port}: {error}") from error
+        # The details go to the log only: an answer telling "connection refused" from
+        # "timed out" would map the network behind devsmtp.
+        log.warning("release to %s:%s failed: %s", host, port, error)
+        raise ReleaseFailed("the relay could not be reached or did not accept it") from error

@@ -31,14 +31,17 @@ from ..errors import (
     MethodNotAllowed,
     NotFound,
     RelayMissing,
+    RelayNotAllowed,
     Unauthorized,
+    UnsupportedMediaType,
     WaitTimeout,
 )
-from ..mail import ParsedMail
+from ..mail import ParsedMail, content_disposition
 from ..settings import Settings
 from ..smtp import CaptureHandler, Faults
 from ..store import Event, Query, Store, StoredMessage
 from . import detail, release
+from .guard import RequestGuard
 
 __all__ = ["ApiContext", "create_app", "routes"]
 
@@ -116,7 +119,8 @@ RELEASE_FIELDS = frozenset({"to", "from", "host", "port"})
 
 def _path_int(request: Request, name: str, what: str) -> int:
     value = str(request.path_params[name])
-    if not (value.isascii() and value.isdigit()) or (name == "id" and int(value) < 1):
+    if (not (value.isascii() and value.isdigit()) or len(value) > 18
+            or (name == "id" and int(value) < 1)):
         raise BadRequest(f"{value!r} is not a {what}: use a whole number"
                          + (" from 1 (GET /api/messages lists the ids)" if name == "id" else ""))
     return int(value)
@@ -197,8 +201,7 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         )
         headers = {"Content-Security-Policy": "sandbox; default-src 'none'"}
         if filename:
-            quoted = filename.replace('"', "")
-            headers["Content-Disposition"] = f'attachment; filename="{quoted}"'
+            headers["Content-Disposition"] = content_disposition(filename)
         return Response(data, media_type=ctype, headers=headers)
 
     async def release_message(request: Request) -> Response:
@@ -221,10 +224,15 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
         # 404 before 403: a missing message is the first thing to fix.
         message, data = await run_in_threadpool(store.load, _id(request))
         release.check(recipients, ctx.settings.relay_allow)
-        host = body.get("host") or ctx.settings.relay_host
-        port = body.get("port") or ctx.settings.relay_port
-        if not isinstance(host, str) or not isinstance(port, int):
+        # Only relays configured at start: a request naming any other is an SSRF.
+        relays = release.configured_relays(ctx.settings)
+        default_host, default_port = relays[0] if relays else (None, 25)
+        host = body.get("host") or default_host
+        port = body.get("port") or (default_port if host == default_host else 25)
+        if host is None:
             raise RelayMissing()
+        if not release.relay_allowed(host, port, relays):
+            raise RelayNotAllowed()
         sender = sender or message.envelope.mail_from
         reply = await run_in_threadpool(
             release.relay, host, port, str(sender), recipients, data
@@ -319,8 +327,18 @@ def routes(ctx: ApiContext) -> list[BaseRoute]:
     ]
 
 
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").partition(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/")
+                                           and media.endswith("+json"))
+
+
 async def _json_body(request: Request, *, allow_list: bool = False) -> dict[str, Any]:
+    """The JSON body; 415 unless it is labelled JSON (no cross-site "simple" request)."""
+    content_type = request.headers.get("content-type")
     raw = await request.body()
+    if (content_type is not None or raw.strip()) and not _is_json(content_type):
+        raise UnsupportedMediaType(content_type or "")
     if not raw.strip():
         return {}
     try:
@@ -428,7 +446,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(ctx: ApiContext, extra: list[BaseRoute] | None = None) -> ASGIApp:
     """The whole HTTP app: ``/api`` plus ``extra`` (the web inbox), with auth if set."""
     handlers = {DevSMTPError: _error, HTTPException: _http_error}
-    app = Starlette(routes=[*routes(ctx), *(extra or [])], exception_handlers=handlers)
+    app: ASGIApp = Starlette(routes=[*routes(ctx), *(extra or [])],
+                             exception_handlers=handlers)
     if ctx.settings.ui_password:
-        return BasicAuth(app, ctx.settings.ui_password)
-    return app
+        app = BasicAuth(app, ctx.settings.ui_password)
+    return RequestGuard(app, ctx.settings)

@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -50,6 +50,13 @@ def host_port(value: str, option: str) -> tuple[str, int]:
     return host or "127.0.0.1", int(port)
 
 
+def _first_line(stream: TextIO, option: str) -> str:
+    line = stream.readline().strip()
+    if not line:
+        raise click.BadParameter("the file is empty", param_hint=option)
+    return line
+
+
 @click.group()
 @click.version_option(__version__, prog_name="devsmtp")
 def main() -> None:
@@ -65,19 +72,30 @@ def main() -> None:
 @click.option("--max-messages", type=int, default=10_000, show_default=True)
 @click.option("--max-age", type=float, help="Prune messages older than SECONDS.")
 @click.option("--size-limit", type=int, default=25 * 1024 * 1024, show_default=True)
-@click.option("--auth", help="'any' (accept any login, record it) or USER:PASSWORD (required).")
+@click.option("--auth", envvar="DEVSMTP_AUTH",
+              help="'any' (accept any login, record it) or USER:PASSWORD (required); "
+                   "prefer DEVSMTP_AUTH or --auth-file (argv is visible to every user).")
+@click.option("--auth-file", type=click.File("r", encoding="utf-8"),
+              help="Read --auth (USER:PASSWORD, first line) from this file.")
 @click.option("--starttls", is_flag=True, help="Offer STARTTLS (self-signed cert in DATA/tls).")
 @click.option("--tls-cert", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--tls-key", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--relay", "relay", help="HOST:PORT that `release` relays to.")
+@click.option("--relay", "relays", multiple=True,
+              help="HOST:PORT that `release` relays to (repeat for more; the first is the "
+                   "default). Release never goes anywhere else.")
 @click.option("--relay-allow", multiple=True, help="Address or @domain release may send to.")
 @click.option("--ui-password", envvar="DEVSMTP_UI_PASSWORD", help="Basic-auth password (HTTP).")
 @click.option("--no-fsync", is_flag=True, help="Skip fsync (survives kill -9, not power loss).")
-@click.option("--secret-keys", envvar="INVITATIONS_SECRET_KEYS", help="For the inbox panel.")
+@click.option("--secret-keys", envvar=["DEVSMTP_SECRET_KEYS", "INVITATIONS_SECRET_KEYS"],
+              help="For the inbox panel; prefer DEVSMTP_SECRET_KEYS or --secret-keys-file.")
+@click.option("--secret-keys-file", type=click.File("r", encoding="utf-8"),
+              help="Read --secret-keys (NEW,OLD or one key a line) from this file.")
 @click.option("--invitations-db", help="The invitation service's SQLite file (inbox panel).")
 @click.option("--base-url", help="Links check: the URL the service's links should start with.")
 @click.option("--allow-host", "allow_hosts", multiple=True,
               help="Links check: a host besides loopback it may request.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True,
+              help="A Host name the HTTP side serves besides its address and localhost.")
 @click.option("--spamd", envvar="DEVSMTP_SPAMD", help="Spam check: HOST:PORT of a spamd.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ports as JSON.")
 def serve(
@@ -89,17 +107,20 @@ def serve(
     max_age: float | None,
     size_limit: int,
     auth: str | None,
+    auth_file: TextIO | None,
     starttls: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
-    relay: str | None,
+    relays: tuple[str, ...],
     relay_allow: tuple[str, ...],
     ui_password: str | None,
     no_fsync: bool,
     secret_keys: str | None,
+    secret_keys_file: TextIO | None,
     invitations_db: str | None,
     base_url: str | None,
     allow_hosts: tuple[str, ...],
+    allowed_hosts: tuple[str, ...],
     spamd: str | None,
     as_json: bool,
 ) -> None:
@@ -108,7 +129,14 @@ def serve(
 
     smtp_host, smtp_port = host_port(smtp, "--smtp")
     http_host, http_port = host_port(http, "--http")
-    relay_host, relay_port = host_port(relay, "--relay") if relay else (None, 25)
+    parsed = [host_port(relay, "--relay") for relay in relays]
+    relay_host, relay_port = parsed[0] if parsed else (None, 25)
+    if auth_file is not None:
+        auth = _first_line(auth_file, "--auth-file")
+    if secret_keys_file is not None:
+        secret_keys = ",".join(
+            key.strip() for key in secret_keys_file.read().replace(",", "\n").splitlines()
+            if key.strip()) or None
     web = {k: v for k, v in (("secret_keys", secret_keys), ("invitations_db", invitations_db)) if v}
     server = DevSMTP(
         data_dir,
@@ -126,7 +154,9 @@ def serve(
         tls_key=tls_key,
         relay_host=relay_host,
         relay_port=relay_port,
+        relay_hosts=tuple(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in parsed[1:]),
         relay_allow=relay_allow,
+        allowed_hosts=allowed_hosts,
         ui_password=ui_password,
         fsync=not no_fsync,
         web=web,

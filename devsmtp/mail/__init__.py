@@ -8,6 +8,7 @@ and :func:`peek_token` (an invitation token read without its key).
 from __future__ import annotations
 
 from .links import Link, invitation_link, text_links
+from .mime import content_disposition
 from .parsed import ParsedMail
 from .sections import Section, expiry_instants, html_sections
 from .summary import Attachment, Part, Summary, summarize
@@ -22,6 +23,7 @@ __all__ = [
     "Section",
     "Summary",
     "TokenUnreadable",
+    "content_disposition",
     "expiry_instants",
     "html_sections",
     "invitation_link",

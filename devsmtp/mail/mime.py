@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import re
 from email import message_from_bytes
+from email.errors import MessageDefect
 from email.header import decode_header, make_header
 from email.message import Message
+from email.parser import HeaderParser
 from email.policy import compat32
+from urllib.parse import quote
 
 __all__ = [
     "bodies",
     "body_text",
+    "content_disposition",
     "decode_header_value",
     "is_attachment",
     "leaf_parts",
@@ -31,6 +35,22 @@ _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[qQbB]\?[^?\s]*\?=")
 _BETWEEN_WORDS = re.compile(r"(\?=)\s+(=\?)")
 #: Raw 8-bit bytes ``compat32`` keeps as lone surrogates.
 SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def content_disposition(filename: str, kind: str = "attachment") -> str:
+    """One ``Content-Disposition`` for every download (RFC 6266).
+
+    Control characters (CR/LF above all) are dropped; an ASCII fallback in
+    ``filename="..."`` (quotes and backslashes replaced) precedes the exact name as
+    ``filename*=UTF-8''...`` (percent-encoded, RFC 5987).
+    """
+    name = _UNSAFE_NAME.sub("", SURROGATE.sub("\ufffd", filename)).strip() or "download"
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\%' else "_" for c in name)
+    encoded = quote(name.encode("utf-8"), safe="!#$&+-.^_`|~")
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
 
 
 def _unescape(value: str) -> str:
@@ -94,7 +114,43 @@ def parse_bytes(raw: bytes) -> Message:
         if msg.get_content_maintype() not in ("multipart", "message"):
             msg.set_payload(raw[end + 4 :].decode("ascii", "surrogateescape"))
             return msg
-    return message_from_bytes(raw, policy=compat32)
+    try:
+        tree = message_from_bytes(raw, policy=compat32)
+    except RecursionError:
+        return _shown_raw(raw)
+    return _shown_raw(raw) if _too_deep(tree) else tree
+
+
+#: Deeper MIME nesting than this is shown as the raw message (real mail nests < 10).
+MAX_DEPTH = 64
+
+
+class MultipartTooDeep(MessageDefect):
+    """The MIME structure nests deeper than :data:`MAX_DEPTH` (or broke the parser)."""
+
+
+def _too_deep(tree: Message) -> bool:
+    stack = [(tree, 0)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in payload if isinstance(child, Message))
+    return False
+
+
+def _shown_raw(raw: bytes) -> Message:
+    """The headers of ``raw`` with its whole body as one text/plain part, marked defective."""
+    msg = HeaderParser(policy=compat32).parsestr(raw.decode("ascii", "surrogateescape"),
+                                                  headersonly=True)
+    body = msg.get_payload()
+    del msg["Content-Type"], msg["Content-Transfer-Encoding"]
+    msg["Content-Type"] = "text/plain; charset=utf-8"
+    msg.set_payload(body if isinstance(body, str) else "")
+    msg.defects.append(MultipartTooDeep())
+    return msg
 
 
 def leaf_parts(msg: Message) -> list[Message]:

@@ -17,7 +17,12 @@ from typing import Any
 from itsdangerous.encoding import base64_decode, base64_encode, bytes_to_int
 from itsdangerous.exc import BadData
 
-__all__ = ["InvitationToken", "TokenUnreadable", "peek_token"]
+__all__ = ["MAX_PAYLOAD", "MAX_TOKEN_LENGTH", "InvitationToken", "TokenUnreadable", "peek_token"]
+
+#: Invitation tokens are well under 300 characters; anything this long is not one.
+MAX_TOKEN_LENGTH = 2048
+#: At most this many bytes are inflated from a compressed payload (a zlib bomb stops here).
+MAX_PAYLOAD = 8192
 
 
 class TokenUnreadable(ValueError):
@@ -49,21 +54,34 @@ def _compact(data: bytes) -> list[str] | None:
     return None
 
 
+def _inflate(data: bytes) -> bytes:
+    """``data`` decompressed, refusing more than :data:`MAX_PAYLOAD` bytes of output."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, MAX_PAYLOAD)
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ValueError(f"the compressed payload is cut or inflates beyond {MAX_PAYLOAD} bytes")
+    return out
+
+
 def peek_token(token: str, validity_days: float = 7) -> InvitationToken:
     """Read an itsdangerous timed token's payload and timestamp without its key.
 
-    Raises :class:`TokenUnreadable` when ``token`` is not such a token.
+    Raises :class:`TokenUnreadable` when ``token`` is not such a token: also when it
+    is longer than :data:`MAX_TOKEN_LENGTH`, inflates beyond :data:`MAX_PAYLOAD` or
+    nests too deep to decode.
     """
     compressed = token.startswith(".")
     try:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise ValueError(f"{len(token)} characters is too long for an invitation token")
         payload_b64, ts_b64, _sig = token.lstrip(".").rsplit(".", 2)
         data = base64_decode(payload_b64)
         payload = (None if compressed else _compact(data)) or json.loads(
-            zlib.decompress(data) if compressed else data)
+            _inflate(data) if compressed else data)
         signed = datetime.fromtimestamp(bytes_to_int(base64_decode(ts_b64)), UTC)
-    except (ValueError, zlib.error, BadData, OverflowError, OSError) as exc:
+    except (ValueError, zlib.error, BadData, OverflowError, OSError, RecursionError) as exc:
         raise TokenUnreadable(
-            f"token {token[:40]!r}... is not an itsdangerous token: {exc}") from exc
+            f"token {token[:40]!r}... is not an itsdangerous token: {str(exc)[:200]}") from None
     if isinstance(payload, Mapping):
         ident = next((payload[k] for k in ("id", "invitation_id", "i") if k in payload), "")
     elif isinstance(payload, Sequence) and not isinstance(payload, str) and payload:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 from ..catalog import TIMEZONE, Language
 from ..mail import (
@@ -81,6 +82,11 @@ class Panel:
     @property
     def sections_ok(self) -> bool:
         return not self.problems
+
+    @property
+    def link_is_web(self) -> bool:
+        """Whether the link may become an anchor: only ``http``/``https`` URLs do."""
+        return urlsplit(self.link.strip()).scheme.lower() in ("http", "https")
 
 
 class Clock(Protocol):

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from babel.dates import format_datetime
 from babel.units import format_unit
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..catalog import BABEL_LOCALES, LANGUAGES, N_, NAMES, TIMEZONE, Language, language
+from ..mail import content_disposition
 from .invitation import InvitationChecker, build_panel
 from .languages import COOKIE, choose_language
 from .source import StoreSource
@@ -304,10 +304,7 @@ class InboxPages:
 
 
 def _download(data: bytes, content_type: str, filename: str) -> Response:
-    # RFC 6266: an ASCII fallback plus the exact UTF-8 name.
-    fallback = filename.encode("ascii", "replace").decode("ascii").replace('"', "_")
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     response = Response(data, media_type=content_type,
-                        headers={"Content-Disposition": disposition})
+                        headers={"Content-Disposition": content_disposition(filename)})
     # A download is never rendered by us, but keep browsers from sniffing it into HTML.
     return secure(response, "default-src 'none'; sandbox")
