@@ -167,6 +167,24 @@ def test_keyboard_navigation_is_announced(inbox: Inbox, page: Page) -> None:
     expect(page.get_by_test_id("message-subject")).to_have_text("Viesti 2")
 
 
+def test_a_late_close_event_does_not_answer_the_next_confirmation(inbox: Inbox,
+                                                                  page: Page) -> None:
+    # Escape then Delete at once: the first round's "close" event is still queued
+    # when the dialog opens again. It must not answer the second question.
+    page.goto(f"{inbox.url}?lang=en")
+    answers = page.evaluate("""async () => {
+        const dialog = document.getElementById("confirm");
+        const first = devsmtp.confirm("first");
+        dialog.close("cancel");
+        const second = devsmtp.confirm("second");
+        await new Promise((done) => dialog.addEventListener("close", done, {once: true}));
+        const openAfterStaleClose = dialog.open;
+        dialog.close("ok");
+        return [await first, openAfterStaleClose, await second];
+    }""")
+    assert answers == [False, True, True]
+
+
 def test_dates_read_alike_with_the_zone_in_each_language(inbox: Inbox, page: Page) -> None:
     inbox.send(plain_mail("Päiväys", "paiva@example.com"))
     message_id = messages(inbox)[0]["id"]

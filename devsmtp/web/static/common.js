@@ -56,16 +56,32 @@ var devsmtp = (function () {
   });
 
   // A <dialog> rather than window.confirm(): styled, translated, and testable.
+  // The dialog's "close" event is queued, so it can arrive after the dialog
+  // was opened again (Escape, then Delete at once). One pending answer at a
+  // time: reopening settles the earlier round with the value it closed with,
+  // and a close event that finds the dialog open again is a stale one.
+  var confirmDialog = document.getElementById("confirm");
+  var settleConfirm = null;
+  if (confirmDialog) {
+    confirmDialog.addEventListener("close", function () {
+      if (confirmDialog.open || !settleConfirm) return;
+      var settle = settleConfirm;
+      settleConfirm = null;
+      settle(confirmDialog.returnValue === "ok");
+    });
+  }
+
   function confirmAction(text) {
-    var dialog = document.getElementById("confirm");
+    if (settleConfirm) {
+      var earlier = settleConfirm;
+      settleConfirm = null;
+      earlier(confirmDialog.returnValue === "ok");
+    }
     document.getElementById("confirm-text").textContent = text;
     return new Promise(function (resolve) {
-      dialog.addEventListener("close", function onClose() {
-        dialog.removeEventListener("close", onClose);
-        resolve(dialog.returnValue === "ok");
-      });
-      dialog.returnValue = "";
-      dialog.showModal();
+      settleConfirm = resolve;
+      confirmDialog.returnValue = "";
+      confirmDialog.showModal();
     });
   }
 
