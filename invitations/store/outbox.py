@@ -85,15 +85,30 @@ def scrub_dead(conn: Any, dialect: Dialect, *, now: datetime,
     return len(rows)
 
 
-def queue(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
-          message: OutgoingMessage, now: datetime) -> None:
-    """Add one queued mail, due ``now``."""
-    conn.execute(dialect.sql(_QUEUE), {
+def _queued(dialect: Dialect, invitation_id: str, kind: MessageKind,
+            message: OutgoingMessage, now: datetime) -> dict[str, object]:
+    """The parameters of :data:`_QUEUE`."""
+    return {
         "invitation_id": invitation_id, "kind": str(kind), "message_id": message.message_id,
         "sender": message.sender, "recipients": json.dumps(list(message.recipients)),
         "data": message.data, "smtputf8": int(message.smtputf8),
         "now": dialect.encode_time(now),
-    })
+    }
+
+
+def queue(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
+          message: OutgoingMessage, now: datetime) -> None:
+    """Add one queued mail, due ``now``."""
+    conn.execute(dialect.sql(_QUEUE), _queued(dialect, invitation_id, kind, message, now))
+
+
+def queue_once(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
+               message: OutgoingMessage, now: datetime) -> bool:
+    """Add one queued mail unless a row with its Message-ID exists (queued, sent or
+    failed); ``True`` if it was added. The Message-ID is the idempotency key."""
+    cur = conn.execute(dialect.sql(_QUEUE + " ON CONFLICT (message_id) DO NOTHING"),
+                       _queued(dialect, invitation_id, kind, message, now))
+    return bool(cur.rowcount == 1)
 
 
 def drop_unsent(conn: Any, dialect: Dialect, invitation_id: str) -> None:

@@ -19,7 +19,7 @@ from invitations.models import (
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import StoredInvitation
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: Forward migrations, written once for both backends (column types from the
 #: dialect: ``{time}``, ``{blob}``, ``{row_id}``, ``{seq}``); entry ``n`` takes the
@@ -95,6 +95,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE invitations ADD COLUMN registering_owner TEXT",
         "ALTER TABLE invitations ADD COLUMN account_id TEXT",
     ),
+    (
+        # Where the inviter hears that the invitation could not be delivered.
+        "ALTER TABLE invitations ADD COLUMN inviter_email TEXT",
+    ),
 )
 
 
@@ -163,7 +167,7 @@ def invitation_from_row(row: Any, dialect: Dialect) -> StoredInvitation:
         email=row["email"],
         company=Company(row["company_id"], row["company_name"], row["contract_number"]),
         inviter=Inviter(row["inviter_id"], row["inviter_name"], Role(row["inviter_role"]),
-                        row["inviter_company_id"]),
+                        row["inviter_company_id"], row["inviter_email"]),
         role=Role(row["role"]),
         services=tuple(json.loads(row["services"])),
         languages=tuple(json.loads(row["languages"])),
