@@ -29,7 +29,8 @@ from invitations.web.server import BackgroundServer
 
 SAMPLE_COMPANY = Company("0112038-9", "Esimerkki Oy", contract_number="LOG-123456")
 SAMPLE_MAIN_USER = Inviter(
-    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9"
+    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9",
+    email="maija.paakayttaja@example.com",
 )
 SAMPLE_INVITEE = "uusi.kayttaja@example.com"
 KEY_FILE = "secret-key"
