@@ -35,6 +35,7 @@ from invitations.models import (
     SendResult,
     SendStatus,
 )
+from invitations.redaction import mask_addresses
 from invitations.rendering import UndeliverableEmail, compose_undeliverable
 from invitations.store.protocol import InvitationStore
 from invitations.undeliverable import UndeliverableReason, enhanced_status, reason_for
@@ -154,7 +155,12 @@ class FollowUp:
             return None
         invitation = stored.invitation
         attempt = str(row.attempts + 1)
+        fields = {"invitation_id": invitation.id, "company_id": invitation.company_id,
+                  "message_id": row.message_id, "attempt": row.attempts + 1,
+                  "reply_code": result.code}
         if state is DeliveryState.SENT:
+            log.info("invitation %s sent (the relay accepted it)", invitation.id,
+                     extra=fields)
             self.events.emit(INVITATION_SENT, invitation, message_id=row.message_id,
                              attempt=attempt)
             return None
@@ -162,6 +168,8 @@ class FollowUp:
         status = enhanced_status(reply)
         permanent = result.status is SendStatus.PERMANENT_FAILURE
         reason = reason_for(status, reply)
+        log.warning("invitation %s could not be delivered: %s (%s)", invitation.id, reason,
+                    mask_addresses(reply), extra={**fields, "reason": str(reason)})
         self.events.emit(INVITATION_DELIVERY_FAILED, invitation, message_id=row.message_id,
                          attempt=attempt, reply_code=str(result.code or ""),
                          status=status or "", reason=str(reason), reply=reply,

@@ -138,6 +138,7 @@ class InvitationService:
         self.password_policy = password_policy or PasswordPolicy()
         self.registration_lease = check_validity("registration_lease", registration_lease)
         self.raise_on_delivery_failure = raise_on_delivery_failure
+        self._key_count = 1 if isinstance(secret_keys, str | bytes) else len(secret_keys)
         self._signer = TokenSigner(secret_keys, salt=INVITATION_SALT, max_age=validity,
                                    clock=self.clock)
         self._confirm_signer = TokenSigner(secret_keys, salt=CONFIRMATION_SALT,
@@ -163,6 +164,20 @@ class InvitationService:
             operator_address=self.operator_address)
         self._follow_up = FollowUp(self.store, self.events, self._notifier,
                                    notify=notify_undeliverable_on_failure)
+        self._log_configuration()
+
+    def _log_configuration(self) -> None:
+        """What this service was configured with, secrets masked and addresses at DEBUG."""
+        log.info(
+            "service configured: base URL %s, transport %r, store %s, sender domain %s, "
+            "languages %s, validity %s, %d signing key(s) (masked), operator mailbox %s, "
+            "undeliverable notices %s",
+            self.base_url, self.transport if self.transport is not None else "none (queue only)",
+            getattr(self.store, "where", type(self.store).__name__), self._msgid_domain,
+            ",".join(self.languages), self.validity, self._key_count,
+            "set" if self.operator_address else "not set",
+            "on" if self.notify_undeliverable_on_failure else "off")
+        log.debug("sender %s, operator mailbox %s", self.sender, self.operator_address)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -209,6 +224,7 @@ class InvitationService:
         draft = self.draft(address, company, inviter, granted, wanted, langs, first, last, now)
         message = compose_invitation(draft.email)
         self.store.add(draft.invitation, nonce_hash=draft.nonce_hash, message=message, now=now)
+        log_issued(draft.invitation, message.message_id, "issued")
         return self._delivered(draft.invitation.id, message, draft.link, deliver=deliver)
 
     def verify(self, token: str) -> Invitation:
@@ -264,7 +280,9 @@ class InvitationService:
             self._emit(INVITATION_ACCEPTED, invitation.id)
         else:
             self._send([message.message_id])
-        log.info("invitation accepted", extra={
+        log.info("invitation %s %s", invitation.id,
+                 "accepted" if message is None else "redeemed; the changed address awaits "
+                 "confirmation", extra={
             "invitation_id": invitation.id, "company_id": invitation.company_id,
             "account_id": None if account is None else account.id,
             "awaiting_confirmation": message is not None})
@@ -321,6 +339,9 @@ class InvitationService:
                 payload.nonce), now=self._now()):
             raise InvitationUsed()
         confirmed = self._get(stored.invitation.id)
+        log.info("invitation %s accepted: the changed e-mail address was confirmed",
+                 confirmed.id, extra={"invitation_id": confirmed.id,
+                                      "company_id": confirmed.company_id})
         self.events.emit(INVITATION_EMAIL_CONFIRMED, confirmed)
         self.events.emit(INVITATION_ACCEPTED, confirmed)
         return confirmed
@@ -344,6 +365,9 @@ class InvitationService:
         if not self.store.revoke(invitation.id, by=inviter.id, now=self._now()):
             raise_if_closed(self._get(invitation_id))
         revoked = self._get(invitation_id)
+        log.info("invitation %s revoked", revoked.id, extra={
+            "invitation_id": revoked.id, "company_id": revoked.company_id,
+            "inviter_role": str(inviter.role)})
         self.events.emit(INVITATION_REVOKED, revoked, by=inviter.id)
         return revoked
 
@@ -526,6 +550,7 @@ class InvitationService:
                                   expires_at=fresh.expires_at, message=message):
             raise_if_closed(self._get(invitation.id))
             raise InvitationInvalid("the invitation changed meanwhile; try again")
+        log_issued(fresh, message.message_id, "resent")
         self._emit(INVITATION_RESENT, invitation.id, message_id=message.message_id)
         return self._delivered(invitation.id, message, link, deliver=deliver)
 
@@ -551,6 +576,17 @@ class InvitationService:
                 deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
                         message_ids=message_ids, on_result=self.result_hook(notices))
             message_ids = notices
+
+
+def log_issued(invitation: Invitation, message_id: str, what: str) -> None:
+    """``invitation <id> issued|resent, mail <Message-ID> queued`` (the address at DEBUG)."""
+    fields = {"invitation_id": invitation.id, "company_id": invitation.company_id,
+              "message_id": message_id, "role": str(invitation.role),
+              "inviter_role": str(invitation.inviter.role)}
+    log.info("invitation %s %s (%s, expires %s); mail %s queued", invitation.id, what,
+             invitation.role, invitation.expires_at.isoformat(), message_id, extra=fields)
+    log.debug("invitation %s is addressed to %s", invitation.id, invitation.email,
+              extra=fields)
 
 
 @dataclass(frozen=True)

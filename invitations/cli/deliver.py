@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import click
 from click.decorators import FC
 
+from invitations.cli.logs import log_options, setup_logging
 from invitations.cli.output import emit, fail, json_option, lang_option, language
 from invitations.cli.signals import stop_on_signals
 from invitations.clock import SystemClock
@@ -82,6 +83,7 @@ def _number(
 @click.option("--metrics", "metrics_address", default=None, metavar="HOST:PORT",
               help="Serve Prometheus metrics there, e.g. 127.0.0.1:9108 (needs the "
               "'metrics' extra).")
+@log_options()
 @lang_option
 @json_option
 def deliver_command(
@@ -95,6 +97,8 @@ def deliver_command(
     backoff: float,
     backoff_cap: float,
     metrics_address: str | None,
+    log_level: str,
+    log_format: str,
     lang: str | None,
     as_json: bool,
 ) -> None:
@@ -102,6 +106,7 @@ def deliver_command(
 
     Exit status 1 when a message failed permanently in this run.
     """
+    setup_logging(log_level.lower(), log_format)
     lang = language(lang)
     clock = SystemClock()
     try:

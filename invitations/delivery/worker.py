@@ -29,6 +29,7 @@ from invitations.clock import Clock
 from invitations.delivery.policy import RateLimiter, RetryPolicy
 from invitations.errors import StoreUnavailable
 from invitations.models import DeliveryState, OutboxRow
+from invitations.redaction import mask_addresses
 from invitations.store.protocol import InvitationStore, MailSignal
 from invitations.transports.base import SendResult, SendStatus, Transport
 
@@ -130,6 +131,33 @@ def record(
     return DeliveryState.FAILED if took else None
 
 
+#: How an attempt is logged: the state the row took -> level and words.
+_OUTCOMES = {
+    DeliveryState.SENT: (logging.INFO, "sent"),
+    DeliveryState.QUEUED: (logging.WARNING, "temporary failure, retry queued"),
+    DeliveryState.FAILED: (logging.WARNING, "failed for good"),
+}
+
+
+def log_attempt(row: OutboxRow, result: SendResult, state: DeliveryState | None) -> None:
+    """One record per delivery attempt (``invitations.delivery``): the relay's reply
+    code, the reply with addresses masked; the recipients only at DEBUG."""
+    fields = {"message_id": row.message_id, "invitation_id": row.invitation_id,
+              "kind": str(row.kind), "attempt": row.attempts + 1, "reply_code": result.code,
+              "outcome": "lease lost" if state is None else str(state)}
+    if state is None:
+        log.warning("%s attempt %d of %s: the result matched no row (its lease was taken "
+                    "over meanwhile)", row.kind, row.attempts + 1, row.message_id,
+                    extra=fields)
+        return
+    level, words = _OUTCOMES[state]
+    log.log(level, "%s attempt %d of %s: %s (%s)", row.kind, row.attempts + 1,
+            row.message_id, words, mask_addresses(describe(result)) or "no reply",
+            extra=fields)
+    log.debug("%s %s is addressed to %s", row.kind, row.message_id, ", ".join(row.recipients),
+              extra=fields)
+
+
 def _retrying(store: InvitationStore, stop: threading.Event | None) -> Callable[..., bool]:
     """``store.record_result``, retried with backoff while the database is unavailable."""
 
@@ -203,6 +231,7 @@ def deliver(
             result = send_row(transport, row)
             state = record(store, row, result, owner=owner, clock=clock, policy=policy,
                            report=report, stop=stop)
+            log_attempt(row, result, state)
             if on_result is not None and state is not None:
                 try:
                     on_result(row, result, state)

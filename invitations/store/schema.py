@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from invitations.errors import ConfigurationError
@@ -18,6 +19,8 @@ from invitations.models import (
 )
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import StoredInvitation
+
+log = logging.getLogger("invitations.store")
 
 SCHEMA_VERSION = 4
 
@@ -143,7 +146,9 @@ def upgrade(conn: Any, dialect: Dialect, *, allowed: bool = True) -> tuple[int, 
         return version, version
     if not allowed:
         raise SchemaOutdated(version)
-    for statements in MIGRATIONS[version:]:
+    for number, statements in enumerate(MIGRATIONS[version:], start=version):
+        log.info("migrating the schema from version %d to %d", number, number + 1,
+                 extra={"schema_version": number + 1})
         for statement in statements:
             conn.execute(dialect.ddl(statement))
     if row is None:
