@@ -3,6 +3,7 @@ schema versions, one-transaction writes, outbox leases, conditional changes."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 
@@ -326,3 +327,21 @@ def test_queue_message_is_once_per_message_id(store: SQLStore) -> None:
     # The notice is not the invitation's mail: its delivery state is the invitation's.
     stored = store.get("inv-1", now=START)
     assert stored is not None and stored.invitation.delivery_state is DeliveryState.QUEUED
+
+
+def test_a_lease_takeover_is_logged(store: SQLStore, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker that takes over a row whose lease lapsed says so (the message may have
+    gone out once already); a first claim and a row given back say nothing."""
+    store.add(record(), nonce_hash="h", message=message(), now=START)
+    store.add(record(2), nonce_hash="h2", message=message(2), now=START)
+    lease = timedelta(minutes=1)
+    with caplog.at_level(logging.WARNING, logger="invitations.store"):
+        first = store.claim_due(owner="host:1:dead", now=START, lease=lease)
+        assert [r.id for r in first] and store.release([first[1].id], owner="host:1:dead")
+        later = START + timedelta(minutes=2)
+        taken = store.claim_due(owner="host:2:alive", now=later, lease=lease)
+    assert [r.lease_owner for r in taken] == ["host:2:alive", "host:2:alive"]
+    [takeover] = [r for r in caplog.records if r.name == "invitations.store"]
+    assert "taken over" in takeover.getMessage()
+    assert (takeover.outbox_id, takeover.previous_owner, takeover.lease_owner) == (
+        first[0].id, "host:1:dead", "host:2:alive")
