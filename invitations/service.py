@@ -174,7 +174,8 @@ class InvitationService:
             "undeliverable notices %s",
             self.base_url, self.transport if self.transport is not None else "none (queue only)",
             getattr(self.store, "where", type(self.store).__name__), self._msgid_domain,
-            ",".join(self.languages), self.validity, self._key_count,
+            ",".join(self.languages), str(self.validity).removesuffix(", 0:00:00"),
+            self._key_count,
             "set" if self.operator_address else "not set",
             "on" if self.notify_undeliverable_on_failure else "off")
         log.debug("sender %s, operator mailbox %s", self.sender, self.operator_address)
