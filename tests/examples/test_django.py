@@ -7,9 +7,11 @@ the invitation is accepted; a taken username shows beside its field."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from devsmtp.testing import Capture
@@ -204,3 +206,57 @@ def test_create_account_is_idempotent_on_the_invitation_id(django_site: None) ->
     accounts.enable_account(invitation, first)
     user.refresh_from_db()
     assert user.is_active
+
+
+def test_under_asgi_a_slow_create_account_does_not_block_the_loop(
+        django_site: None, smtp_capture: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``django_portal.asgi`` served by uvicorn on loopback: while create_account is
+    held, the same server (one event loop) answers other requests through the
+    registration view and Django's own views."""
+    from django_portal.accounts import DjangoAccounts
+    from django_portal.asgi import application
+
+    from invitations.web.server import BackgroundServer
+
+    entered, gate = threading.Event(), threading.Event()
+    real = DjangoAccounts.create_account
+
+    def held(self: DjangoAccounts, invitation: Any, registration: Any) -> Any:
+        entered.set()
+        if not gate.wait(30):
+            raise AssertionError("the gate was never opened")
+        return real(self, invitation, registration)
+
+    monkeypatch.setattr(DjangoAccounts, "create_account", held)
+    boss = staff_client("boss3")
+    address = smtp_capture.address("slow")
+    invite(boss, address)
+    link = smtp_capture.wait_for(to=address).invitation_link
+    monkeypatch.setattr("django.conf.settings.ALLOWED_HOSTS", ["testserver", "127.0.0.1"])
+    server = BackgroundServer()
+    server.start(application)
+    try:
+        with httpx.Client(base_url=server.url, trust_env=False, timeout=30,
+                          follow_redirects=True) as visitor:
+            form = visitor.get(link.replace("http://testserver", server.url))
+            html = form.text
+            answers: list[httpx.Response] = []
+            data = {"first_name": "Matti", "last_name": "Hidas", "email": address,
+                    "username": "hidas", "password": PASSWORD, "lang": "fi",
+                    "csrf_token": csrf_of(html, "csrf_token"),
+                    "invitation": csrf_of(html, "invitation")}
+            worker = threading.Thread(
+                target=lambda: answers.append(visitor.post("/invite/register", data=data)))
+            worker.start()
+            assert entered.wait(30), "create_account was never called"
+            with httpx.Client(base_url=server.url, trust_env=False, timeout=10) as other:
+                assert other.get("/invite/static/registration.css").status_code == 200
+                assert other.get("/accounts/login/").status_code == 200
+            assert not answers and worker.is_alive()  # still held at the gate
+            gate.set()
+            worker.join(30)
+        assert answers and answers[0].status_code == 200
+        assert 'data-testid="page-registered"' in answers[0].text
+    finally:
+        gate.set()
+        server.stop()

@@ -106,7 +106,9 @@ async def registration(request: HttpRequest, path: str = "") -> HttpResponse:
             if not message.get("more_body", False):
                 answered.set()
 
-    await registration_app()(scope, receive, send)
+    # Made on first use (opening the store, loading catalogs): off the event loop.
+    app: ASGIApp = _made.get("app") or await asyncio.to_thread(registration_app)
+    await app(scope, receive, send)
     response = Answer(b"".join(chunks), status=start.get("status", 500))
     for raw_name, raw_value in start.get("headers", []):
         name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
