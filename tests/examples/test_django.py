@@ -6,7 +6,6 @@ the invitation is accepted; a taken username shows beside its field."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -17,9 +16,9 @@ import pytest
 from devsmtp.testing import Capture
 from devsmtp.testing.plugin import DevSMTPServer
 from invitations import InvitationStatus
+from tests.examples.story import PASSWORD, USERNAME_TAKEN, filled_in, hidden, username_errors
 
 KEY = "recipe-django-key-Vb8Nq2Xw5Lr9Tc3Mz6Pk1Hs4Jd7Fg0"
-PASSWORD = "Kevat2026+Lintu"
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +67,12 @@ def staff_client(name: str) -> Any:
     return client
 
 
-def csrf_of(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]+)"', html)
-    assert match, f"no {name} in the page"
-    return match.group(1)
-
-
 def invite(client: Any, email: str, lang: str = "fi") -> Any:
     page = client.get("/invite-someone/", HTTP_ACCEPT_LANGUAGE=lang)
     assert page.status_code == 200
     return client.post("/invite-someone/", {
         "email": email, "role": "user", "first_name": "Matti",
-        "csrfmiddlewaretoken": csrf_of(page.content.decode(), "csrfmiddlewaretoken"),
+        "csrfmiddlewaretoken": hidden(page.content.decode(), "csrfmiddlewaretoken"),
     }, HTTP_ACCEPT_LANGUAGE=lang)
 
 
@@ -90,13 +83,9 @@ def register(link: str, username: str, email: str, lang: str = "fi") -> Any:
     visitor = Client()
     form = visitor.get(link, follow=True)
     assert form.status_code == 200
-    html = form.content.decode()
-    assert 'data-testid="field-username"' in html
-    return visitor, visitor.post("/invite/register", {
-        "first_name": "Matti", "last_name": "Meikäläinen", "email": email,
-        "username": username, "password": PASSWORD, "lang": lang,
-        "csrf_token": csrf_of(html, "csrf_token"), "invitation": csrf_of(html, "invitation"),
-    }, follow=True)
+    return visitor, visitor.post(
+        "/invite/register", filled_in(form.content.decode(), email, username, lang),
+        follow=True)
 
 
 def test_invite_mail_register_and_the_django_user_exists(django_site: None,
@@ -135,11 +124,7 @@ def test_invite_mail_register_and_the_django_user_exists(django_site: None,
     assert sign_in.status_code == 200
 
 
-@pytest.mark.parametrize(("lang", "text"), [
-    ("fi", "Tämä käyttäjätunnus on jo käytössä."),
-    ("sv", "Det här användarnamnet används redan."),
-    ("en", "This username is already in use."),
-])
+@pytest.mark.parametrize(("lang", "text"), USERNAME_TAKEN)
 def test_a_taken_username_shows_beside_its_field(django_site: None, smtp_capture: Capture,
                                                  lang: str, text: str) -> None:
     from django.contrib.auth.models import User
@@ -153,8 +138,7 @@ def test_a_taken_username_shows_beside_its_field(django_site: None, smtp_capture
                           f"TAKEN-{lang}", address, lang)
     assert refused.status_code == 422
     page = refused.content.decode()
-    errors = re.search(r'data-testid="errors-username">(.*?)</ul>', page, re.S)
-    assert errors and text in errors.group(1)
+    assert text in username_errors(page)
     assert PASSWORD not in page
     assert not User.objects.filter(email=address).exists()
     [pending] = [i for i in service().list() if i.email == address]
@@ -239,12 +223,8 @@ def test_under_asgi_a_slow_create_account_does_not_block_the_loop(
         with httpx.Client(base_url=server.url, trust_env=False, timeout=30,
                           follow_redirects=True) as visitor:
             form = visitor.get(link.replace("http://testserver", server.url))
-            html = form.text
             answers: list[httpx.Response] = []
-            data = {"first_name": "Matti", "last_name": "Hidas", "email": address,
-                    "username": "hidas", "password": PASSWORD, "lang": "fi",
-                    "csrf_token": csrf_of(html, "csrf_token"),
-                    "invitation": csrf_of(html, "invitation")}
+            data = filled_in(form.text, address, "hidas")
             worker = threading.Thread(
                 target=lambda: answers.append(visitor.post("/invite/register", data=data)))
             worker.start()

@@ -6,7 +6,6 @@ verifies, and the invitation is accepted; a taken username shows beside its fiel
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,10 +30,10 @@ from invitations import (
 )
 from invitations.transports import transport_from_url
 from invitations.web.server import BackgroundServer
+from tests.examples.story import PASSWORD, USERNAME_TAKEN, filled_in, username_errors
 
 KEY = "recipe-test-key-Hq3Vn8Zr1Lw6Tx0Pc5Ys9Kd2Mb7Fj4"
 TOKEN = "api-token-of-the-main-user-7Yq2"
-PASSWORD = "Kevat2026+Lintu"
 ACME = Company("0112038-9", "Acme Oy", "LOG-123")
 BOSS = Caller(Inviter("boss@acme.fi", "Pirkko Pääkäyttäjä", company_id=ACME.business_id),
               ACME)
@@ -76,17 +75,10 @@ def invite(portal: Portal, email: str, **extra: object) -> dict[str, object]:
 
 
 def open_form(client: TestClient | httpx.Client, link: str) -> str:
-    """Follow the mail's link to the form; the form's CSRF token."""
-    form = client.get(link)
-    assert form.status_code == 200 and 'data-testid="field-username"' in form.text
-    match = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert match
-    return match.group(1)
-
-
-def fields(csrf: str, email: str, username: str, lang: str = "fi") -> dict[str, str]:
-    return {"first_name": "Matti", "last_name": "Meikäläinen", "email": email,
-            "username": username, "password": PASSWORD, "csrf_token": csrf, "lang": lang}
+    """Follow the mail's link to the registration form; its HTML."""
+    form = client.get(link, follow_redirects=True)
+    assert form.status_code == 200
+    return form.text
 
 
 def test_invite_mail_register_and_the_user_exists(portal: Portal, smtp_capture: Capture
@@ -98,8 +90,8 @@ def test_invite_mail_register_and_the_user_exists(portal: Portal, smtp_capture: 
     mail = smtp_capture.wait_for(to=address)
     link = mail.invitation_link
     assert link.startswith("http://testserver/invite/register?token=")
-    csrf = open_form(portal.client, link)
-    done = portal.client.post("/invite/register", data=fields(csrf, address, "matti.m"))
+    form = open_form(portal.client, link)
+    done = portal.client.post("/invite/register", data=filled_in(form, address, "matti.m"))
     assert done.status_code == 200 and 'data-testid="page-registered"' in done.text
     assert 'href="/login"' in done.text  # the sign-in button
 
@@ -114,27 +106,22 @@ def test_invite_mail_register_and_the_user_exists(portal: Portal, smtp_capture: 
     assert again.status_code in (200, 410) and 'data-testid="field-username"' not in again.text
 
 
-@pytest.mark.parametrize(("lang", "text"), [
-    ("fi", "Tämä käyttäjätunnus on jo käytössä."),
-    ("sv", "Det här användarnamnet används redan."),
-    ("en", "This username is already in use."),
-])
+@pytest.mark.parametrize(("lang", "text"), USERNAME_TAKEN)
 def test_a_taken_username_shows_beside_its_field(portal: Portal, smtp_capture: Capture,
                                                  lang: str, text: str) -> None:
     first = smtp_capture.address("first")
     invite(portal, first)
-    csrf = open_form(portal.client, smtp_capture.wait_for(to=first).invitation_link)
-    portal.client.post("/invite/register", data=fields(csrf, first, "taken"))
+    form = open_form(portal.client, smtp_capture.wait_for(to=first).invitation_link)
+    portal.client.post("/invite/register", data=filled_in(form, first, "taken"))
     assert portal.accounts.count() == 1
 
     second = smtp_capture.address("second")
     made = invite(portal, second)
-    csrf = open_form(portal.client, smtp_capture.wait_for(to=second).invitation_link)
+    form = open_form(portal.client, smtp_capture.wait_for(to=second).invitation_link)
     refused = portal.client.post("/invite/register",
-                                 data=fields(csrf, second, "TAKEN", lang))
+                                 data=filled_in(form, second, "TAKEN", lang))
     assert refused.status_code == 422
-    errors = re.search(r'data-testid="errors-username">(.*?)</ul>', refused.text, re.S)
-    assert errors and text in errors.group(1)
+    assert text in username_errors(refused.text)
     assert PASSWORD not in refused.text
     assert portal.accounts.count() == 1
     assert portal.service.get(str(made["id"])).status is InvitationStatus.PENDING
@@ -198,12 +185,12 @@ def test_a_slow_create_account_does_not_block_the_event_loop(
             first = smtp_capture.address("slow")
             assert client.post("/api/invitations", json={"email": first},
                                headers=AUTH).status_code == 201
-            csrf = open_form(client, smtp_capture.wait_for(to=first).invitation_link)
+            form = open_form(client, smtp_capture.wait_for(to=first).invitation_link)
             submitted: list[httpx.Response] = []
 
             def submit() -> None:
                 submitted.append(client.post("/invite/register",
-                                             data=fields(csrf, first, "slow")))
+                                             data=filled_in(form, first, "slow")))
 
             worker = threading.Thread(target=submit)
             worker.start()
