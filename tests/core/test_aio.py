@@ -10,6 +10,7 @@ import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -98,10 +99,13 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 def run(coroutine: Awaitable[T]) -> T:
+    """Run ``coroutine`` on a loop of its own, in a thread of its own: this worker's
+    main thread may already run a loop (Playwright's sync API, in the full suite)."""
     async def main() -> T:
         return await coroutine
 
-    return asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 def pool_threads(service: AsyncInvitationService) -> list[threading.Thread]:

@@ -3,7 +3,14 @@ and what the pages show for a taken username."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 #: The new user's password: meets the document's rules and contains no part of "Matti".
 PASSWORD = "Kevat2026+Lintu"
@@ -36,3 +43,18 @@ def username_errors(html: str) -> str:
     """The errors shown beside the username field ("" when none)."""
     match = re.search(r'data-testid="errors-username">(.*?)</ul>', html, re.S)
     return match.group(1) if match else ""
+
+
+def in_a_thread(function: Callable[P, T]) -> Callable[P, T]:
+    """``function``, run in a thread of its own when called.
+
+    In the full suite a worker's main thread may have a running event loop (Playwright's
+    sync API drives the browser tests from it): there Django refuses the ORM as "async
+    context" and ``asyncio.run`` refuses to start. A fresh thread has no loop.
+    """
+    @functools.wraps(function)
+    def threaded(*args: P.args, **kwargs: P.kwargs) -> T:
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            return thread.submit(function, *args, **kwargs).result()
+
+    return threaded

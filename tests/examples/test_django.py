@@ -6,9 +6,10 @@ the invitation is accepted; a taken username shows beside its field."""
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 import httpx
 import pytest
@@ -16,8 +17,17 @@ import pytest
 from devsmtp.testing import Capture
 from devsmtp.testing.plugin import DevSMTPServer
 from invitations import InvitationStatus
-from tests.examples.story import PASSWORD, USERNAME_TAKEN, filled_in, hidden, username_errors
+from tests.examples.story import (
+    PASSWORD,
+    USERNAME_TAKEN,
+    filled_in,
+    hidden,
+    in_a_thread,
+    username_errors,
+)
 
+P = ParamSpec("P")
+T = TypeVar("T")
 KEY = "recipe-django-key-Vb8Nq2Xw5Lr9Tc3Mz6Pk1Hs4Jd7Fg0"
 
 
@@ -47,11 +57,31 @@ def django_site(tmp_path_factory: pytest.TempPathFactory,
         from django.conf import settings
 
         assert settings.INVITATIONS["DB"] == env["INVITATIONS_DB"]
-    call_command("migrate", verbosity=0)
+    in_a_thread(on_its_own_connection(call_command))("migrate", verbosity=0)
     from django_portal import toolkit
 
     yield
     toolkit.close()
+
+
+def on_its_own_connection(function: Callable[P, T]) -> Callable[P, T]:
+    """``function``, closing the calling thread's database connections after it."""
+    @functools.wraps(function)
+    def closing(*args: P.args, **kwargs: P.kwargs) -> T:
+        from django.db import connections
+
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return closing
+
+
+def django_test(test: Callable[P, None]) -> Callable[P, None]:
+    """The test run in a thread of its own (see ``in_a_thread``), where the ORM may
+    be used, its database connection closed afterwards."""
+    return in_a_thread(on_its_own_connection(test))
 
 
 def staff_client(name: str) -> Any:
@@ -59,11 +89,12 @@ def staff_client(name: str) -> Any:
     from django.contrib.auth.models import Permission, User
     from django.test import Client
 
-    boss = User.objects.create_user(name, f"{name}@acme.fi", "Pomo2026+Salasana",
+    # No password (nothing to hash): these tests sign the staff user in directly.
+    boss = User.objects.create_user(name, f"{name}@acme.fi", None,
                                     first_name="Pirkko", last_name="Pääkäyttäjä")
     boss.user_permissions.add(Permission.objects.get(codename="add_user"))
     client = Client(enforce_csrf_checks=True)
-    assert client.login(username=name, password="Pomo2026+Salasana")
+    client.force_login(boss)
     return client
 
 
@@ -88,6 +119,7 @@ def register(link: str, username: str, email: str, lang: str = "fi") -> Any:
         follow=True)
 
 
+@django_test
 def test_invite_mail_register_and_the_django_user_exists(django_site: None,
                                                          smtp_capture: Capture) -> None:
     from django.contrib.auth.models import User
@@ -125,12 +157,13 @@ def test_invite_mail_register_and_the_django_user_exists(django_site: None,
 
 
 @pytest.mark.parametrize(("lang", "text"), USERNAME_TAKEN)
+@django_test
 def test_a_taken_username_shows_beside_its_field(django_site: None, smtp_capture: Capture,
                                                  lang: str, text: str) -> None:
     from django.contrib.auth.models import User
     from django_portal.toolkit import service
 
-    User.objects.create_user(f"taken-{lang}", f"taken-{lang}@acme.fi", "Jotain2026+Muuta")
+    User.objects.create_user(f"taken-{lang}", f"taken-{lang}@acme.fi", None)
     boss = staff_client(f"boss-{lang}")
     address = smtp_capture.address("second")
     invite(boss, address, lang)
@@ -145,6 +178,7 @@ def test_a_taken_username_shows_beside_its_field(django_site: None, smtp_capture
     assert pending.status is InvitationStatus.PENDING
 
 
+@django_test
 def test_inviting_needs_django_csrf_permission_and_words_errors(django_site: None,
                                                                 smtp_capture: Capture) -> None:
     from django.contrib.auth.models import User
@@ -153,9 +187,9 @@ def test_inviting_needs_django_csrf_permission_and_words_errors(django_site: Non
     boss = staff_client("boss2")
     forged = boss.post("/invite-someone/", {"email": smtp_capture.address("x"), "role": "user"})
     assert forged.status_code == 403  # no CSRF token
-    User.objects.create_user("nobody", "nobody@acme.fi", "Tavallinen2026+Kala")
+    nobody = User.objects.create_user("nobody", "nobody@acme.fi", None)
     plain = Client()
-    assert plain.login(username="nobody", password="Tavallinen2026+Kala")
+    plain.force_login(nobody)
     assert plain.get("/invite-someone/").status_code == 403
     assert Client().get("/invite-someone/").status_code == 302  # to the sign-in page
 
@@ -165,6 +199,7 @@ def test_inviting_needs_django_csrf_permission_and_words_errors(django_site: Non
     smtp_capture.assert_nothing_sent(within=0.2)
 
 
+@django_test
 def test_create_account_is_idempotent_on_the_invitation_id(django_site: None) -> None:
     """A retry after a crash (same invitation) updates the same user."""
     from django.contrib.auth.models import User
@@ -192,6 +227,7 @@ def test_create_account_is_idempotent_on_the_invitation_id(django_site: None) ->
     assert user.is_active
 
 
+@django_test
 def test_under_asgi_a_slow_create_account_does_not_block_the_loop(
         django_site: None, smtp_capture: Capture, monkeypatch: pytest.MonkeyPatch) -> None:
     """``django_portal.asgi`` served by uvicorn on loopback: while create_account is

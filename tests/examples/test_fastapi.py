@@ -30,7 +30,13 @@ from invitations import (
 )
 from invitations.transports import transport_from_url
 from invitations.web.server import BackgroundServer
-from tests.examples.story import PASSWORD, USERNAME_TAKEN, filled_in, username_errors
+from tests.examples.story import (
+    PASSWORD,
+    USERNAME_TAKEN,
+    filled_in,
+    in_a_thread,
+    username_errors,
+)
 
 KEY = "recipe-test-key-Hq3Vn8Zr1Lw6Tx0Pc5Ys9Kd2Mb7Fj4"
 TOKEN = "api-token-of-the-main-user-7Yq2"
@@ -210,7 +216,7 @@ def test_a_slow_create_account_does_not_block_the_event_loop(
         accounts.gate.set()
         server.stop()
         # uvicorn ran with lifespan off: close what the app's shutdown would have.
-        asyncio.run(app.state.invitations.close())
+        in_a_thread(asyncio.run)(app.state.invitations.close())
         made.service.transport.close()  # type: ignore[union-attr]
 
 
