@@ -5,8 +5,11 @@ on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import gc
 import inspect
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -35,6 +38,7 @@ from tests.core.helpers import (
     BOSS,
     KEY,
     OTHER,
+    START,
     RecordingTransport,
     link_in,
     registration,
@@ -343,3 +347,38 @@ def test_max_threads_must_be_a_positive_whole_number(bad: Any,
     unbounded = AsyncInvitationService(service, close_service=False)
     assert unbounded.max_threads == DEFAULT_MAX_THREADS
     run(unbounded.close())
+
+
+def _open_files(path: Path) -> int:
+    """How many file descriptors of this process point at ``path`` (or its -wal/-shm)."""
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"/proc/self/fd/{fd}") in names
+    return count
+
+
+def test_sqlite_connections_of_finished_threads_are_closed(tmp_path: Path) -> None:
+    """The store opens one connection per thread. A pool that retires idle threads
+    (anyio's, under the registration pages) must not leave their connections open
+    until the store closes: 20 short-lived threads leave none behind."""
+    path = tmp_path / "invitations.db"
+    store = SQLiteInvitationStore(path)
+    try:
+        reading = lambda: store.get("0" * 32, now=START)  # noqa: E731
+        reading()
+        before = _open_files(path)
+        for _ in range(20):
+            thread = threading.Thread(target=reading)
+            thread.start()
+            thread.join()
+        del thread
+        gc.collect()
+        # SQLite may keep one closed descriptor of the file for reuse while another
+        # connection of the process holds its locks; 20 open connections would be 40+.
+        assert _open_files(path) <= before + 1
+        reading()  # this thread's own connection is still there and works
+    finally:
+        store.close()
+    assert _open_files(path) == 0

@@ -107,7 +107,8 @@ async def registration(request: HttpRequest, path: str = "") -> HttpResponse:
                 answered.set()
 
     # Made on first use (opening the store, loading catalogs): off the event loop.
-    app: ASGIApp = _made.get("app") or await asyncio.to_thread(registration_app)
+    made = _made.get("app")
+    app: ASGIApp = made if made is not None else await asyncio.to_thread(registration_app)
     await app(scope, receive, send)
     response = Answer(b"".join(chunks), status=start.get("status", 500))
     for raw_name, raw_value in start.get("headers", []):
