@@ -196,6 +196,10 @@ def test_inviting_needs_django_csrf_permission_and_words_errors(django_site: Non
     refused = invite(boss, "ei-osoite", "sv")
     assert refused.status_code == 422
     assert "E-postadressen ei-osoite är ogiltig." in refused.content.decode()
+    page = boss.get("/invite-someone/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    empty = boss.post("/invite-someone/", {"csrfmiddlewaretoken": hidden(
+        page, "csrfmiddlewaretoken")}, HTTP_ACCEPT_LANGUAGE="fi")
+    assert empty.status_code == 422 and "Tämä kenttä vaaditaan." in empty.content.decode()
     smtp_capture.assert_nothing_sent(within=0.2)
 
 

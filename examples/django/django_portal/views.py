@@ -50,7 +50,7 @@ class InviteForm(forms.Form):
 def invite(request: HttpRequest) -> HttpResponse:
     """``GET`` the form, ``POST`` it to send the invitation (the mail goes out at once)."""
     lang = language()
-    form = InviteForm(request.POST or None, lang=lang)
+    form = InviteForm(request.POST if request.method == "POST" else None, lang=lang)
     sent = None
     status = 200
     if request.method == "POST":
