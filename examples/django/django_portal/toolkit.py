@@ -81,7 +81,7 @@ async def registration(request: HttpRequest, path: str = "") -> HttpResponse:
         "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
                     for name, value in request.headers.items()],
         "client": (request.META.get("REMOTE_ADDR", ""), 0),
-        "server": (request.get_host().rsplit(":", 1)[0], int(request.get_port())),
+        "server": (request.META.get("SERVER_NAME", ""), int(request.get_port() or 0)),
     }
     body = request.body  # read (and size-limited) by Django: DATA_UPLOAD_MAX_MEMORY_SIZE
     answered = asyncio.Event()
