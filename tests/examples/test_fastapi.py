@@ -234,3 +234,26 @@ def test_create_account_is_idempotent_on_the_invitation_id(portal: Portal,
     user = portal.accounts.authenticate("again2", "Toinen2026+Kala")
     assert user is not None and str(user.id) == ref.id and user.full_name == "Matti Meikäläinen"
     assert password_matches("Toinen2026+Kala", "scrypt:1:1:1:zz:zz") is False
+
+
+def test_from_env_builds_the_portal_uvicorn_runs(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``uvicorn --factory fastapi_portal.app:from_env``, as the README runs it."""
+    from fastapi_portal import from_env
+
+    for name, value in {
+        "INVITATIONS_SECRET_KEYS": KEY, "INVITATIONS_BASE_URL": "http://testserver/invite",
+        "INVITATIONS_TRANSPORT": "memory://", "INVITATIONS_DB": str(tmp_path / "i.sqlite3"),
+        "PORTAL_ACCOUNTS_DB": str(tmp_path / "users.sqlite3"), "PORTAL_SESSION_KEY": KEY,
+        "PORTAL_API_TOKEN": TOKEN, "PORTAL_INVITER": "boss@acme.fi",
+        "PORTAL_COMPANY_ID": ACME.business_id, "PORTAL_COMPANY_NAME": ACME.name,
+        "PORTAL_CONTRACT_NUMBER": "LOG-123",
+    }.items():
+        monkeypatch.setenv(name, value)
+    app = from_env()
+    with TestClient(app) as client:
+        made = client.post("/api/invitations", json={"email": "matti@acme.fi"}, headers=AUTH)
+        assert made.status_code == 201 and made.json()["delivery"] == "sent"
+        assert client.get("/invite/static/registration.css").status_code == 200
+    assert app.state.invitations.closed  # the lifespan closed the service
+    assert (tmp_path / "users.sqlite3").exists()
