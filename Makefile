@@ -44,7 +44,7 @@ sysdeps:
 	fi
 
 lint: venv
-	$(BIN)/ruff check invitations devsmtp tests bench
+	$(BIN)/ruff check invitations devsmtp tests bench examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 

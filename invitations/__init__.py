@@ -48,6 +48,7 @@ from invitations.password import PasswordPolicy, Violation, check_password
 from invitations.undeliverable import UndeliverableReason, reason_for
 
 if TYPE_CHECKING:
+    from invitations.aio import AsyncInvitationService
     from invitations.config import service_from_env
     from invitations.service import InvitationService
     from invitations.store import InvitationStore, SQLiteInvitationStore
@@ -58,6 +59,7 @@ __all__ = [
     "AccountCreator",
     "AccountRef",
     "AccountRejected",
+    "AsyncInvitationService",
     "Clock",
     "Company",
     "ConfigurationError",
@@ -107,6 +109,7 @@ __all__ = [
 # The service pulls in rendering (Jinja2, Babel); import it on first use so that
 # ``import invitations`` stays cheap for tools that only need models or errors.
 _LAZY = {
+    "AsyncInvitationService": "invitations.aio",
     "InvitationService": "invitations.service",
     "InvitationStore": "invitations.store",
     "SQLiteInvitationStore": "invitations.store",

@@ -18,6 +18,7 @@ import os
 import sqlite3
 import stat
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -48,6 +49,15 @@ def create_private(path: Path) -> None:
                         "chmod 600 it (and its -wal and -shm files)", path, mode)
         return
     os.close(fd)
+
+
+def _forget(registry: list[sqlite3.Connection], lock: threading.Lock,
+            conn: sqlite3.Connection) -> None:
+    """Close the connection of a thread that has ended and drop it from ``registry``."""
+    with lock:
+        if any(c is conn for c in registry):
+            registry.remove(conn)
+    conn.close()
 
 
 class SQLiteInvitationStore(SQLStore):
@@ -127,6 +137,11 @@ class SQLiteInvitationStore(SQLStore):
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 self._local.conn = conn
+                # A pool that retires idle threads (anyio's, under the web pages) must
+                # not leave their connections open until close(): a finished thread's
+                # connection is closed once its Thread object is gone.
+                weakref.finalize(threading.current_thread(), _forget, self._all,
+                                 self._registry_lock, conn)
             with self._registry_lock:
                 self._all.append(conn)
         return conn
