@@ -153,12 +153,12 @@ class Checkpointer:
         loop: asyncio.AbstractEventLoop,
         pause: Callable[[bool], None],
         *,
-        threshold: int = CHECKPOINT_BYTES,
+        threshold: int | None = None,
     ) -> None:
         self._path = path
         self._loop = loop
         self._pause = pause
-        self._threshold = threshold
+        self._threshold = CHECKPOINT_BYTES if threshold is None else threshold
         self._pending = 0
         self._due = threading.Event()
         self._held = threading.Event()

@@ -92,9 +92,11 @@ class Store:
     """Captured messages in ``data_dir`` (see the module docstring).
 
     Reads (:meth:`list`, :meth:`get`, :meth:`raw`, :meth:`count`,
-    :meth:`inboxes`) work from any thread. Writes and push (:meth:`add`,
-    :meth:`delete`, :meth:`delete_matching`, :meth:`wait`, :meth:`subscribe`)
-    are coroutines/calls on the loop given to :meth:`open`.
+    :meth:`inboxes`) work from any thread and see messages up to :attr:`latest`,
+    the newest one that is durable (committed, and synced unless ``fsync`` is
+    off). Writes and push (:meth:`add`, :meth:`delete`, :meth:`delete_matching`,
+    :meth:`wait`, :meth:`subscribe`) are coroutines/calls on the loop given to
+    :meth:`open`.
     """
 
     def __init__(
@@ -307,7 +309,6 @@ class Store:
             adds[0].future.set_exception(StoreError(str(error)))
             return
         self._count += len(stored) - len(pruned)
-        self.latest = stored[-1].id
         results: _Results = [(a.future, m) for a, m in zip(adds, stored, strict=True)]
         self._committed(results, stored, pruned, sum(len(a.raw) for a in adds))
 
@@ -364,6 +365,8 @@ class Store:
     def _on_commit(
         self, results: _Results, stored: list[StoredMessage], deleted: tuple[int, ...]
     ) -> None:
+        if stored:
+            self.latest = max(self.latest, stored[-1].id)  # readers see them from now on
         for future, outcome in results:
             if future.done():
                 continue
@@ -423,7 +426,7 @@ class Store:
 
     def list(self, query: Query | None = None, limit: int = 50) -> Page:
         """Messages matching ``query``, newest first; ``next`` feeds ``before=``."""
-        clause, params = where(query or Query())
+        clause, params = where(query or Query(), upto=self.latest)
         rows = self._reader().execute(
             f"SELECT {COLUMNS} FROM messages{clause}"
             " ORDER BY seq DESC LIMIT ?",
@@ -433,13 +436,13 @@ class Store:
         return Page(messages, messages[-1].id if len(rows) > limit else None)
 
     def count(self, query: Query | None = None) -> int:
-        clause, params = where(query or Query())
+        clause, params = where(query or Query(), upto=self.latest)
         row = self._reader().execute(f"SELECT count(*) FROM messages{clause}", params)
         return int(row.fetchone()[0])
 
     def get(self, id: int) -> StoredMessage | None:
         row = self._reader().execute(
-            f"SELECT {COLUMNS} FROM messages WHERE seq = ?", (id,)
+            f"SELECT {COLUMNS} FROM messages WHERE seq = ? AND seq <= ?", (id, self.latest)
         ).fetchone()
         return row_to_message(row) if row else None
 
@@ -453,13 +456,16 @@ class Store:
 
     def raw(self, id: int) -> bytes | None:
         """The exact bytes received in DATA, or None."""
-        row = self._reader().execute("SELECT data FROM raw WHERE seq = ?", (id,)).fetchone()
+        row = self._reader().execute(
+            "SELECT data FROM raw WHERE seq = ? AND seq <= ?", (id, self.latest)
+        ).fetchone()
         return bytes(row[0]) if row else None
 
     def inboxes(self) -> builtins.list[tuple[str, int]]:
         """``(recipient, message count)`` for every envelope recipient, by address."""
         rows = self._reader().execute(
-            "SELECT addr, count(*) FROM recipients GROUP BY addr ORDER BY addr"
+            "SELECT addr, count(*) FROM recipients WHERE seq <= ? GROUP BY addr ORDER BY addr",
+            (self.latest,),
         )
         return [(r[0], r[1]) for r in rows.fetchall()]
 
