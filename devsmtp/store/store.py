@@ -333,11 +333,11 @@ class Store:
         self, conn: sqlite3.Connection, added: int, *, by_age: bool = False
     ) -> tuple[int, ...]:
         """Drop the oldest messages over the limits, sparing pinned ones."""
-        pinned = self._pins.live()
         excess = 0 if self.max_messages is None else self._count + added - self.max_messages
         cutoff = time.time() - self.max_age if by_age and self.max_age is not None else None
         if excess <= 0 and cutoff is None:
             return ()
+        pinned = self._pins.live()
         return delete_ids(conn, prune_ids(conn, excess=excess, pinned=pinned, cutoff=cutoff))
 
     def _committed(
