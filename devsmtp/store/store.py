@@ -377,7 +377,8 @@ class Store:
         for message in stored:
             for waiter in list(self._waiters):
                 waiter.offer(message, self.pin)
-            self._publish(Event("new", message))
+            if self._subscribers:
+                self._publish(Event.new(message))
         if deleted:
             self._publish(Event("deleted", ids=deleted))
         self._notify()
