@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 from devsmtp import DevSMTP
@@ -181,3 +182,41 @@ def test_checkpoints_keep_the_wal_short_under_steady_load(
         # (each after a complete checkpoint); without that it grows by every commit.
         restarts = int.from_bytes(wal.read_bytes()[12:16], "big")
         assert restarts >= 3, restarts
+
+
+def test_a_long_delete_leaves_the_loop_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from devsmtp.store import store as store_module
+
+    started, release = threading.Event(), threading.Event()
+    real_delete = store_module.delete_ids
+
+    def slow_delete(conn: sqlite3.Connection, ids: list[int]) -> tuple[int, ...]:
+        started.set()
+        assert release.wait(30), "the test never released the delete"
+        return real_delete(conn, ids)
+
+    monkeypatch.setattr(store_module, "delete_ids", slow_delete)
+    with DevSMTP(tmp_path) as server:
+        import smtplib
+
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as smtp:
+            smtp.sendmail("a@example.com", ["b@example.com"], make_message(subject="old"))
+        deleting = ThreadPoolExecutor(max_workers=1)
+        deleted = deleting.submit(httpx.delete, f"{server.api_url}/messages", timeout=30)
+        assert started.wait(10)
+        # The delete holds the write connection on a worker thread: SMTP and HTTP
+        # still answer, and a message that arrives now waits for its commit.
+        assert httpx.get(f"{server.api_url}/info", timeout=10).status_code == 200
+        session = Session(server.smtp_port, make_message(subject="new"))
+        deadline = time.monotonic() + 10
+        while not server.store._pending and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling a condition, bounded
+        assert server.store._pending and session.nothing_received()
+        release.set()
+        assert session.reply().startswith(b"250")
+        session.close()
+        assert deleted.result(30).json() == {"deleted": 1}
+        deleting.shutdown()
+        assert [m.summary.subject for m in server.store.list().messages] == ["new"]
