@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hmac
 import json
@@ -354,7 +353,7 @@ async def _json_body(request: Request, *, allow_list: bool = False) -> dict[str,
 
 def _sse(event: Event) -> str:
     if event.kind == "new" and event.message is not None:
-        data = json.dumps(event.message.to_dict(), ensure_ascii=False)
+        data = event.data or json.dumps(event.message.to_dict(), ensure_ascii=False)
         return f"id: {event.message.id}\nevent: new\ndata: {data}\n\n"
     if event.kind == "deleted":
         return f"event: deleted\ndata: {json.dumps({'ids': list(event.ids)})}\n\n"
@@ -365,16 +364,9 @@ async def _event_stream(store: Store) -> AsyncIterator[str]:
     subscription = store.subscribe()
     try:
         yield "retry: 2000\n: devsmtp events\n\n"
-        iterator = aiter(subscription)
-        while True:
-            try:
-                event = await asyncio.wait_for(anext(iterator), timeout=15)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            except StopAsyncIteration:
-                return
-            yield _sse(event)
+        # Whatever queued up since the last write goes out in one write.
+        while (events := await subscription.batch(timeout=15)) is not None:
+            yield "".join(map(_sse, events)) if events else ": keep-alive\n\n"
     finally:
         subscription.close()
 

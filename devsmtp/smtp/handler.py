@@ -47,36 +47,45 @@ def _clock(second: int) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(second))
 
 
+def _stamp(entry: tuple[float, str]) -> str:
+    """A log entry as shown: ``HH:MM:SS.mmm line`` (UTC)."""
+    now, line = entry
+    return f"{_clock(int(now))}.{int(now * 1000) % 1000:03d} {line}"
+
+
 @dataclass(slots=True)
 class SessionInfo:
     """One SMTP connection as the API shows it (``GET /api/sessions``).
 
     ``log`` keeps the session's last lines; ``pending`` the lines since the
     last stored message, which go into that message's envelope (so a long
-    session does not copy its whole history into every message).
+    session does not copy its whole history into every message). Lines are
+    kept with their time and formatted only when shown: a session logs every
+    command and reply, and is rarely looked at.
     """
 
     id: str
     peer: str
     started_at: float
-    log: deque[str] = field(default_factory=lambda: deque(maxlen=200))
-    pending: list[str] = field(default_factory=list)
+    log: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=200))
+    pending: list[tuple[float, str]] = field(default_factory=list)
 
     def add(self, line: str, *, pending: bool = True) -> None:
-        now = time.time()
-        entry = f"{_clock(int(now))}.{int(now * 1000) % 1000:03d} {line}"
+        entry = (time.time(), line)
         self.log.append(entry)
         if pending:
             self.pending.append(entry)
 
     def take(self) -> tuple[str, ...]:
         """The pending lines, for the message being stored; then starts afresh."""
-        lines, self.pending = tuple(self.pending), []
+        if not self.pending:
+            return ()
+        lines, self.pending = tuple(map(_stamp, self.pending)), []
         return lines
 
     def to_dict(self) -> dict[str, object]:
         return {"id": self.id, "peer": self.peer, "started_at": self.started_at,
-                "log": list(self.log)}
+                "log": [_stamp(entry) for entry in self.log]}
 
 
 class CaptureSession(Session):

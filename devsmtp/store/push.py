@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -12,13 +13,26 @@ from .records import Query, StoredMessage
 __all__ = ["Event", "Subscription", "WaitResult", "Waiter"]
 
 
+#: Most events one :meth:`Subscription.batch` returns.
+BATCH_EVENTS = 256
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A change pushed to subscribers: a ``new`` message or ``deleted`` ids."""
+    """A change pushed to subscribers: a ``new`` message or ``deleted`` ids.
+
+    ``data`` is the new message as API JSON, made once for every subscriber.
+    """
 
     kind: Literal["new", "deleted", "overflow", "closed"]
     message: StoredMessage | None = None
     ids: tuple[int, ...] = ()
+    data: str = ""
+
+    @classmethod
+    def new(cls, message: StoredMessage) -> Event:
+        """A ``new`` event with the message's JSON rendered once."""
+        return cls("new", message, data=json.dumps(message.to_dict(), ensure_ascii=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +71,29 @@ class Subscription:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
             self._overflowed = True
+
+    async def batch(self, timeout: float) -> list[Event] | None:
+        """Every queued event, waiting up to ``timeout`` seconds for the first.
+
+        ``[]`` when nothing came in time, None once the store closed. Under load
+        one wake-up (and one write to a client) takes many events.
+        """
+        if self._overflowed:
+            return [await self.__anext__()]
+        events: list[Event] = []
+        try:
+            if self._queue.empty():
+                async with asyncio.timeout(timeout):
+                    events.append(await self._queue.get())
+            while len(events) < BATCH_EVENTS and not self._queue.empty():
+                events.append(self._queue.get_nowait())
+        except TimeoutError:
+            return []
+        for index, event in enumerate(events):
+            if event.kind == "closed":
+                self._queue.put_nowait(event)  # the next call ends the stream
+                return events[:index] or None
+        return events
 
     def __aiter__(self) -> AsyncIterator[Event]:
         return self

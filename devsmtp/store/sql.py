@@ -65,10 +65,16 @@ def connect(path: Path, *, synchronous: str) -> sqlite3.Connection:
 _TEXT_FILTERS = (("sender", "sender_fold"), ("subject", "subject_fold"), ("q", "search_fold"))
 
 
-def where(query: Query) -> tuple[str, list[object]]:
-    """``query`` as a ``WHERE`` clause (or ``""``) and its parameters."""
+def where(query: Query, *, upto: int | None = None) -> tuple[str, list[object]]:
+    """``query`` as a ``WHERE`` clause (or ``""``) and its parameters.
+
+    ``upto``: only messages with ids up to this one (the durable ones).
+    """
     clauses: list[str] = []
     params: list[object] = []
+    if upto is not None:
+        clauses.append("seq <= ?")
+        params.append(upto)
     to = query.folded("to")
     if to is not None:
         column, value = ("domain", to[1:]) if to.startswith("@") else ("addr", to)

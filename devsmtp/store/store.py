@@ -1,14 +1,18 @@
 """The message store: one SQLite file (WAL) holding the index and the raw bytes.
 
-Writes go through one writer thread that batches whatever sessions have queued
-into a single transaction (group commit): with ``fsync`` on, each batch costs
-one WAL ``fsync`` however many messages it holds, and every session's future
-is resolved on the event loop only after that commit returned, so a message is
-on disk before its ``250``. Each message is summarised on arrival: on the
-loop when small (cheap, and it overlaps with the writer's fsync), on a parser
-thread when large. Reads use per-thread connections (WAL readers never block
-the writer). New and deleted messages are pushed to subscribers and waiters on
-the event loop; nothing polls.
+Writes run on the event loop, which owns the one write connection: every
+message that arrives during one pass of the loop is inserted in one
+transaction (group commit) committed with ``synchronous=NORMAL``, which writes
+the WAL without waiting for the disk. With ``fsync`` on, the
+:class:`~devsmtp.store.durable.WalFlusher` thread then syncs the WAL (``fdatasync``),
+one sync for every commit that queued up meanwhile, and only after that are the
+sessions' futures resolved, so a message is on disk before its ``250``; the
+loop keeps reading and committing the next messages while the disk works. A
+:class:`~devsmtp.store.durable.Checkpointer` thread copies the WAL back into the
+database file. Each message is summarised on arrival: on the loop when small,
+on a parser thread when large. Reads use per-thread connections (WAL readers
+never block the writer). New and deleted messages are pushed to subscribers and
+waiters on the event loop once durable; nothing polls.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ import contextlib
 import fcntl
 import logging
 import os
-import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,7 @@ from typing import Any
 from ..envelope import Envelope
 from ..errors import DataDirLocked, MessageNotFound, StoreDamaged, StoreError
 from ..mail.summary import Summary, summarize
+from .durable import Checkpointer, WalFlusher, sync_directory
 from .pins import Pins
 from .push import Event, Subscription, Waiter, WaitResult
 from .records import Query, StoredMessage
@@ -55,11 +60,16 @@ LOCK_NAME = "devsmtp.lock"
 _DAMAGED = frozenset(
     {getattr(sqlite3, "SQLITE_NOTADB", 26), getattr(sqlite3, "SQLITE_CORRUPT", 11)}
 )
-#: Most jobs one transaction takes; bounds the latency a batch adds.
+#: Most messages one transaction takes; bounds the time one commit holds the loop.
 BATCH_LIMIT = 512
 #: Messages up to this size are summarised on the event loop, larger ones on a
 #: parser thread so that a big message never holds other sessions up.
 INLINE_PARSE_LIMIT = 64 * 1024
+#: How often (seconds) messages older than ``max_age`` are looked for.
+AGE_PRUNE_EVERY = 1.0
+
+#: What a commit hands back to each waiting caller: a result or an exception.
+_Results = list[tuple["asyncio.Future[Any]", object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,23 +84,19 @@ class Page:
 class _Add:
     raw: bytes
     envelope: Envelope
+    summary: Summary
     future: asyncio.Future[StoredMessage]
-    summary: Summary | None = None
-
-
-@dataclass(slots=True)
-class _Op:
-    fn: Callable[[sqlite3.Connection], tuple[int, ...]]
-    future: asyncio.Future[tuple[int, ...]]
 
 
 class Store:
     """Captured messages in ``data_dir`` (see the module docstring).
 
     Reads (:meth:`list`, :meth:`get`, :meth:`raw`, :meth:`count`,
-    :meth:`inboxes`) work from any thread. Writes and push (:meth:`add`,
-    :meth:`delete`, :meth:`delete_matching`, :meth:`wait`, :meth:`subscribe`)
-    are coroutines/calls on the loop given to :meth:`open`.
+    :meth:`inboxes`) work from any thread and see messages up to :attr:`latest`,
+    the newest one that is durable (committed, and synced unless ``fsync`` is
+    off). Writes and push (:meth:`add`, :meth:`delete`, :meth:`delete_matching`,
+    :meth:`wait`, :meth:`subscribe`) are coroutines/calls on the loop given to
+    :meth:`open`.
     """
 
     def __init__(
@@ -111,10 +117,18 @@ class Store:
         self.latest = 0
         self._count = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: queue.SimpleQueue[_Add | _Op | None] = queue.SimpleQueue()
-        self._parse_queue: queue.SimpleQueue[_Add | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._parser: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._pending: list[_Add] = []
+        self._write_scheduled = False
+        self._writes_held = False
+        #: The write connection is lent to a worker thread for a delete (see _op).
+        self._lent = False
+        self._ops = asyncio.Lock()
+        self._conn_lock = threading.Lock()
+        self._flusher: WalFlusher | None = None
+        self._checkpointer: Checkpointer | None = None
+        self._parser: ThreadPoolExecutor | None = None
+        self._age_timer: asyncio.TimerHandle | None = None
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -124,12 +138,14 @@ class Store:
         #: Notified after every commit and when a waiter comes or goes (see wait_until).
         self._changed = threading.Condition()
         self._lock_fd: int | None = None
-        self._last_age_prune = 0.0
 
     # -- lifecycle -----------------------------------------------------------
 
     def open(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Lock the directory, create the schema and start the writer thread."""
+        """Lock the directory, create the schema, start the helper threads.
+
+        Called on ``loop``'s thread, which owns the write connection from now on.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -139,34 +155,51 @@ class Store:
             raise DataDirLocked(str(self.data_dir)) from None
         self._lock_fd = fd
         try:
-            conn = connect(self.path, synchronous="FULL" if self.fsync else "NORMAL")
+            conn = connect(self.path, synchronous="NORMAL")
             conn.executescript(SCHEMA)
-        except sqlite3.Error as error:
+            conn.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's job
+            self._count = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+            row = conn.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name='messages'"
+            ).fetchone()
+            if self.fsync:
+                # The WAL exists while this connection is open: make its name durable.
+                sync_directory(self.data_dir)
+                self._flusher = WalFlusher(Path(f"{self.path}-wal"), loop)
+        except (sqlite3.Error, OSError) as error:
             self._unlock()
             if getattr(error, "sqlite_errorcode", None) in _DAMAGED:
                 raise StoreDamaged(self.path, str(error)) from error
             raise StoreError(f"{self.path}: {error}") from error
-        self._count = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
-        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name='messages'").fetchone()
         self.latest = row[0] if row else 0
+        self._conn = conn
         self._loop = loop
-        self._writer = threading.Thread(
-            target=self._run, args=(conn,), name="devsmtp-writer", daemon=True
-        )
-        self._writer.start()
-        self._parser = threading.Thread(target=self._parse, name="devsmtp-parser", daemon=True)
-        self._parser.start()
+        self._checkpointer = Checkpointer(self.path, loop, self._hold_writes)
+        self._parser = ThreadPoolExecutor(1, thread_name_prefix="devsmtp-parser")
+        if self.max_age is not None:
+            self._age_timer = loop.call_later(AGE_PRUNE_EVERY, self._prune_by_age)
 
     def close(self) -> None:
-        """Finish queued writes, stop the writer, close connections, unlock."""
+        """Commit what is queued, make it durable, stop the threads, unlock (on the loop)."""
+        if self._age_timer is not None:
+            self._age_timer.cancel()
+            self._age_timer = None
         if self._parser is not None:
-            self._parse_queue.put(None)
-            self._parser.join()
+            self._parser.shutdown(wait=True)
             self._parser = None
-        if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join()
-            self._writer = None
+        with self._conn_lock:  # a delete still running on a worker thread ends first
+            self._lent = False
+            if self._conn is not None:
+                self._write_pending(force=True)
+        if self._flusher is not None:
+            self._flusher.close()
+            self._flusher = None
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
         with self._lock:
             readers, self._readers = self._readers, []
         for conn in readers:
@@ -186,16 +219,21 @@ class Store:
     # -- writes (on the loop) ------------------------------------------------
 
     async def add(self, raw: bytes, envelope: Envelope) -> StoredMessage:
-        """Store ``raw`` with its envelope; returns once the batch is committed."""
-        future: asyncio.Future[StoredMessage] = self._require_loop().create_future()
-        job = _Add(raw, envelope, future)
-        if len(raw) <= INLINE_PARSE_LIMIT:
-            # A small message parses in a fraction of a millisecond: doing it here
-            # saves a thread hand-off and overlaps with the writer's fsync.
-            job.summary = summarize(raw)
-            self._queue.put(job)
+        """Store ``raw`` with its envelope; returns once it is committed (and synced)."""
+        loop = self._require_loop()
+        if len(raw) <= INLINE_PARSE_LIMIT or self._parser is None:
+            # A small message parses in a fraction of a millisecond: here it
+            # saves two thread hand-offs.
+            summary = summarize(raw)
         else:
-            self._parse_queue.put(job)
+            summary = await loop.run_in_executor(self._parser, summarize, raw)
+        future: asyncio.Future[StoredMessage] = loop.create_future()
+        self._pending.append(_Add(raw, envelope, summary, future))
+        if len(self._pending) >= BATCH_LIMIT:
+            self._write_pending()
+        else:
+            # Everything that arrives before the loop comes round goes into one commit.
+            self._schedule_write()
         return await future
 
     async def delete(self, id: int) -> bool:
@@ -218,129 +256,145 @@ class Store:
         return len(await self._op(run))
 
     async def _op(self, fn: Callable[[sqlite3.Connection], tuple[int, ...]]) -> tuple[int, ...]:
-        future: asyncio.Future[tuple[int, ...]] = self._require_loop().create_future()
-        self._queue.put(_Op(fn, future))
+        """Run ``fn`` in a transaction of its own, after the messages queued before it.
+
+        It runs on a worker thread with the write connection lent to it, so that
+        deleting thousands of messages (about 0.1 ms each) never stalls the loop:
+        SMTP and HTTP go on, and messages arriving meanwhile are committed after.
+        """
+        loop = self._require_loop()
+        future: asyncio.Future[tuple[int, ...]] = loop.create_future()
+        async with self._ops:
+            self._write_pending(force=True)
+            conn = self._require_conn()
+            self._lent = True
+            try:
+                ids = await loop.run_in_executor(None, self._run_op, conn, fn)
+            except Exception as error:  # reported to the caller; the store goes on
+                raise StoreError(str(error)) from error
+            finally:
+                self._lent = False
+                self._schedule_write()
+            self._count -= len(ids)
+            self._committed([(future, ids)], [], ids, 0)
         return await future
 
+    def _run_op(
+        self, conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], tuple[int, ...]]
+    ) -> tuple[int, ...]:
+        with self._conn_lock, _transaction(conn):
+            return fn(conn)
+
     def _require_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None or self._writer is None:
+        if self._loop is None or self._conn is None:
             raise StoreError("the store is not open")
         return self._loop
 
-    # -- the parser and writer threads --------------------------------------
+    def _require_conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("the store is not open")
+        return self._conn
 
-    def _parse(self) -> None:
-        # Only messages over INLINE_PARSE_LIMIT come here, off the event loop.
-        while (job := self._parse_queue.get()) is not None:
-            job.summary = summarize(job.raw)
-            self._queue.put(job)
+    def _hold_writes(self, hold: bool) -> None:
+        """Hold back (or release) the next commit of queued messages (the Checkpointer)."""
+        self._writes_held = hold
+        if not hold:
+            self._schedule_write()
 
-    def _run(self, conn: sqlite3.Connection) -> None:
-        timeout = 1.0 if self.max_age else None
-        running = True
-        while running:
-            try:
-                first = self._queue.get(timeout=timeout)
-            except queue.Empty:
-                self._commit_adds(conn, [])
-                continue
-            jobs = [first]
-            while len(jobs) < BATCH_LIMIT:
-                try:
-                    jobs.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            adds: list[_Add] = []
-            for job in jobs:
-                if isinstance(job, _Add):
-                    adds.append(job)
-                    continue
-                # Keep submission order: adds queued before an op commit first.
-                self._commit_adds(conn, adds)
-                adds = []
-                if job is None:
-                    running = False
-                else:
-                    self._commit_op(conn, job)
-            self._commit_adds(conn, adds)
-        conn.close()
+    def _schedule_write(self) -> None:
+        """Commit the queued messages at the loop's next pass (once, however many)."""
+        if self._pending and not self._write_scheduled and self._loop is not None:
+            self._write_scheduled = True
+            self._loop.call_soon(self._write_pending)
 
-    def _commit_adds(self, conn: sqlite3.Connection, adds: list[_Add]) -> None:
-        age_due = self.max_age is not None and time.time() - self._last_age_prune >= 1.0
-        if not adds and not age_due:
+    def _write_pending(self, *, force: bool = False) -> None:
+        """Insert every queued message in one transaction (on the loop).
+
+        While the Checkpointer holds writes this waits (``force``: it does not).
+        """
+        self._write_scheduled = False
+        if self._lent or (self._writes_held and not force):
             return
-        prepared = [(job, job.summary or summarize(job.raw)) for job in adds]
-        stored: list[StoredMessage] = []
+        adds, self._pending = self._pending, []
+        if not adds or self._conn is None:
+            return
+        conn = self._conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job, summary in prepared:
-                stored.append(insert_message(conn, job.raw, job.envelope, summary))
-            pruned = self._prune(conn, len(stored))
-            conn.execute("COMMIT")
-        except Exception as error:  # the writer must outlive anything one batch does
-            if conn.in_transaction:
-                conn.rollback()
+            with _transaction(conn):
+                stored = [insert_message(conn, a.raw, a.envelope, a.summary) for a in adds]
+                pruned = self._prune(conn, len(stored))
+        except Exception as error:  # one bad message must not take the others along
             if len(adds) > 1:
                 # Retry one by one so that only the message at fault is refused.
-                for job in adds:
-                    self._commit_adds(conn, [job])
+                for add in adds:
+                    self._pending.append(add)
+                    self._write_pending(force=True)
                 return
             log.exception("could not store a message")
-            failure = StoreError(str(error))
-            self._deliver([(job.future, failure) for job in adds], [], ())
+            adds[0].future.set_exception(StoreError(str(error)))
             return
         self._count += len(stored) - len(pruned)
-        if stored:
-            self.latest = stored[-1].id
-        results: list[tuple[asyncio.Future[Any], object]] = [
-            (job.future, message) for job, message in zip(adds, stored, strict=True)
-        ]
-        if results or pruned:
-            self._deliver(results, stored, pruned)
+        results: _Results = [(a.future, m) for a, m in zip(adds, stored, strict=True)]
+        self._committed(results, stored, pruned, sum(len(a.raw) for a in adds))
 
-    def _commit_op(self, conn: sqlite3.Connection, job: _Op) -> None:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            ids = job.fn(conn)
-            conn.execute("COMMIT")
-        except Exception as error:  # the writer must outlive anything one job does
-            if conn.in_transaction:
-                conn.rollback()
-            self._deliver([(job.future, StoreError(str(error)))], [], ())
+    def _prune_by_age(self) -> None:
+        """Drop messages older than ``max_age`` (a loop timer, every second)."""
+        self._age_timer = None
+        if self._conn is None or self._loop is None:
             return
-        self._count -= len(ids)
-        self._deliver([(job.future, ids)], [], ids)
+        if self._lent:  # a delete is running; look again in a second
+            self._age_timer = self._loop.call_later(AGE_PRUNE_EVERY, self._prune_by_age)
+            return
+        self._write_pending(force=True)
+        try:
+            with _transaction(self._conn):
+                pruned = self._prune(self._conn, 0, by_age=True)
+        except sqlite3.Error as error:
+            log.warning("could not prune old messages: %s", error)
+            pruned = ()
+        if pruned:
+            self._count -= len(pruned)
+            self._committed([], [], pruned, 0)
+        self._age_timer = self._loop.call_later(AGE_PRUNE_EVERY, self._prune_by_age)
 
-    def _prune(self, conn: sqlite3.Connection, added: int) -> tuple[int, ...]:
+    def _prune(
+        self, conn: sqlite3.Connection, added: int, *, by_age: bool = False
+    ) -> tuple[int, ...]:
         """Drop the oldest messages over the limits, sparing pinned ones."""
-        now = time.time()
-        pinned = self._pins.live()
         excess = 0 if self.max_messages is None else self._count + added - self.max_messages
-        cutoff: float | None = None
-        if self.max_age is not None and now - self._last_age_prune >= 1.0:
-            self._last_age_prune = now
-            cutoff = now - self.max_age
+        cutoff = time.time() - self.max_age if by_age and self.max_age is not None else None
+        if excess <= 0 and cutoff is None:
+            return ()
+        pinned = self._pins.live()
         return delete_ids(conn, prune_ids(conn, excess=excess, pinned=pinned, cutoff=cutoff))
 
-    def _deliver(
-        self,
-        results: list[tuple[asyncio.Future[Any], object]],
-        stored: list[StoredMessage],
-        deleted: tuple[int, ...],
+    def _committed(
+        self, results: _Results, stored: list[StoredMessage], deleted: tuple[int, ...],
+        size: int,
     ) -> None:
-        loop = self._loop
-        if loop is None or loop.is_closed():
+        """After a commit: answer and publish once durable (at once without fsync)."""
+        if self._checkpointer is not None:
+            # Roughly what the commit added to the WAL: the messages and the pages
+            # of the tables and indexes it touched.
+            self._checkpointer.committed(size + 16 * 1024)
+        if self._flusher is None:
+            self._on_commit(results, stored, deleted)
             return
-        # The loop may close under us during shutdown; the data is committed anyway.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(self._on_commit, results, stored, deleted)
+
+        def durable(error: BaseException | None) -> None:
+            if error is None:
+                self._on_commit(results, stored, deleted)
+            else:
+                failure = StoreError(f"could not sync: {error}")
+                self._on_commit([(future, failure) for future, _ in results], [], ())
+
+        self._flusher.submit(durable)
 
     def _on_commit(
-        self,
-        results: list[tuple[asyncio.Future[Any], object]],
-        stored: list[StoredMessage],
-        deleted: tuple[int, ...],
+        self, results: _Results, stored: list[StoredMessage], deleted: tuple[int, ...]
     ) -> None:
+        if stored:
+            self.latest = max(self.latest, stored[-1].id)  # readers see them from now on
         for future, outcome in results:
             if future.done():
                 continue
@@ -351,7 +405,8 @@ class Store:
         for message in stored:
             for waiter in list(self._waiters):
                 waiter.offer(message, self.pin)
-            self._publish(Event("new", message))
+            if self._subscribers:
+                self._publish(Event.new(message))
         if deleted:
             self._publish(Event("deleted", ids=deleted))
         self._notify()
@@ -400,7 +455,7 @@ class Store:
 
     def list(self, query: Query | None = None, limit: int = 50) -> Page:
         """Messages matching ``query``, newest first; ``next`` feeds ``before=``."""
-        clause, params = where(query or Query())
+        clause, params = where(query or Query(), upto=self.latest)
         rows = self._reader().execute(
             f"SELECT {COLUMNS} FROM messages{clause}"
             " ORDER BY seq DESC LIMIT ?",
@@ -410,13 +465,13 @@ class Store:
         return Page(messages, messages[-1].id if len(rows) > limit else None)
 
     def count(self, query: Query | None = None) -> int:
-        clause, params = where(query or Query())
+        clause, params = where(query or Query(), upto=self.latest)
         row = self._reader().execute(f"SELECT count(*) FROM messages{clause}", params)
         return int(row.fetchone()[0])
 
     def get(self, id: int) -> StoredMessage | None:
         row = self._reader().execute(
-            f"SELECT {COLUMNS} FROM messages WHERE seq = ?", (id,)
+            f"SELECT {COLUMNS} FROM messages WHERE seq = ? AND seq <= ?", (id, self.latest)
         ).fetchone()
         return row_to_message(row) if row else None
 
@@ -430,13 +485,16 @@ class Store:
 
     def raw(self, id: int) -> bytes | None:
         """The exact bytes received in DATA, or None."""
-        row = self._reader().execute("SELECT data FROM raw WHERE seq = ?", (id,)).fetchone()
+        row = self._reader().execute(
+            "SELECT data FROM raw WHERE seq = ? AND seq <= ?", (id, self.latest)
+        ).fetchone()
         return bytes(row[0]) if row else None
 
     def inboxes(self) -> builtins.list[tuple[str, int]]:
         """``(recipient, message count)`` for every envelope recipient, by address."""
         rows = self._reader().execute(
-            "SELECT addr, count(*) FROM recipients GROUP BY addr ORDER BY addr"
+            "SELECT addr, count(*) FROM recipients WHERE seq <= ? GROUP BY addr ORDER BY addr",
+            (self.latest,),
         )
         return [(r[0], r[1]) for r in rows.fetchall()]
 
@@ -466,3 +524,16 @@ class Store:
             self._notify()
         found = sorted(waiter.found.values(), key=lambda m: m.id, reverse=True)
         return WaitResult(found, len(found) >= waiter.count)
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back when the body raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.rollback()
+        raise
