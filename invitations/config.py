@@ -17,6 +17,10 @@
 ``INVITATIONS_SENDER``         From header (default ``Posti <noreply@posti.fi>``)
 ``INVITATIONS_LANGUAGES``      default language order (default ``fi,sv,en``)
 ``INVITATIONS_PASSWORD_POLICY`` ``document`` (default) or ``nist``
+``INVITATIONS_BOUNCE_ADDRESS`` where bounces go, e.g. ``bounces@example.org``: each
+                               invitation's envelope sender becomes
+                               ``bounces+<signed tag>@example.org`` (VERP); unset: the
+                               sender address, as before
 ============================== ==========================================================
 """
 
@@ -70,6 +74,7 @@ class Settings:
     sender: str = DEFAULT_SENDER
     languages: tuple[str, ...] = LANGUAGES
     password_policy: str = "document"
+    bounce_address: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +104,7 @@ class Settings:
             sender=env.get("INVITATIONS_SENDER", "").strip() or DEFAULT_SENDER,
             languages=languages,
             password_policy=policy,
+            bounce_address=env.get("INVITATIONS_BOUNCE_ADDRESS", "").strip() or None,
         )
 
     def service(self, *, clock: Clock | None = None,
@@ -111,6 +117,7 @@ class Settings:
                 self.secret_keys, self.base_url, self.transport, store=store, clock=clock,
                 sender=self.sender, languages=self.languages,
                 password_policy=PasswordPolicy.named(self.password_policy), close_store=True,
+                bounce_address=self.bounce_address,
             )
         except BaseException:
             store.close()

@@ -84,6 +84,8 @@ def main() -> None:
               help="HOST:PORT that `release` relays to (repeat for more; the first is the "
                    "default). Release never goes anywhere else.")
 @click.option("--relay-allow", multiple=True, help="Address or @domain release may send to.")
+@click.option("--bounce-relay", default=None,
+              help="HOST:PORT where bounce fault rules send their DSNs (the bounce receiver).")
 @click.option("--ui-password", envvar="DEVSMTP_UI_PASSWORD", help="Basic-auth password (HTTP).")
 @click.option("--no-fsync", is_flag=True, help="Skip fsync (survives kill -9, not power loss).")
 @click.option("--secret-keys", envvar=["DEVSMTP_SECRET_KEYS", "INVITATIONS_SECRET_KEYS"],
@@ -113,6 +115,7 @@ def serve(
     tls_key: Path | None,
     relays: tuple[str, ...],
     relay_allow: tuple[str, ...],
+    bounce_relay: str | None,
     ui_password: str | None,
     no_fsync: bool,
     secret_keys: str | None,
@@ -131,6 +134,10 @@ def serve(
     http_host, http_port = host_port(http, "--http")
     parsed = [host_port(relay, "--relay") for relay in relays]
     relay_host, relay_port = parsed[0] if parsed else (None, 25)
+    if bounce_relay is not None:
+        bounce_host, bounce_port = host_port(bounce_relay, "--relay")
+        bounce_relay = f"[{bounce_host}]:{bounce_port}" if ":" in bounce_host else (
+            f"{bounce_host}:{bounce_port}")
     if auth_file is not None:
         auth = _first_line(auth_file, "--auth-file")
     if secret_keys_file is not None:
@@ -156,6 +163,7 @@ def serve(
         relay_port=relay_port,
         relay_hosts=tuple(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in parsed[1:]),
         relay_allow=relay_allow,
+        bounce_relay=bounce_relay,
         allowed_hosts=allowed_hosts,
         ui_password=ui_password,
         fsync=not no_fsync,
