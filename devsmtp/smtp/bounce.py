@@ -124,7 +124,7 @@ class Bouncer:
                  recipients: Sequence[str]) -> bool:
         """Send the DSN later (after ``rule.delay``); ``False`` when nothing is to be sent:
         the message had the null sender."""
-        if not sender:
+        if sender.strip() in ("", "<>"):
             log.info("fault %s: no DSN for a message with the null sender", rule.id)
             return False
         task = asyncio.get_running_loop().create_task(
