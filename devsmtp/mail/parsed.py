@@ -14,8 +14,8 @@ from email.message import Message
 from functools import cached_property
 
 from .links import Link, invitation_link
-from .report import DeliveryStatus, delivery_statuses
 from .mime import bodies, decode_header_value, leaf_parts, parse_bytes, part_content
+from .report import DeliveryStatus, delivery_statuses
 from .sections import Section, html_sections
 from .summary import Summary, summarize
 

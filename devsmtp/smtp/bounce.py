@@ -19,8 +19,8 @@ import smtplib
 import time
 import uuid
 from collections.abc import Sequence
-from email.utils import format_datetime, formatdate
 from datetime import UTC, datetime
+from email.utils import format_datetime, formatdate
 
 from .faults import FaultRule
 

@@ -119,7 +119,7 @@ def _non_standard(message: Message, text: str) -> DeliveryReport | None:
     failed = _header(message, "X-Failed-Recipients")
     found = _ADDRESS.search(failed) or _ADDRESS.search(text)
     diagnostic = reply.group(1).strip() if reply else None
-    delayed = status.startswith("4.") and "will be retried" in text.lower() or (
+    delayed = (status.startswith("4.") and "will be retried" in text.lower()) or (
         status.startswith("4.") and "delay" in _header(message, "Subject").lower())
     action = "delayed" if delayed else "failed" if status.startswith("5.") else ""
     message_id = returned_message_id(message)
@@ -143,8 +143,7 @@ def _auto_reply(message: Message) -> bool:
 
 
 def _challenge(message: Message) -> bool:
-    keys = {k.lower() for k in message.keys()}
-    if any(sign in keys for sign in _CHALLENGE_SIGNS):
+    if any(sign in message for sign in _CHALLENGE_SIGNS):  # header names, any case
         return True
     return bool(_CHALLENGE_SUBJECTS.search(_header(message, "Subject")))
 

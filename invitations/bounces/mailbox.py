@@ -13,7 +13,7 @@ import mailbox
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Protocol
 
 from invitations.bounces.dsn import MAX_MAIL_BYTES
 
@@ -38,7 +38,11 @@ def _is_mbox(path: Path) -> bool:
         return handle.read(5) == b"From "
 
 
-def _bounded(handle: BinaryIO, max_size: int) -> bytes | None:
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _bounded(handle: _Readable, max_size: int) -> bytes | None:
     """At most ``max_size`` bytes, or ``None`` if there were more."""
     raw = handle.read(max_size + 1)
     return None if len(raw) > max_size else raw

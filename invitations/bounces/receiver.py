@@ -101,7 +101,8 @@ class BounceReceiver:
         """The bound port (after :meth:`start`)."""
         if self._controller is None or self._controller.server is None:
             return self._requested_port
-        sockets = self._controller.server.sockets
+        server = self._controller.server
+        sockets = server.sockets if isinstance(server, asyncio.Server) else ()
         return int(sockets[0].getsockname()[1]) if sockets else self._requested_port
 
     def start(self) -> None:

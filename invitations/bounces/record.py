@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from invitations.bounces.classify import MALFORMED, classify
@@ -36,7 +36,7 @@ from invitations.undeliverable import reason_for
 if TYPE_CHECKING:
     from invitations.service import InvitationService
 
-__all__ = ["MATCHED", "IGNORED", "UNKNOWN", "BounceOutcome", "record_bounce"]
+__all__ = ["IGNORED", "MATCHED", "UNKNOWN", "BounceOutcome", "record_bounce"]
 
 log = logging.getLogger("invitations.bounces")
 
@@ -75,11 +75,9 @@ class BounceOutcome:
 
 def _chosen(report: DeliveryReport) -> RecipientStatus:
     """The recipient block that decides: a permanent failure, else a delay, else the first."""
-    for wanted in (lambda r: r.permanent, lambda r: r.delayed):
-        for recipient in report.recipients:
-            if wanted(recipient):
-                return recipient
-    return report.recipients[0]
+    permanent = [r for r in report.recipients if r.permanent]
+    delayed = [r for r in report.recipients if r.delayed]
+    return (permanent or delayed or list(report.recipients))[0]
 
 
 def _logged(outcome: BounceOutcome, level: int = logging.INFO) -> BounceOutcome:
@@ -102,13 +100,13 @@ def record_bounce(service: InvitationService, raw: bytes,
                        logging.WARNING if kind == MALFORMED else logging.INFO)
     decisive = _chosen(report)
     status = decisive.status or None
-    base = dict(action=decisive.action or None, status=status,
-                diagnostic=decisive.diagnostic)
+    base = BounceOutcome(UNKNOWN, "no_match", action=decisive.action or None, status=status,
+                         diagnostic=decisive.diagnostic)
     match = find_row(service.store, service.return_path,
                      addressed_to(message, recipients), report.message_id)
     if match.row is None:
         why = match.how if match.how in ("forged_tag", "unknown_tag") else "no_match"
-        return _logged(BounceOutcome(UNKNOWN, why, **base),
+        return _logged(replace(base, why=why),
                        logging.WARNING if why == "forged_tag" else logging.INFO)
     row = match.row
     final = decisive.permanent
@@ -119,20 +117,20 @@ def record_bounce(service: InvitationService, raw: bytes,
         outbox_id=row.id, invitation_id=row.invitation_id, status=status, reason=reason,
         diagnostic=decisive.diagnostic)
     done = service.store.record_bounce(entry)
-    found = dict(base, invitation_id=row.invitation_id, matched_by=match.how, reason=reason)
+    found = replace(base, result=MATCHED, invitation_id=row.invitation_id,
+                    matched_by=match.how, reason=reason)
     if done == DUPLICATE:
-        return _logged(BounceOutcome(MATCHED, "duplicate", **found))
+        return _logged(replace(found, why="duplicate"))
     if not final:
-        why = "delayed" if decisive.delayed else "not_a_failure"
-        return _logged(BounceOutcome(MATCHED, why, **found))
+        return _logged(replace(found, why="delayed" if decisive.delayed else "not_a_failure"))
     if done != BOUNCED:
-        return _logged(BounceOutcome(MATCHED, _why_unchanged(service, row), **found))
+        return _logged(replace(found, why=_why_unchanged(service, row)))
     invitation = service.get(row.invitation_id)
     service.events.emit(INVITATION_BOUNCED, invitation, status=status or "",
                         reason=reason or "", diagnostic=decisive.diagnostic or "")
     service.notify_undeliverable(row.invitation_id, reason_for(status, decisive.diagnostic or ""),
                                  decisive.diagnostic or "")
-    return _logged(BounceOutcome(MATCHED, "bounced", changed=True, **found))
+    return _logged(replace(found, why="bounced", changed=True))
 
 
 def _why_unchanged(service: InvitationService, row: OutboxRow) -> str:

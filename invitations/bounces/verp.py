@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from invitations.errors import ConfigurationError
 from invitations.tokens import check_secret_keys
 
-__all__ = ["ReturnPath", "TAG_SEPARATOR"]
+__all__ = ["TAG_SEPARATOR", "ReturnPath"]
 
 #: Between the bounce address's local part and the tag (Postfix's and Exim's default).
 TAG_SEPARATOR = "+"
