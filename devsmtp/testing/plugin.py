@@ -189,8 +189,8 @@ def smtp_bouncing(request: pytest.FixtureRequest, tmp_path: Path
                   ) -> Iterator[Callable[[str], Capture]]:
     """Start a devsmtp of its own whose ``bounce`` fault rules send their DSNs to
     ``relay`` (``HOST:PORT``, your bounce receiver): ``capture = smtp_bouncing(relay)``,
-    then ``Faults(capture).bounce(status="5.1.1")`` (or ``smtp_faults.bounce`` in a test
-    that also uses this fixture). Servers started here stop after the test."""
+    then ``Faults(capture).bounce(status="5.1.1")``. Servers started here stop after
+    the test."""
     from .capture import Capture
 
     servers: list[DevSMTPServer] = []
