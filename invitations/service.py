@@ -343,7 +343,7 @@ class InvitationService:
     def list(self, company: Company | str | None = None,
              status: InvitationStatus | str | None = None) -> builtins.list[Invitation]:
         """Invitations, oldest first; ``status`` may be ``expired`` (derived from time)
-        or ``bounced`` (pending invitations whose current mail bounced)."""
+        or ``bounced`` (pending or expired invitations whose current mail bounced)."""
         company_id = None
         if company is not None:
             raw = company.business_id if isinstance(company, Company) else company
@@ -351,8 +351,10 @@ class InvitationService:
         wanted = None
         if status is not None and str(status) == DeliveryState.BOUNCED:
             # Not a status of the invitation (it stays pending): the state of its mail.
-            return self.store.list_invitations(company_id=company_id, now=self._now(),
-                                               delivery_state=DeliveryState.BOUNCED)
+            # Revoked ones (say, replaced by one to a corrected address) are done with.
+            return [i for i in self.store.list_invitations(
+                company_id=company_id, now=self._now(), delivery_state=DeliveryState.BOUNCED)
+                if i.status in (InvitationStatus.PENDING, InvitationStatus.EXPIRED)]
         if status is not None:
             try:
                 wanted = InvitationStatus(status)

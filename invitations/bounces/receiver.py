@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from invitations.bounces.dsn import MAX_MAIL_BYTES
@@ -81,47 +81,56 @@ class BounceHandler:
 
 
 class BounceReceiver:
-    """The receiver on ``host:port`` in a background thread; a context manager.
-
-    ``port=0`` picks a free port (see :attr:`port` once started).
-    """
+    """The receiver on ``host:port``, its event loop in a background thread; a context
+    manager. ``port=0`` picks a free port (see :attr:`port` once started)."""
 
     def __init__(self, service: InvitationService, host: str = "127.0.0.1", port: int = 2525,
                  *, addresses: Iterable[str] = (), max_size: int = DEFAULT_MAX_SIZE,
                  workers: int = 4, hostname: str = "invitations-bounces") -> None:
         self.handler = BounceHandler(service, addresses, workers=workers)
         self.host = host
-        self._requested_port = port
+        self.port = port
         self.max_size = max_size
         self.hostname = hostname
-        self._controller: Controller | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
 
-    @property
-    def port(self) -> int:
-        """The bound port (after :meth:`start`)."""
-        if self._controller is None or self._controller.server is None:
-            return self._requested_port
-        server = self._controller.server
-        sockets = server.sockets if isinstance(server, asyncio.Server) else ()
-        return int(sockets[0].getsockname()[1]) if sockets else self._requested_port
+    def _protocol(self) -> SMTP:
+        return SMTP(self.handler, hostname=self.hostname, data_size_limit=self.max_size,
+                    timeout=60)
 
     def start(self) -> None:
-        controller = Controller(
-            self.handler, hostname=self.host, port=self._requested_port,
-            server_hostname=self.hostname, ready_timeout=10,
-            server_kwargs=self._server_kwargs())
-        controller.start()
-        self._controller = controller
+        """Listen (raises ``OSError`` if the address is taken), then serve in a thread."""
+        loop = asyncio.new_event_loop()
+        try:
+            server = loop.run_until_complete(loop.create_server(
+                self._protocol, self.host, self.port))
+        except BaseException:
+            loop.close()
+            raise
+        self._loop, self._server = loop, server
+        self.port = int(server.sockets[0].getsockname()[1])
+        self._thread = threading.Thread(target=loop.run_forever, name="bounce-receiver",
+                                        daemon=True)
+        self._thread.start()
         log.info("bounce receiver listening on %s:%s", self.host, self.port)
 
-    def _server_kwargs(self) -> dict[str, Any]:
-        return {"data_size_limit": self.max_size, "timeout": 60}
-
     def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-            log.info("bounce receiver stopped")
+        loop, server, thread = self._loop, self._server, self._thread
+        if loop is None or server is None or thread is None:
+            return
+
+        async def close() -> None:
+            server.close()
+            await server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=30)
+        loop.close()
+        self._loop = self._server = self._thread = None
+        log.info("bounce receiver stopped")
 
     def __enter__(self) -> BounceReceiver:
         self.start()

@@ -97,7 +97,10 @@ def test_a_permanent_failure_marks_bounced_fires_the_event_and_tells_the_inviter
     assert (after.bounce_status, after.bounce_reason) == (status, reason)
     assert after.bounced_at is not None
     bounced = [e for e in world.events if e.name == INVITATION_BOUNCED]
-    assert len(bounced) == 1 and bounced[0].invitation_id == invitation.id
+    assert len(bounced) == 1
+    assert bounced[0].invitation is not None and bounced[0].invitation.id == invitation.id
+    assert bounced[0].invitation.delivery_state is DeliveryState.BOUNCED  # after the commit
+    assert (bounced[0].detail["status"], bounced[0].detail["reason"]) == (status, reason)
     [notice] = world.notices()
     assert b"maija@example.net" in notice
     listed = world.service.list(status="bounced")
