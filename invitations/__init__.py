@@ -46,6 +46,7 @@ from invitations.models import (
 from invitations.password import PasswordPolicy, Violation, check_password
 
 if TYPE_CHECKING:
+    from invitations.bounces.record import BounceOutcome
     from invitations.config import service_from_env
     from invitations.service import InvitationService
     from invitations.store import InvitationStore, SQLiteInvitationStore
@@ -56,6 +57,7 @@ __all__ = [
     "AccountCreator",
     "AccountRef",
     "AccountRejected",
+    "BounceOutcome",
     "Clock",
     "Company",
     "ConfigurationError",
@@ -100,6 +102,7 @@ __all__ = [
 # The service pulls in rendering (Jinja2, Babel); import it on first use so that
 # ``import invitations`` stays cheap for tools that only need models or errors.
 _LAZY = {
+    "BounceOutcome": "invitations.bounces.record",
     "InvitationService": "invitations.service",
     "InvitationStore": "invitations.store",
     "SQLiteInvitationStore": "invitations.store",

@@ -94,3 +94,17 @@ def test_a_bounce_of_replaced_mail_changes_nothing(store: SQLStore) -> None:
     assert store.record_bounce(_entry(row_id)) == "unchanged"
     stored = store.get("inv-1", now=START)
     assert stored is not None and stored.invitation.delivery_state is DeliveryState.QUEUED
+
+
+def test_a_version_3_database_migrates_and_its_sent_mail_can_bounce(backend: object) -> None:
+    from tests.store.conftest import Backend
+    from tests.store.test_contract import _back_to_version_3
+
+    assert isinstance(backend, Backend)
+    with backend.open() as s:
+        row_id = _sent(s)
+    _back_to_version_3(backend)
+    with backend.open() as s:  # migrates forward: columns, index and table back
+        assert s.record_bounce(_entry(row_id)) == "bounced"
+        stored = s.get("inv-1", now=LATER)
+        assert stored is not None and stored.invitation.bounce_reason == "mailbox_unknown"

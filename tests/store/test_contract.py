@@ -52,8 +52,18 @@ def test_migrates_forward_from_an_empty_versioned_database(backend: Backend) -> 
         assert s.list_invitations(now=START) == []
 
 
+def _back_to_version_3(backend: Backend) -> None:
+    """Undo the bounces migration (its columns, index and table)."""
+    backend.execute("DROP TABLE bounces")
+    backend.execute("DROP INDEX outbox_sender")
+    for column in ("bounce_status", "bounce_reason", "bounced_at"):
+        backend.execute(f"ALTER TABLE outbox DROP COLUMN {column}")
+    backend.execute("UPDATE schema_version SET version = 3")
+
+
 def _back_to_version_2(backend: Backend) -> None:
     """Undo migration 3 (the account hand-off's columns)."""
+    _back_to_version_3(backend)
     for column in ("registering_until", "registering_owner", "account_id"):
         backend.execute(f"ALTER TABLE invitations DROP COLUMN {column}")
     backend.execute("UPDATE schema_version SET version = 2")
