@@ -333,7 +333,8 @@ def fault() -> None:
 
 
 @fault.command(name="add")
-@click.option("--stage", type=click.Choice(STAGES), required=True)
+@click.option("--stage", type=click.Choice(STAGES),
+              help="connect, mail, rcpt or data (required unless --bounce).")
 @click.option("--code", type=click.Choice([str(c) for c in CODES]))
 @click.option("--to", help="Only for this recipient (or @domain).")
 @click.option("--from", "sender", help="Only for this sender.")
@@ -341,6 +342,10 @@ def fault() -> None:
 @click.option("--delay", type=float, default=0.0, help="Delay the reply by SECONDS.")
 @click.option("--disconnect", is_flag=True, help="Close the connection (mid-DATA at data).")
 @click.option("--message", help="Reply text after the code.")
+@click.option("--bounce", "bounce_status", metavar="STATUS",
+              help="Accept, then send a DSN with this status (e.g. 5.1.1) through the "
+                   "server's --bounce-relay.")
+@click.option("--diagnostic", help="With --bounce: the remote reply the DSN reports.")
 @click.option("--json", "as_json", is_flag=True)
 @api_options
 def fault_add(
@@ -353,12 +358,18 @@ def fault_add(
     delay: float,
     disconnect: bool,
     message: str | None,
+    bounce_status: str | None,
+    diagnostic: str | None,
     as_json: bool,
 ) -> None:
     """Install a rule; prints its id."""
+    if stage is None and bounce_status is None:
+        raise click.UsageError("give --stage (or --bounce STATUS for a bounce rule)")
     rule: dict[str, Any] = {"stage": stage, "code": int(code) if code else None, "to": to,
                             "from": sender, "times": times, "delay": delay,
-                            "disconnect": disconnect, "message": message}
+                            "disconnect": disconnect, "message": message,
+                            "action": "bounce" if bounce_status else None,
+                            "status": bounce_status, "diagnostic": diagnostic}
     data = api_for(ctx).call("PUT", "/faults", json={k: v for k, v in rule.items() if v})
     if as_json:
         echo_json(data)
@@ -378,6 +389,8 @@ def fault_list(ctx: click.Context, as_json: bool) -> None:
     for r in data["rules"]:
         scope = " ".join(f"{k}={r[k]}" for k in ("to", "from", "times") if r[k] is not None)
         action = r["code"] or ("disconnect" if r["disconnect"] else f"delay {r['delay']}s")
+        if r.get("action") == "bounce":
+            action = f"bounce {r['status']}"
         click.echo(f"{r['id']}  {r['stage']:<7} {action}  {scope}  fired={r['fired']}")
 
 

@@ -140,6 +140,20 @@ def _text(data: Mapping[str, object], name: str) -> str | None:
     return value
 
 
+def _times(data: Mapping[str, object]) -> int | None:
+    times = data.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise FaultRuleInvalid("'times' must be a whole number >= 1 (or null for always)")
+    return times if isinstance(times, int) else None
+
+
+def _delay(data: Mapping[str, object]) -> float:
+    delay = data.get("delay", 0) or 0
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
+        raise FaultRuleInvalid("'delay' must be a number of seconds between 0 and 600")
+    return float(delay)
+
+
 def parse_rule(data: object, id: str) -> FaultRule:
     """Validate one rule from JSON; every error names the field and the fix."""
     if not isinstance(data, Mapping):
@@ -160,12 +174,7 @@ def parse_rule(data: object, id: str) -> FaultRule:
     code = data.get("code")
     if code is not None and (isinstance(code, bool) or code not in CODES):
         raise FaultRuleInvalid(f"'code' must be one of {sorted(CODES)}, not {code!r}")
-    times = data.get("times")
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise FaultRuleInvalid("'times' must be a whole number >= 1 (or null for always)")
-    delay = data.get("delay", 0) or 0
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
-        raise FaultRuleInvalid("'delay' must be a number of seconds between 0 and 600")
+    times, delay = _times(data), _delay(data)
     disconnect = data.get("disconnect", False)
     if not isinstance(disconnect, bool):
         raise FaultRuleInvalid("'disconnect' must be true or false")
@@ -185,8 +194,8 @@ def parse_rule(data: object, id: str) -> FaultRule:
         message=_text(data, "message"),
         to=to,
         sender=sender,
-        times=times if isinstance(times, int) else None,
-        delay=float(delay),
+        times=times,
+        delay=delay,
         disconnect=disconnect,
     )
 
@@ -207,16 +216,9 @@ def _bounce_rule(data: Mapping[str, object], id: str) -> FaultRule:
         else f"{'550' if status[0] == '5' else '450'} {status} Delivery failed")
     if len(diagnostic) > 500 or any(ord(c) < 32 or ord(c) == 127 for c in diagnostic):
         raise FaultRuleInvalid("'diagnostic' must be one line of at most 500 characters")
-    times = data.get("times")
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise FaultRuleInvalid("'times' must be a whole number >= 1 (or null for always)")
-    delay = data.get("delay", 0) or 0
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
-        raise FaultRuleInvalid("'delay' must be a number of seconds between 0 and 600")
     return FaultRule(id=id, stage="data", to=_text(data, "to"), sender=_text(data, "from"),
-                     times=times if isinstance(times, int) else None, delay=float(delay),
-                     action="bounce", status=status, diagnostic=diagnostic,
-                     message=_text(data, "message"))
+                     times=_times(data), delay=_delay(data), action="bounce", status=status,
+                     diagnostic=diagnostic, message=_text(data, "message"))
 
 
 @dataclass

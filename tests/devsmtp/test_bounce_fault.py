@@ -182,3 +182,22 @@ def test_plugin_helper_bounces_to_your_receiver(smtp_bouncing: object, tmp_path:
         raw = _wait_for_dsn(mine, "me@example.org")
         assert capture.address("typo").encode() in raw
         faults.clear()
+
+
+def test_cli_fault_add_bounce(bouncing: DevSMTP, receiver: DevSMTP) -> None:
+    from click.testing import CliRunner
+
+    from devsmtp.cli import main
+
+    runner = CliRunner()
+    added = runner.invoke(main, ["fault", "add", "--bounce", "5.1.2", "--diagnostic",
+                                 "550 5.1.2 Host unknown", "--api", bouncing.api_url])
+    assert added.exit_code == 0, added.output
+    listed = runner.invoke(main, ["fault", "list", "--api", bouncing.api_url])
+    assert "bounce 5.1.2" in listed.output
+    _send(bouncing, "cli@example.org", ["x@nowhere.example"])
+    statuses = delivery_statuses(email.message_from_bytes(_wait_for_dsn(receiver,
+                                                                        "cli@example.org")))
+    assert statuses is not None and statuses[0].status == "5.1.2"
+    missing = runner.invoke(main, ["fault", "add", "--api", bouncing.api_url])
+    assert missing.exit_code != 0 and "--stage" in missing.output
