@@ -41,6 +41,8 @@ class DeliveryState(enum.StrEnum):
 class MessageKind(enum.StrEnum):
     INVITATION = "invitation"
     CONFIRMATION = "confirmation"
+    #: "Invitation could not be delivered", to the inviter or the operator mailbox.
+    UNDELIVERABLE = "undeliverable"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class Inviter:
     role: Role | str = Role.MAIN_USER
     #: Business id of the inviter's company; required for a main user.
     company_id: str | None = None
+    #: Where the inviter hears that an invitation could not be delivered; without
+    #: it (and for operators) the service's operator mailbox is told.
+    email: str | None = None
 
 
 @dataclass(frozen=True)

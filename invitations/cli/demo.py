@@ -21,6 +21,7 @@ from devsmtp.errors import DevSMTPError
 from devsmtp.server import DevSMTP
 from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
 from invitations.cli.demo_accounts import DemoAccounts, account_path, demo_site
+from invitations.cli.logs import log_options, setup_logging
 from invitations.models import Company, DeliveryState, Inviter, Role
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
@@ -29,9 +30,12 @@ from invitations.web.server import BackgroundServer
 
 SAMPLE_COMPANY = Company("0112038-9", "Esimerkki Oy", contract_number="LOG-123456")
 SAMPLE_MAIN_USER = Inviter(
-    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9"
+    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9",
+    email="maija.paakayttaja@example.com",
 )
 SAMPLE_INVITEE = "uusi.kayttaja@example.com"
+#: Told when an invitation from customer service cannot be delivered.
+DEMO_OPERATOR = "asiakaspalvelu@example.com"
 KEY_FILE = "secret-key"
 
 
@@ -93,8 +97,10 @@ def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterat
 @click.option("--smtp-port", type=int, default=0, help="devsmtp's SMTP port (0: any free one).")
 @click.option("--inbox-port", type=int, default=0, help="devsmtp's inbox port (0: any free one).")
 @click.option("--web-port", type=int, default=0, help="Registration page port (0: any free one).")
+@log_options(default_level="warning")
 def demo(
-    once: bool, data_dir: Path, email: str, smtp_port: int, inbox_port: int, web_port: int
+    once: bool, data_dir: Path, email: str, smtp_port: int, inbox_port: int, web_port: int,
+    log_level: str, log_format: str,
 ) -> None:
     """Run devsmtp and the registration page on 127.0.0.1 and send one invitation.
 
@@ -102,6 +108,7 @@ def demo(
     (the account is created in the demo's own SQLite user directory); Ctrl-C
     stops everything.
     """
+    setup_logging(log_level.lower(), log_format)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail with links
     key = demo_secret_key(data_dir)
     with ExitStack() as stack:
@@ -117,7 +124,8 @@ def demo(
         store = SQLiteInvitationStore(data_dir / "invitations.sqlite3")
         stack.callback(store.close)
         service = InvitationService(
-            [key], web.url, f"smtp://127.0.0.1:{smtp.smtp_port}", store=store
+            [key], web.url, f"smtp://127.0.0.1:{smtp.smtp_port}", store=store,
+            operator_address=DEMO_OPERATOR,
         )
         # The demo host's own user directory: the registration creates the account
         # there, and its sign-in page (/login) takes the password just chosen.

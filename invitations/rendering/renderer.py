@@ -23,13 +23,13 @@ from markupsafe import Markup
 from invitations.i18n import runtime
 from invitations.i18n.languages import LANGUAGES
 from invitations.models import OutgoingMessage
-from invitations.rendering.context import ConfirmationEmail, InvitationEmail
+from invitations.rendering.context import ConfirmationEmail, InvitationEmail, UndeliverableEmail
 from invitations.rendering.environment import InliningLoader, load, make_environment
 from invitations.rendering.mime import build_message
 from invitations.rendering.plaintext import layout_text
 from invitations.theme import POSTI, Theme
 
-KINDS = ("invitation", "confirmation")
+KINDS = ("invitation", "confirmation", "undeliverable")
 _TIME = Markup('<time datetime="{}">{}</time>')
 DEFAULT_LANGUAGES = LANGUAGES
 
@@ -141,7 +141,8 @@ class Renderer:
             expires_text = pack.language.format_datetime(expires_at)
             context = dict(values, lang=lang, dir=pack.dir, first=index == 0, theme=self.theme,
                            customer_service_url=self.theme.customer_service_for(lang),
-                           expires_at=expires_text, when=_TIME.format(expires_iso, expires_text))
+                           expires_at=expires_text, moment=expires_text,
+                           when=_TIME.format(expires_iso, expires_text))
             # One line whatever the translator typed: a subject cannot span headers.
             title = " ".join(templates.subject.render(context).split())
             context["title"] = title
@@ -183,6 +184,14 @@ class Renderer:
         values = {"to_name": email.to_name, "link": email.link, **_validity(email.validity)}
         return self._render("confirmation", email.languages, values, email.expires_at)
 
+    def render_undeliverable(self, email: UndeliverableEmail) -> RenderedEmail:
+        """Subject, text and HTML of the notice that an invitation was not delivered
+        (the time shown is when the invitation was sent)."""
+        values = {"to_name": email.to_name, "invited_email": email.invited_email,
+                  "company_name": email.company_name, "reason": email.reason,
+                  "diagnostic": email.diagnostic}
+        return self._render("undeliverable", email.languages, values, email.invited_at)
+
     def expiry_texts(self, email: InvitationEmail) -> tuple[str, ...]:
         """The expiry as each of ``email.languages`` shows it (to the minute)."""
         return tuple(
@@ -191,7 +200,8 @@ class Renderer:
         )
 
     def compose(
-        self, email: InvitationEmail | ConfirmationEmail, rendered: RenderedEmail
+        self, email: InvitationEmail | ConfirmationEmail | UndeliverableEmail,
+        rendered: RenderedEmail,
     ) -> OutgoingMessage:
         """The message of ``email`` with texts already rendered."""
         return build_message(
@@ -212,6 +222,9 @@ class Renderer:
 
     def compose_confirmation(self, email: ConfirmationEmail) -> OutgoingMessage:
         return self.compose(email, self.render_confirmation(email))
+
+    def compose_undeliverable(self, email: UndeliverableEmail) -> OutgoingMessage:
+        return self.compose(email, self.render_undeliverable(email))
 
 
 @cache

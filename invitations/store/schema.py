@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from invitations.errors import ConfigurationError
@@ -19,7 +20,9 @@ from invitations.models import (
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import StoredInvitation
 
-SCHEMA_VERSION = 4
+log = logging.getLogger("invitations.store")
+
+SCHEMA_VERSION = 5
 
 #: Forward migrations, written once for both backends (column types from the
 #: dialect: ``{time}``, ``{blob}``, ``{row_id}``, ``{seq}``); entry ``n`` takes the
@@ -96,6 +99,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE invitations ADD COLUMN account_id TEXT",
     ),
     (
+        # Where the inviter hears that the invitation could not be delivered.
+        "ALTER TABLE invitations ADD COLUMN inviter_email TEXT",
+    ),
+    (
         # Bounces (invitations.bounces): a sent mail that bounced keeps its status, the
         # reason in plain words and the time; the return path (VERP) finds its row by
         # the envelope sender; every bounce received is logged once (its fingerprint).
@@ -160,7 +167,9 @@ def upgrade(conn: Any, dialect: Dialect, *, allowed: bool = True) -> tuple[int, 
         return version, version
     if not allowed:
         raise SchemaOutdated(version)
-    for statements in MIGRATIONS[version:]:
+    for number, statements in enumerate(MIGRATIONS[version:], start=version):
+        log.info("migrating the schema from version %d to %d", number, number + 1,
+                 extra={"schema_version": number + 1})
         for statement in statements:
             conn.execute(dialect.ddl(statement))
     if row is None:
@@ -184,7 +193,7 @@ def invitation_from_row(row: Any, dialect: Dialect) -> StoredInvitation:
         email=row["email"],
         company=Company(row["company_id"], row["company_name"], row["contract_number"]),
         inviter=Inviter(row["inviter_id"], row["inviter_name"], Role(row["inviter_role"]),
-                        row["inviter_company_id"]),
+                        row["inviter_company_id"], row["inviter_email"]),
         role=Role(row["role"]),
         services=tuple(json.loads(row["services"])),
         languages=tuple(json.loads(row["languages"])),
