@@ -81,7 +81,8 @@ def _chosen(report: DeliveryReport) -> RecipientStatus:
 
 
 def _logged(outcome: BounceOutcome, level: int = logging.INFO) -> BounceOutcome:
-    log.log(level, "bounce %s: %s", outcome.result, outcome.why, extra={
+    log.log(level, "bounce %s: %s%s", outcome.result, outcome.why,
+            f" (invitation {outcome.invitation_id})" if outcome.invitation_id else "", extra={
         "invitation_id": outcome.invitation_id, "bounce_result": outcome.result,
         "bounce_why": outcome.why, "bounce_status": outcome.status,
         "matched_by": outcome.matched_by})

@@ -7,13 +7,13 @@ address from ``INVITATIONS_BOUNCE_ADDRESS`` (see :mod:`invitations.config`).
 
 from __future__ import annotations
 
-import logging
 import threading
 
 import click
 
 from invitations.bounces.dsn import MAX_MAIL_BYTES
 from invitations.bounces.mailbox import import_paths
+from invitations.cli.logs import log_options, setup_logging
 from invitations.cli.output import (
     emit,
     fail,
@@ -28,9 +28,6 @@ from invitations.i18n.formatting import Text
 from invitations.i18n.texts import T_
 
 __all__ = ["bounces"]
-
-_LEVELS = ("debug", "info", "warning", "error")
-
 
 def _host_port(value: str, lang: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
@@ -56,17 +53,16 @@ def bounces() -> None:
 @click.option("--max-size", type=click.IntRange(1024, 100 * 1024 * 1024),
               default=MAX_MAIL_BYTES, show_default=True,
               help="Largest bounce accepted, in bytes (larger: 552).")
-@click.option("--log-level", type=click.Choice(_LEVELS), default="info", show_default=True)
+@log_options()
 @lang_option
 def serve(listen: str, addresses: tuple[str, ...], max_size: int, log_level: str,
-          lang: str | None) -> None:
+          log_format: str, lang: str | None) -> None:
     """Receive bounces over SMTP until stopped (Ctrl-C or SIGTERM)."""
     from invitations.bounces.receiver import BounceReceiver  # needs aiosmtpd
 
     lang = language(lang)
     host, port = _host_port(listen, lang)
-    logging.basicConfig(level=log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(log_level.lower(), log_format)
     with service_from_environment(False, lang) as service:
         try:
             receiver = BounceReceiver(service, host, port, addresses=addresses,
