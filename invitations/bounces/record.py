@@ -28,7 +28,7 @@ from invitations.bounces.classify import MALFORMED, classify
 from invitations.bounces.dsn import MAX_BYTES, DeliveryReport, RecipientStatus, parse_mail
 from invitations.bounces.match import addressed_to, find_row
 from invitations.events import INVITATION_BOUNCED
-from invitations.models import InvitationStatus, MessageKind, OutboxRow
+from invitations.models import DeliveryState, InvitationStatus, MessageKind, OutboxRow
 from invitations.store.bounces import BOUNCED, DUPLICATE
 from invitations.store.protocol import BounceEntry
 from invitations.undeliverable import reason_for
@@ -53,8 +53,9 @@ class BounceOutcome:
     bounce: an auto-reply, a challenge, other mail) or ``unknown`` (a bounce that
     matches no mail of ours, or a forged tag). ``why`` says more in one word:
     ``bounced``, ``delayed``, ``duplicate``, ``already_bounced``, ``accepted``,
-    ``closed``, ``superseded``, ``not_a_failure``, ``auto_reply``, ``challenge``,
-    ``malformed``, ``not_a_bounce``, ``forged_tag``, ``unknown_tag``, ``no_match``.
+    ``closed``, ``superseded``, ``not_invitation_mail``, ``not_sent``,
+    ``not_a_failure``, ``auto_reply``, ``challenge``, ``malformed``, ``not_a_bounce``,
+    ``forged_tag``, ``unknown_tag``, ``no_match``.
     ``changed`` is true only when the invitation's delivery state changed.
     """
 
@@ -135,13 +136,18 @@ def record_bounce(service: InvitationService, raw: bytes,
 
 
 def _why_unchanged(service: InvitationService, row: OutboxRow) -> str:
-    """Why a final bounce changed nothing: the invitation was accepted, closed,
-    reissued, or the mail had bounced already."""
+    """Why a final bounce changed nothing: not invitation mail, the invitation accepted
+    or closed, the mail replaced by a resend, bounced already, or never sent."""
+    if row.kind is not MessageKind.INVITATION:
+        return "not_invitation_mail"
     invitation = service.get(row.invitation_id)
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.AWAITING_CONFIRMATION):
         return "accepted"
-    if row.kind is not MessageKind.INVITATION or invitation.message_id != row.message_id:
+    if invitation.message_id != row.message_id:
         return "superseded"
-    if invitation.status is not InvitationStatus.PENDING:
+    if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
         return "closed"
-    return "already_bounced"
+    current = service.store.find_outbox(message_id=row.message_id)
+    if current is not None and current.state is DeliveryState.BOUNCED:
+        return "already_bounced"
+    return "not_sent"

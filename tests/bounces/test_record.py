@@ -229,3 +229,26 @@ def test_confirmation_and_notice_mail_keep_the_plain_sender(world: World) -> Non
     kinds = {row.kind: row.sender for row in world.service.store.outbox()}
     assert kinds[MessageKind.INVITATION] == return_path
     assert kinds[MessageKind.UNDELIVERABLE] == "noreply@posti.fi"
+
+
+def test_a_bounce_of_the_notice_itself_changes_nothing(world: World) -> None:
+    invitation, return_path = world.invite()
+    world.service.record_bounce(world.bounce("postfix", invitation, return_path))
+    [notice] = world.service.store.outbox(invitation_id=invitation.id,
+                                          state=DeliveryState.SENT)
+    assert notice.kind is MessageKind.UNDELIVERABLE
+    raw = dsn("postfix", return_path=BOUNCES, recipient="pirkko@acme.fi",
+              message_id=notice.message_id)
+    outcome = world.service.record_bounce(raw)
+    assert (outcome.result, outcome.why, outcome.changed) == (
+        "matched", "not_invitation_mail", False)
+    assert len(world.notices()) == 1
+
+
+def test_a_bounce_for_mail_not_sent_yet_changes_nothing(world: World) -> None:
+    queued = world.service.send_invite("later@example.net", company=ACME, invited_by=BOSS,
+                                       deliver=False)
+    [row] = world.service.store.outbox(invitation_id=queued.id)
+    outcome = world.service.record_bounce(world.bounce("gmail", queued, row.sender))
+    assert (outcome.result, outcome.why, outcome.changed) == ("matched", "not_sent", False)
+    assert world.service.get(queued.id).delivery_state is DeliveryState.QUEUED
