@@ -26,7 +26,7 @@ from .faults import FaultRule
 
 __all__ = ["Bouncer", "compose_dsn", "returned_headers"]
 
-log = logging.getLogger("devsmtp.bounce")
+log = logging.getLogger("devsmtp.smtp")
 
 #: The returned headers are cut here (a header block is rarely larger).
 MAX_RETURNED_HEADERS = 64 * 1024
