@@ -130,7 +130,7 @@ class DevSMTP:
             max_age=self.settings.max_age,
             fsync=self.settings.fsync,
         )
-        self.faults = Faults()
+        self.faults = Faults(bounce_relay=self.settings.bounce_relay)
         self.handler = CaptureHandler(self.store, self.faults, self.settings)
         self.smtp_port = 0
         self.http_port = 0

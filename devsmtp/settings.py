@@ -50,6 +50,8 @@ class Settings:
     relay_allow: tuple[str, ...] = ()
     #: Further relays (``host:port``) a release request may name; ``relay_host`` always may.
     relay_hosts: tuple[str, ...] = ()
+    #: Where ``bounce`` fault rules send their DSNs (``host:port``, the bounce receiver).
+    bounce_relay: str | None = None
     #: ``Host`` names served besides the bound host and loopback (DNS-rebinding guard).
     allowed_hosts: tuple[str, ...] = ()
     #: HTTP: seconds for a request head to arrive, idle keep-alive seconds, most connections.

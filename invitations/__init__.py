@@ -49,6 +49,7 @@ from invitations.undeliverable import UndeliverableReason, reason_for
 
 if TYPE_CHECKING:
     from invitations.aio import AsyncInvitationService
+    from invitations.bounces.record import BounceOutcome
     from invitations.config import service_from_env
     from invitations.service import InvitationService
     from invitations.store import InvitationStore, SQLiteInvitationStore
@@ -60,6 +61,7 @@ __all__ = [
     "AccountRef",
     "AccountRejected",
     "AsyncInvitationService",
+    "BounceOutcome",
     "Clock",
     "Company",
     "ConfigurationError",
@@ -110,6 +112,7 @@ __all__ = [
 # ``import invitations`` stays cheap for tools that only need models or errors.
 _LAZY = {
     "AsyncInvitationService": "invitations.aio",
+    "BounceOutcome": "invitations.bounces.record",
     "InvitationService": "invitations.service",
     "InvitationStore": "invitations.store",
     "SQLiteInvitationStore": "invitations.store",

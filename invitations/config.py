@@ -20,6 +20,10 @@
 ``INVITATIONS_OPERATOR_ADDRESS`` the operator (customer service) mailbox: told when an
                                invitation could not be delivered and its inviter is
                                an operator or has no address (default: none)
+``INVITATIONS_BOUNCE_ADDRESS`` where bounces go, e.g. ``bounces@example.org``: each
+                               invitation's envelope sender becomes
+                               ``bounces+<signed tag>@example.org`` (VERP); unset: the
+                               sender address, as before
 ============================== ==========================================================
 """
 
@@ -106,6 +110,7 @@ class Settings:
     languages: tuple[str, ...] = LANGUAGES
     password_policy: str = "document"
     operator_address: str | None = None
+    bounce_address: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +139,7 @@ class Settings:
             password_policy=policy,
             operator_address=check_operator_address(
                 env.get("INVITATIONS_OPERATOR_ADDRESS", "")),
+            bounce_address=env.get("INVITATIONS_BOUNCE_ADDRESS", "").strip() or None,
         )
 
     def service(self, *, clock: Clock | None = None,
@@ -147,6 +153,7 @@ class Settings:
                 sender=self.sender, languages=self.languages,
                 password_policy=PasswordPolicy.named(self.password_policy), close_store=True,
                 operator_address=self.operator_address,
+                bounce_address=self.bounce_address,
             )
         except BaseException:
             store.close()

@@ -34,6 +34,8 @@ class DeliveryState(enum.StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
+    #: Accepted by the relay, then returned undeliverable (a bounce, issue 15).
+    BOUNCED = "bounced"
 
 
 class MessageKind(enum.StrEnum):
@@ -126,6 +128,11 @@ class Invitation:
     delivery_state: DeliveryState | None = None
     attempts: int = 0
     last_error: str | None = None
+    #: Set when the mail bounced: the enhanced status (``5.1.1``), the reason's code
+    #: (:class:`~invitations.undeliverable.UndeliverableReason`) and when.
+    bounce_status: str | None = None
+    bounce_reason: str | None = None
+    bounced_at: datetime | None = None
     #: The registration link; known only right after issuing or from a presented token.
     link: str | None = field(default=None, compare=False)
 

@@ -18,6 +18,8 @@ from email.utils import make_msgid, parseaddr
 from types import TracebackType
 
 from invitations.accounts import AccountCreator, AccountRef
+from invitations.bounces.record import BounceOutcome, record_bounce
+from invitations.bounces.verp import ReturnPath
 from invitations.clock import Clock, SystemClock
 from invitations.delivery.worker import deliver, worker_id
 from invitations.errors import (
@@ -128,6 +130,7 @@ class InvitationService:
         on_event: EventHandler | None = None,
         operator_address: str | None = None,
         notify_undeliverable_on_failure: bool = True,
+        bounce_address: str | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.validity = check_validity("validity", validity)
@@ -153,6 +156,10 @@ class InvitationService:
         # A transport built here from a URL is ours to close; one passed in is not.
         self._owns_transport = isinstance(transport, str)
         self._owner = worker_id()
+        #: With a bounce address, each invitation mail's envelope sender is its own
+        #: signed return path (VERP), so a bounce finds its mail; see invitations.bounces.
+        self.return_path: ReturnPath | None = (
+            ReturnPath.create(bounce_address, secret_keys) if bounce_address else None)
         # One transport object is not safe for concurrent batches; serialize them.
         self._transport_lock = threading.Lock()
         #: Handlers of events after commit (:mod:`invitations.events`).
@@ -226,7 +233,7 @@ class InvitationService:
             if self.store.revoke(existing.invitation.id, by=inviter.id, now=now):
                 self._emit(INVITATION_REVOKED, existing.invitation.id, by=inviter.id)
         draft = self.draft(address, company, inviter, granted, wanted, langs, first, last, now)
-        message = compose_invitation(draft.email)
+        message = self.with_return_path(compose_invitation(draft.email))
         self.store.add(draft.invitation, nonce_hash=draft.nonce_hash, message=message, now=now)
         log_issued(draft.invitation, message.message_id, "issued")
         return self._delivered(draft.invitation.id, message, draft.link, deliver=deliver)
@@ -350,11 +357,28 @@ class InvitationService:
         self.events.emit(INVITATION_ACCEPTED, confirmed)
         return confirmed
 
-    def resend(self, invitation_id: str, *, by: Inviter) -> Invitation:
-        """New nonce and a new validity window; the previous link stops working."""
+    def resend(self, invitation_id: str, *, by: Inviter, email: str | None = None
+               ) -> Invitation:
+        """New nonce and a new validity window; the previous link stops working.
+
+        With ``email`` (a corrected address, say after a bounce) that differs from
+        the invited one, the invitation is revoked and a new one with the same
+        company, role, services, languages and names goes to ``email``; the new
+        invitation is returned (its own id). The same address is a plain resend.
+        """
         invitation = self._get(invitation_id)
-        authorize_manage(normalize_inviter(by), invitation)
+        inviter = normalize_inviter(by)
+        authorize_manage(inviter, invitation)
         raise_if_closed(invitation)
+        if email is not None and normalize_email(email).casefold() != invitation.email.casefold():
+            address = normalize_email(email)
+            self.revoke(invitation.id, by=inviter)
+            log.info("invitation resent to a corrected address", extra={
+                "invitation_id": invitation.id, "company_id": invitation.company_id})
+            return self.send_invite(
+                address, company=invitation.company, invited_by=inviter, role=invitation.role,
+                services=invitation.services, languages=invitation.languages,
+                first_name=invitation.first_name, last_name=invitation.last_name)
         return self._reissue(invitation, self._now())
 
     def revoke(self, invitation_id: str, *, by: Inviter) -> Invitation:
@@ -380,20 +404,42 @@ class InvitationService:
 
     def list(self, company: Company | str | None = None,
              status: InvitationStatus | str | None = None) -> builtins.list[Invitation]:
-        """Invitations, oldest first; ``status`` may be ``expired`` (derived from time)."""
+        """Invitations, oldest first; ``status`` may be ``expired`` (derived from time)
+        or ``bounced`` (pending or expired invitations whose current mail bounced)."""
         company_id = None
         if company is not None:
             raw = company.business_id if isinstance(company, Company) else company
             company_id = normalize_business_id(raw)
         wanted = None
+        if status is not None and str(status) == DeliveryState.BOUNCED:
+            # Not a status of the invitation (it stays pending): the state of its mail.
+            # Revoked ones (say, replaced by one to a corrected address) are done with.
+            return [i for i in self.store.list_invitations(
+                company_id=company_id, now=self._now(), delivery_state=DeliveryState.BOUNCED)
+                if i.status in (InvitationStatus.PENDING, InvitationStatus.EXPIRED)]
         if status is not None:
             try:
                 wanted = InvitationStatus(status)
             except ValueError:
                 raise InvalidChoice("status", value=str(status), allowed=", ".join(
-                    str(s) for s in InvitationStatus)) from None
+                    [*(str(s) for s in InvitationStatus), str(DeliveryState.BOUNCED)])
+                ) from None
         return self.store.list_invitations(company_id=company_id, status=wanted,
                                            now=self._now())
+
+    def record_bounce(self, raw: bytes, *, recipients: Sequence[str] = ()) -> BounceOutcome:
+        """Take in one bounce (the raw mail, e.g. an RFC 3464 report) and act on it:
+        see :mod:`invitations.bounces.record`. ``recipients``: the SMTP envelope's, when
+        the caller received it over SMTP (else the mail's headers are read). Never
+        raises for bad input; the outcome says what happened and why."""
+        return record_bounce(self, raw, recipients)
+
+    def with_return_path(self, message: OutgoingMessage) -> OutgoingMessage:
+        """The invitation mail with its signed return path as envelope sender (VERP),
+        when a bounce address is configured; else unchanged."""
+        if self.return_path is None:
+            return message
+        return replace(message, sender=self.return_path.sender_for(message.message_id))
 
     def deliver_queued(self, limit: int = 100) -> int:
         """Try every due queued message once; return how many were sent (notices
@@ -541,7 +587,8 @@ class InvitationService:
 
     def _invitation_message(self, invitation: Invitation, link: str, now: datetime
                             ) -> OutgoingMessage:
-        return compose_invitation(self._invitation_email(invitation, link, now))
+        return self.with_return_path(
+            compose_invitation(self._invitation_email(invitation, link, now)))
 
     def _invitation_email(self, invitation: Invitation, link: str, now: datetime
                           ) -> InvitationEmail:

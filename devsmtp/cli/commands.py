@@ -85,6 +85,8 @@ def main() -> None:
               help="HOST:PORT that `release` relays to (repeat for more; the first is the "
                    "default). Release never goes anywhere else.")
 @click.option("--relay-allow", multiple=True, help="Address or @domain release may send to.")
+@click.option("--bounce-relay", default=None,
+              help="HOST:PORT where bounce fault rules send their DSNs (the bounce receiver).")
 @click.option("--ui-password", envvar="DEVSMTP_UI_PASSWORD", help="Basic-auth password (HTTP).")
 @click.option("--no-fsync", is_flag=True, help="Skip fsync (survives kill -9, not power loss).")
 @click.option("--secret-keys", envvar=["DEVSMTP_SECRET_KEYS", "INVITATIONS_SECRET_KEYS"],
@@ -118,6 +120,7 @@ def serve(
     tls_key: Path | None,
     relays: tuple[str, ...],
     relay_allow: tuple[str, ...],
+    bounce_relay: str | None,
     ui_password: str | None,
     no_fsync: bool,
     secret_keys: str | None,
@@ -139,6 +142,10 @@ def serve(
     http_host, http_port = host_port(http, "--http")
     parsed = [host_port(relay, "--relay") for relay in relays]
     relay_host, relay_port = parsed[0] if parsed else (None, 25)
+    if bounce_relay is not None:
+        bounce_host, bounce_port = host_port(bounce_relay, "--relay")
+        bounce_relay = f"[{bounce_host}]:{bounce_port}" if ":" in bounce_host else (
+            f"{bounce_host}:{bounce_port}")
     if auth_file is not None:
         auth = _first_line(auth_file, "--auth-file")
     if secret_keys_file is not None:
@@ -164,6 +171,7 @@ def serve(
         relay_port=relay_port,
         relay_hosts=tuple(f"[{h}]:{p}" if ":" in h else f"{h}:{p}" for h, p in parsed[1:]),
         relay_allow=relay_allow,
+        bounce_relay=bounce_relay,
         allowed_hosts=allowed_hosts,
         ui_password=ui_password,
         fsync=not no_fsync,
@@ -333,7 +341,8 @@ def fault() -> None:
 
 
 @fault.command(name="add")
-@click.option("--stage", type=click.Choice(STAGES), required=True)
+@click.option("--stage", type=click.Choice(STAGES),
+              help="connect, mail, rcpt or data (required unless --bounce).")
 @click.option("--code", type=click.Choice([str(c) for c in CODES]))
 @click.option("--to", help="Only for this recipient (or @domain).")
 @click.option("--from", "sender", help="Only for this sender.")
@@ -341,6 +350,10 @@ def fault() -> None:
 @click.option("--delay", type=float, default=0.0, help="Delay the reply by SECONDS.")
 @click.option("--disconnect", is_flag=True, help="Close the connection (mid-DATA at data).")
 @click.option("--message", help="Reply text after the code.")
+@click.option("--bounce", "bounce_status", metavar="STATUS",
+              help="Accept, then send a DSN with this status (e.g. 5.1.1) through the "
+                   "server's --bounce-relay.")
+@click.option("--diagnostic", help="With --bounce: the remote reply the DSN reports.")
 @click.option("--json", "as_json", is_flag=True)
 @api_options
 def fault_add(
@@ -353,12 +366,18 @@ def fault_add(
     delay: float,
     disconnect: bool,
     message: str | None,
+    bounce_status: str | None,
+    diagnostic: str | None,
     as_json: bool,
 ) -> None:
     """Install a rule; prints its id."""
+    if stage is None and bounce_status is None:
+        raise click.UsageError("give --stage (or --bounce STATUS for a bounce rule)")
     rule: dict[str, Any] = {"stage": stage, "code": int(code) if code else None, "to": to,
                             "from": sender, "times": times, "delay": delay,
-                            "disconnect": disconnect, "message": message}
+                            "disconnect": disconnect, "message": message,
+                            "action": "bounce" if bounce_status else None,
+                            "status": bounce_status, "diagnostic": diagnostic}
     data = api_for(ctx).call("PUT", "/faults", json={k: v for k, v in rule.items() if v})
     if as_json:
         echo_json(data)
@@ -378,6 +397,8 @@ def fault_list(ctx: click.Context, as_json: bool) -> None:
     for r in data["rules"]:
         scope = " ".join(f"{k}={r[k]}" for k in ("to", "from", "times") if r[k] is not None)
         action = r["code"] or ("disconnect" if r["disconnect"] else f"delay {r['delay']}s")
+        if r.get("action") == "bounce":
+            action = f"bounce {r['status']}"
         click.echo(f"{r['id']}  {r['stage']:<7} {action}  {scope}  fired={r['fired']}")
 
 

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from .links import Link, invitation_link
 from .mime import bodies, decode_header_value, leaf_parts, parse_bytes, part_content
+from .report import DeliveryStatus, delivery_statuses
 from .sections import Section, html_sections
 from .summary import Summary, summarize
 
@@ -53,6 +54,11 @@ class ParsedMail:
         """Every ``name`` header, decoded."""
         wanted = name.lower()
         return [value for key, value in self.headers if key.lower() == wanted]
+
+    @cached_property
+    def delivery_statuses(self) -> list[DeliveryStatus] | None:
+        """Per recipient, what a delivery status notification reports (None: not a DSN)."""
+        return delivery_statuses(self.tree)
 
     @property
     def subject(self) -> str:

@@ -7,11 +7,18 @@ wait ``delay`` seconds, then answer ``code`` (421/451/452/550/552/554), or close
 the connection (``disconnect``; at ``data`` this happens after the ``354``, in
 the middle of the client's data), or, with neither, carry on normally. Rules are
 checked in the order they were added; the first applicable one fires.
+
+A rule with ``"action": "bounce"`` (stage ``data``, implied) instead accepts the
+message with 250 and stores it, then sends an RFC 3464 delivery status
+notification (``status``, ``diagnostic``) to the envelope sender through the
+server's bounce relay (``--bounce-relay``), as a relay does that accepts mail
+and finds out later that it cannot be delivered (:mod:`devsmtp.smtp.bounce`).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,7 +27,7 @@ from typing import Literal, cast
 from ..envelope import domain_of, fold
 from ..errors import FaultNotFound, FaultRuleInvalid
 
-__all__ = ["CODES", "STAGES", "FaultRule", "Faults"]
+__all__ = ["ACTIONS", "CODES", "STAGES", "FaultRule", "Faults"]
 
 Stage = Literal["connect", "mail", "rcpt", "data"]
 STAGES: tuple[Stage, ...] = ("connect", "mail", "rcpt", "data")
@@ -32,7 +39,13 @@ CODES: Mapping[int, str] = {
     552: "5.3.4 Message size exceeds fixed maximum or storage allocation exceeded",
     554: "5.7.1 Transaction failed",
 }
-_FIELDS = {"stage", "code", "message", "to", "from", "times", "delay", "disconnect"}
+_FIELDS = {"stage", "code", "message", "to", "from", "times", "delay", "disconnect", "action",
+           "status", "diagnostic"}
+ACTIONS = ("reply", "bounce")
+_ENHANCED = re.compile(r"[45]\.\d{1,3}\.\d{1,3}")
+#: What a bounce rule says when it is not told: the common "user unknown".
+DEFAULT_BOUNCE_STATUS = "5.1.1"
+DEFAULT_BOUNCE_DIAGNOSTIC = "550 5.1.1 User unknown"
 
 
 def _scope_matches(scope: str | None, addresses: Iterable[str]) -> bool:
@@ -57,6 +70,11 @@ class FaultRule:
     times: int | None = None
     delay: float = 0.0
     disconnect: bool = False
+    #: ``reply`` (answer ``code``, disconnect or delay) or ``bounce`` (accept, then a DSN).
+    action: str = "reply"
+    #: For ``bounce``: the DSN's enhanced status and the remote server's reply.
+    status: str | None = None
+    diagnostic: str | None = None
     fired: int = 0
 
     @property
@@ -65,6 +83,10 @@ class FaultRule:
         if self.code is None:
             return None
         return f"{self.code} {self.message or CODES[self.code]} (devsmtp fault {self.id})"
+
+    @property
+    def bounces(self) -> bool:
+        return self.action == "bounce"
 
     @property
     def exhausted(self) -> bool:
@@ -77,8 +99,15 @@ class FaultRule:
             return False
         return _scope_matches(self.to, recipients)
 
+    def covers(self, recipient: str) -> bool:
+        """Whether ``recipient`` is in the rule's ``to`` scope (all when it has none)."""
+        return _scope_matches(self.to, [recipient])
+
     def describe(self) -> str:
         """A line for the session log."""
+        if self.bounces:
+            return (f"fault {self.id} fired at {self.stage}: accept, then bounce "
+                    f"{self.status} ({self.diagnostic})")
         action = self.reply or ("disconnect" if self.disconnect else "continue")
         delay = f" after {self.delay:g}s" if self.delay else ""
         return f"fault {self.id} fired at {self.stage}{delay}: {action}"
@@ -94,6 +123,9 @@ class FaultRule:
             "times": self.times,
             "delay": self.delay,
             "disconnect": self.disconnect,
+            "action": self.action,
+            "status": self.status,
+            "diagnostic": self.diagnostic,
             "fired": self.fired,
             "exhausted": self.exhausted,
         }
@@ -108,6 +140,20 @@ def _text(data: Mapping[str, object], name: str) -> str | None:
     return value
 
 
+def _times(data: Mapping[str, object]) -> int | None:
+    times = data.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise FaultRuleInvalid("'times' must be a whole number >= 1 (or null for always)")
+    return times if isinstance(times, int) else None
+
+
+def _delay(data: Mapping[str, object]) -> float:
+    delay = data.get("delay", 0) or 0
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
+        raise FaultRuleInvalid("'delay' must be a number of seconds between 0 and 600")
+    return float(delay)
+
+
 def parse_rule(data: object, id: str) -> FaultRule:
     """Validate one rule from JSON; every error names the field and the fix."""
     if not isinstance(data, Mapping):
@@ -115,18 +161,20 @@ def parse_rule(data: object, id: str) -> FaultRule:
     unknown = set(data) - _FIELDS
     if unknown:
         raise FaultRuleInvalid(f"unknown field(s) {sorted(unknown)}; allowed: {sorted(_FIELDS)}")
+    action = data.get("action") or "reply"
+    if action not in ACTIONS:
+        raise FaultRuleInvalid(f"'action' must be one of {list(ACTIONS)}, not {action!r}")
+    if action == "bounce":
+        return _bounce_rule(data, id)
+    if data.get("status") is not None or data.get("diagnostic") is not None:
+        raise FaultRuleInvalid("'status' and 'diagnostic' go with \"action\": \"bounce\"")
     stage = data.get("stage")
     if stage not in STAGES:
         raise FaultRuleInvalid(f"'stage' must be one of {list(STAGES)}, not {stage!r}")
     code = data.get("code")
     if code is not None and (isinstance(code, bool) or code not in CODES):
         raise FaultRuleInvalid(f"'code' must be one of {sorted(CODES)}, not {code!r}")
-    times = data.get("times")
-    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-        raise FaultRuleInvalid("'times' must be a whole number >= 1 (or null for always)")
-    delay = data.get("delay", 0) or 0
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
-        raise FaultRuleInvalid("'delay' must be a number of seconds between 0 and 600")
+    times, delay = _times(data), _delay(data)
     disconnect = data.get("disconnect", False)
     if not isinstance(disconnect, bool):
         raise FaultRuleInvalid("'disconnect' must be true or false")
@@ -146,10 +194,31 @@ def parse_rule(data: object, id: str) -> FaultRule:
         message=_text(data, "message"),
         to=to,
         sender=sender,
-        times=times if isinstance(times, int) else None,
-        delay=float(delay),
+        times=times,
+        delay=delay,
         disconnect=disconnect,
     )
+
+
+def _bounce_rule(data: Mapping[str, object], id: str) -> FaultRule:
+    """A bounce rule: stage ``data`` only, no code or disconnect; status and diagnostic."""
+    stage = data.get("stage") or "data"
+    if stage != "data":
+        raise FaultRuleInvalid("a bounce rule acts after DATA: leave out 'stage' or give 'data'")
+    if data.get("code") is not None or data.get("disconnect"):
+        raise FaultRuleInvalid("a bounce rule accepts the message: no 'code' or 'disconnect'")
+    status = _text(data, "status") or DEFAULT_BOUNCE_STATUS
+    if not _ENHANCED.fullmatch(status):
+        raise FaultRuleInvalid(f"'status' must be an enhanced status code like 5.1.1 or 4.2.2, "
+                               f"not {status!r}")
+    diagnostic = _text(data, "diagnostic") or (
+        DEFAULT_BOUNCE_DIAGNOSTIC if status == DEFAULT_BOUNCE_STATUS
+        else f"{'550' if status[0] == '5' else '450'} {status} Delivery failed")
+    if len(diagnostic) > 500 or any(ord(c) < 32 or ord(c) == 127 for c in diagnostic):
+        raise FaultRuleInvalid("'diagnostic' must be one line of at most 500 characters")
+    return FaultRule(id=id, stage="data", to=_text(data, "to"), sender=_text(data, "from"),
+                     times=_times(data), delay=_delay(data), action="bounce", status=status,
+                     diagnostic=diagnostic, message=_text(data, "message"))
 
 
 @dataclass
@@ -159,6 +228,8 @@ class Faults:
     _rules: list[FaultRule] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Where bounce rules send their DSNs (``host:port``); without it they are refused.
+    bounce_relay: str | None = None
 
     def add(self, data: object) -> list[FaultRule]:
         """Install one rule (a JSON object) or several (a list); all or none."""
@@ -167,6 +238,10 @@ class Faults:
             raise FaultRuleInvalid("no rule given")
         with self._lock:
             rules = [parse_rule(item, f"f{next(self._ids)}") for item in items]
+            if self.bounce_relay is None and any(rule.bounces for rule in rules):
+                raise FaultRuleInvalid(
+                    "a bounce rule needs somewhere to send its DSN: start devsmtp with "
+                    "--bounce-relay HOST:PORT (the bounce receiver)")
             self._rules.extend(rules)
             return [replace(rule) for rule in rules]
 

@@ -24,6 +24,7 @@ from ..envelope import Envelope as StoredEnvelope
 from ..errors import DevSMTPError
 from ..settings import Settings
 from ..store import Store
+from .bounce import Bouncer
 from .faults import FaultRule, Faults, Stage
 
 __all__ = ["DISCONNECT", "CaptureHandler", "CaptureSession", "SessionInfo"]
@@ -105,6 +106,9 @@ class CaptureHandler:
         self.faults = faults
         self.settings = settings
         self.sessions: deque[SessionInfo] = deque(maxlen=500)
+        #: Sends the DSNs of bounce rules (when devsmtp has a bounce relay).
+        self.bouncer: Bouncer | None = (
+            Bouncer(settings.bounce_relay, settings.hostname) if settings.bounce_relay else None)
         #: Notified whenever an SMTP connection closes (see DevSMTP.wait_connections_closed).
         self.closed = threading.Condition()
 
@@ -181,11 +185,17 @@ class CaptureHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        bounce: FaultRule | None = None
         if isinstance(session, CaptureSession) and session.data_fault is not None:
             rule, session.data_fault = session.data_fault, None
-            status = await self.apply(session, "data", rule)
-            if status is not None:
-                return status
+            if rule.bounces:
+                bounce = rule  # accepted and stored first; the DSN follows
+                session.info.add(rule.describe())
+                log.info("%s", rule.describe())
+            else:
+                status = await self.apply(session, "data", rule)
+                if status is not None:
+                    return status
         raw = envelope.original_content or b""
         info = session.info if isinstance(session, CaptureSession) else None
         transport = server.transport
@@ -216,6 +226,9 @@ class CaptureHandler:
                                                 "session": info.id if info else None})
         log.debug("message %s: from %s to %s", message.id, stored.mail_from,
                   ", ".join(stored.rcpt_to), extra={"devsmtp_id": message.id})
+        if bounce is not None and self.bouncer is not None:
+            self.bouncer.schedule(bounce, raw, stored.mail_from,
+                                  [r for r in stored.rcpt_to if bounce.covers(r)])
         return f"250 2.0.0 OK queued as {message.id}"
 
     def authenticate(

@@ -8,7 +8,8 @@ pytest here; the server, httpx and :mod:`invitations` are imported inside the
 fixtures that need them.
 
 Fixtures: ``smtp_capture`` (session server, private recipient domain per
-test), ``smtp_capture_isolated`` (a server of its own), ``smtp_faults``,
+test), ``smtp_capture_isolated`` (a server of its own), ``smtp_bouncing`` (a
+server of its own whose bounce rules send DSNs to your receiver), ``smtp_faults``,
 ``mail_outbox``, ``clock``, ``invitation_keys``, ``invitation_service``,
 ``registration_client`` and ``devsmtp_server``. Options: ``--devsmtp-url``, ``--devsmtp-smtp`` and
 ``--devsmtp-artifacts``. A failing test's mail is saved as ``.eml`` files and
@@ -106,11 +107,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _start_in_process(data_dir: Path) -> DevSMTPServer:
+def _start_in_process(data_dir: Path, **options: Any) -> DevSMTPServer:
     from ..server import DevSMTP
 
     server = DevSMTP(data_dir, smtp_host="127.0.0.1", smtp_port=0,
-                     http_host="127.0.0.1", http_port=0)
+                     http_host="127.0.0.1", http_port=0, **options)
     server.start()
     return DevSMTPServer(server.api_url, "127.0.0.1", int(server.smtp_port), server.stop)
 
@@ -184,6 +185,31 @@ def smtp_capture_isolated(request: pytest.FixtureRequest, tmp_path: Path) -> Ite
 
 
 @pytest.fixture
+def smtp_bouncing(request: pytest.FixtureRequest, tmp_path: Path
+                  ) -> Iterator[Callable[[str], Capture]]:
+    """Start a devsmtp of its own whose ``bounce`` fault rules send their DSNs to
+    ``relay`` (``HOST:PORT``, your bounce receiver): ``capture = smtp_bouncing(relay)``,
+    then ``Faults(capture).bounce(status="5.1.1")``. Servers started here stop after
+    the test."""
+    from .capture import Capture
+
+    servers: list[DevSMTPServer] = []
+
+    def start(relay: str) -> Capture:
+        server = _start_in_process(tmp_path / f"devsmtp-bouncing-{len(servers)}",
+                                   bounce_relay=relay)
+        servers.append(server)
+        capture = Capture(server.client, server.smtp_host, server.smtp_port)
+        return _register(request, capture, tmp_path)
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.close()
+
+
+@pytest.fixture
 def smtp_faults(request: pytest.FixtureRequest) -> Iterator[Faults]:
     """Install devsmtp fault rules for this test; they are removed afterwards.
 
@@ -201,7 +227,8 @@ class Faults:
     """Fault rules installed through ``PUT /api/faults`` and removed at teardown.
 
     Rule fields are devsmtp's (``stage``, ``code``, ``to``, ``from``, ``times``,
-    ``delay``, ``disconnect``, ``message``). A ``rcpt`` or ``data`` rule without
+    ``delay``, ``disconnect``, ``message``; ``action``, ``status``, ``diagnostic``
+    for :meth:`bounce`). A ``rcpt`` or ``data`` rule without
     ``to`` or ``from`` gets ``to="@<this test's domain>"``, so it never hits
     another test's mail on a shared server.
     """
@@ -222,6 +249,17 @@ class Faults:
         [stored] = self.capture.client.add_faults([{"stage": stage, **rule}])
         self.ids.append(str(stored["id"]))
         return stored
+
+    def bounce(self, status: str = "5.1.1", diagnostic: str | None = None,
+               **rule: Any) -> dict[str, Any]:
+        """Accept the test's mail with 250, then send a DSN with ``status`` and
+        ``diagnostic`` to its envelope sender (the server needs a bounce relay: see
+        ``smtp_bouncing``). Further fields as :meth:`add` (``to``, ``sender``, ``times``,
+        ``delay``)."""
+        fields: dict[str, Any] = {"action": "bounce", "status": status, **rule}
+        if diagnostic is not None:
+            fields["diagnostic"] = diagnostic
+        return self.add("data", **fields)
 
     def clear(self) -> None:
         ids, self.ids = self.ids, []

@@ -273,6 +273,7 @@ class InboxPages:
             ("checks", N_("Checks")),
         ) if key != "html" or view.has_html]
         return self._render(request, "message.html", m=view, panel=panel, tabs=tabs,
+                            dsn=stored.mail.delivery_statuses,
                             remote=request.query_params.get("remote") == "1")
 
     async def sessions(self, request: Request) -> Response:

@@ -6,6 +6,7 @@ of its subject and is added here explicitly.
 - :mod:`~invitations.cli.bulk`: send-bulk
 - :mod:`~invitations.cli.deliver`: deliver (the outbox worker)
 - :mod:`~invitations.cli.db`: db upgrade, db status (the store's schema)
+- :mod:`~invitations.cli.bounces`: bounces serve, bounces import
 - :mod:`~invitations.cli.preview`: preview
 - :mod:`~invitations.cli.demo`: demo
 - :mod:`~invitations.cli.output`: what the commands share (options, printing, errors)
@@ -16,6 +17,7 @@ from __future__ import annotations
 import click
 
 from invitations import __version__
+from invitations.cli.bounces import bounces
 from invitations.cli.bulk import send_bulk
 from invitations.cli.db import db
 from invitations.cli.deliver import deliver_command
@@ -55,3 +57,4 @@ for _command in (send, verify, redeem, confirm_email, resend, revoke, list_,
     main.add_command(_command)
 del _command
 main.add_command(db)
+main.add_command(bounces)

@@ -190,16 +190,19 @@ def _actor(by_id: str, by_role: str, by_company_id: str | None) -> Inviter:
 
 @click.command()
 @click.argument("invitation_id")
+@click.option("--email", default=None,
+              help="A corrected address: the invitation is revoked and a new one with the "
+              "same details goes to this address (e.g. after a bounce).")
 @actor_options
 @lang_option
 @json_option
-def resend(invitation_id: str, by_id: str, by_role: str, by_company_id: str | None,
-           lang: str | None, as_json: bool) -> None:
+def resend(invitation_id: str, email: str | None, by_id: str, by_role: str,
+           by_company_id: str | None, lang: str | None, as_json: bool) -> None:
     """Send INVITATION_ID again with a new link and a new validity; the old link dies."""
     lang = language(lang)
     by = _actor(by_id, by_role, by_company_id)
     with service_from_environment(as_json, lang) as service:
-        show_invitation(service.resend(invitation_id, by=by), as_json)
+        show_invitation(service.resend(invitation_id, by=by, email=email), as_json)
 
 
 @click.command()
@@ -218,7 +221,9 @@ def revoke(invitation_id: str, by_id: str, by_role: str, by_company_id: str | No
 
 @click.command("list")
 @click.option("--company-id", default=None, help="Only this company's invitations.")
-@click.option("--status", type=click.Choice([str(s) for s in InvitationStatus]), default=None)
+@click.option("--status", type=click.Choice([*(str(s) for s in InvitationStatus),
+                                             str(DeliveryState.BOUNCED)]), default=None,
+              help="Only invitations in this status; bounced: those whose mail bounced.")
 @lang_option
 @json_option
 def list_(company_id: str | None, status: str | None, lang: str | None, as_json: bool) -> None:
@@ -231,6 +236,8 @@ def list_(company_id: str | None, status: str | None, lang: str | None, as_json:
             return
         for inv in found:
             delivery = f"{inv.delivery_state or '-'}"
+            if inv.bounce_status:
+                delivery += f" {inv.bounce_status} {inv.bounce_reason or ''}".rstrip()
             if inv.last_error:
                 delivery += f" ({inv.last_error})"
             click.echo(f"{inv.id}  {inv.status:<21} {inv.company.business_id}  "

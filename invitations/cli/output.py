@@ -108,6 +108,9 @@ def show_invitation(invitation: Invitation, as_json: bool) -> None:
         f"delivery:   {invitation.delivery_state or '-'}"
         + (f" ({invitation.last_error})" if invitation.last_error else ""),
     ]
+    if invitation.bounced_at is not None:
+        lines.append(f"bounced:    {invitation.bounce_status or '-'} "
+                     f"{invitation.bounce_reason or ''} at {invitation.bounced_at.isoformat()}")
     if invitation.registered_email:
         lines.append(f"registered: {invitation.registered_email} "
                      f"as {invitation.registered_username}")

@@ -27,9 +27,11 @@ from invitations.models import (
     OutboxRow,
     OutgoingMessage,
 )
+from invitations.store import bounces as bounces_sql
 from invitations.store import outbox as outbox_sql
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import (
+    BounceEntry,
     NewInvitation,
     ResultUpdate,
     StoredInvitation,
@@ -44,7 +46,9 @@ _EFFECTIVE_STATUS = (
 )
 _SELECT = f"""
     SELECT i.*, {_EFFECTIVE_STATUS} AS effective_status,
-           o.state AS d_state, o.attempts AS d_attempts, o.last_error AS d_error
+           o.state AS d_state, o.attempts AS d_attempts, o.last_error AS d_error,
+           o.bounce_status AS d_bounce_status, o.bounce_reason AS d_bounce_reason,
+           o.bounced_at AS d_bounced_at
     FROM invitations AS i LEFT JOIN outbox AS o ON o.message_id = i.message_id
 """
 _COLUMNS = ("id", "email", "email_key", "first_name", "last_name", "company_id",
@@ -188,8 +192,12 @@ class SQLStore:
 
     def list_invitations(self, *, company_id: str | None = None,
                          status: InvitationStatus | None = None,
-                         now: datetime) -> list[Invitation]:
+                         now: datetime, delivery_state: DeliveryState | None = None
+                         ) -> list[Invitation]:
         where, params = [], {"now": self.dialect.encode_time(now)}
+        if delivery_state is not None:
+            where.append("o.state = :d_state")
+            params["d_state"] = str(delivery_state)
         if company_id is not None:
             where.append("i.company_id = :company")
             params["company"] = company_id
@@ -357,3 +365,15 @@ class SQLStore:
         with self._read() as conn:
             return outbox_sql.select(conn, self.dialect, invitation_id=invitation_id,
                                      state=state)
+
+    # -- bounces (statements in invitations.store.bounces) --
+
+    def find_outbox(self, *, sender: str | None = None, message_id: str | None = None
+                    ) -> OutboxRow | None:
+        with self._read() as conn:
+            return bounces_sql.find_outbox(conn, self.dialect, sender=sender,
+                                           message_id=message_id)
+
+    def record_bounce(self, entry: BounceEntry) -> str:
+        with self._write() as conn:
+            return bounces_sql.record_bounce(conn, self.dialect, entry)

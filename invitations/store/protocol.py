@@ -20,6 +20,7 @@ from invitations.models import (
 )
 
 __all__ = [
+    "BounceEntry",
     "InvitationStore",
     "MailSignal",
     "NewInvitation",
@@ -71,6 +72,25 @@ class ResultUpdate:
     next_attempt_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class BounceEntry:
+    """One bounce for :meth:`InvitationStore.record_bounce`."""
+
+    #: Identifies the bounce mail (a hash of its bytes): the same mail is logged once.
+    fingerprint: str
+    now: datetime
+    #: ``failed``, ``delayed`` ... (the report's ``Action``).
+    action: str
+    #: ``True`` for a permanent failure, which marks the mail ``bounced``.
+    final: bool
+    outbox_id: int | None = None
+    invitation_id: str | None = None
+    status: str | None = None
+    #: The reason's code (:class:`~invitations.undeliverable.UndeliverableReason`).
+    reason: str | None = None
+    diagnostic: str | None = None
+
+
 class InvitationStore(Protocol):
     """What the service needs from storage. Times passed in come from the service clock."""
 
@@ -91,7 +111,9 @@ class InvitationStore(Protocol):
 
     def list_invitations(self, *, company_id: str | None = None,
                          status: InvitationStatus | None = None,
-                         now: datetime) -> list[Invitation]: ...
+                         now: datetime, delivery_state: DeliveryState | None = None
+                         ) -> list[Invitation]:
+        """Oldest first; ``delivery_state`` filters on the current mail's state."""
 
     def reissue(self, invitation_id: str, *, nonce_hash: str, issued_at: datetime,
                 expires_at: datetime, message: OutgoingMessage) -> bool:
@@ -146,6 +168,15 @@ class InvitationStore(Protocol):
 
     def outbox(self, *, invitation_id: str | None = None, state: DeliveryState | None = None
                ) -> list[OutboxRow]: ...
+
+    def find_outbox(self, *, sender: str | None = None, message_id: str | None = None
+                    ) -> OutboxRow | None:
+        """The outbox row with this envelope sender (VERP return path) or Message-ID."""
+
+    def record_bounce(self, entry: BounceEntry) -> str:
+        """Log a bounce once per fingerprint and, when final, mark the invitation's
+        current sent mail ``bounced`` (only while the invitation is pending). Returns
+        ``bounced``, ``duplicate`` (seen before) or ``unchanged``."""
 
     def close(self) -> None: ...
 

@@ -22,7 +22,7 @@ from invitations.store.protocol import StoredInvitation
 
 log = logging.getLogger("invitations.store")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Forward migrations, written once for both backends (column types from the
 #: dialect: ``{time}``, ``{blob}``, ``{row_id}``, ``{seq}``); entry ``n`` takes the
@@ -101,6 +101,27 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         # Where the inviter hears that the invitation could not be delivered.
         "ALTER TABLE invitations ADD COLUMN inviter_email TEXT",
+    ),
+    (
+        # Bounces (invitations.bounces): a sent mail that bounced keeps its status, the
+        # reason in plain words and the time; the return path (VERP) finds its row by
+        # the envelope sender; every bounce received is logged once (its fingerprint).
+        "ALTER TABLE outbox ADD COLUMN bounce_status TEXT",
+        "ALTER TABLE outbox ADD COLUMN bounce_reason TEXT",
+        "ALTER TABLE outbox ADD COLUMN bounced_at {time}",
+        "CREATE INDEX outbox_sender ON outbox (sender)",
+        """CREATE TABLE bounces (
+            id {row_id},
+            fingerprint TEXT NOT NULL UNIQUE,
+            received_at {time} NOT NULL,
+            outbox_id INTEGER,
+            invitation_id TEXT,
+            action TEXT NOT NULL,
+            status TEXT,
+            reason TEXT,
+            diagnostic TEXT,
+            outcome TEXT NOT NULL
+        )""",
     ),
 )
 
@@ -196,6 +217,9 @@ def invitation_from_row(row: Any, dialect: Dialect) -> StoredInvitation:
         delivery_state=None if row["d_state"] is None else DeliveryState(row["d_state"]),
         attempts=row["d_attempts"] or 0,
         last_error=row["d_error"],
+        bounce_status=row["d_bounce_status"],
+        bounce_reason=row["d_bounce_reason"],
+        bounced_at=_dt(row["d_bounced_at"]),
     )
     return StoredInvitation(inv, row["nonce_hash"], row["confirm_nonce_hash"])
 

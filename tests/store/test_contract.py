@@ -53,18 +53,32 @@ def test_migrates_forward_from_an_empty_versioned_database(backend: Backend) -> 
         assert s.list_invitations(now=START) == []
 
 
+def _drop_columns(backend: Backend, table: str, *columns: str, version: int) -> None:
+    """Drop ``columns`` of ``table`` and mark the schema as ``version``."""
+    for column in columns:
+        backend.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    backend.execute(f"UPDATE schema_version SET version = {version}")
+
+
+def _back_to_version_4(backend: Backend) -> None:
+    """Undo migration 5, bounces (its columns, index and table)."""
+    backend.execute("DROP TABLE bounces")
+    backend.execute("DROP INDEX outbox_sender")
+    _drop_columns(backend, "outbox", "bounce_status", "bounce_reason", "bounced_at",
+                  version=4)
+
+
 def _back_to_version_3(backend: Backend) -> None:
-    """Undo migration 4 (the inviter's own address)."""
-    backend.execute("ALTER TABLE invitations DROP COLUMN inviter_email")
-    backend.execute("UPDATE schema_version SET version = 3")
+    """Undo migrations 5 and 4 (the inviter's own address)."""
+    _back_to_version_4(backend)
+    _drop_columns(backend, "invitations", "inviter_email", version=3)
 
 
 def _back_to_version_2(backend: Backend) -> None:
-    """Undo migrations 4 and 3 (the account hand-off's columns)."""
+    """Undo migrations 5, 4 and 3 (the account hand-off's columns)."""
     _back_to_version_3(backend)
-    for column in ("registering_until", "registering_owner", "account_id"):
-        backend.execute(f"ALTER TABLE invitations DROP COLUMN {column}")
-    backend.execute("UPDATE schema_version SET version = 2")
+    _drop_columns(backend, "invitations", "registering_until", "registering_owner",
+                  "account_id", version=2)
 
 
 def _back_to_version_1(backend: Backend) -> None:

@@ -122,7 +122,8 @@ def _commit(batch: _Batch, service: InvitationService, emit: Emit, fail: Fail) -
         if message is None:
             redo.append(row)
             continue
-        entries.append(NewInvitation(draft.invitation, draft.nonce_hash, message, draft.now))
+        entries.append(NewInvitation(draft.invitation, draft.nonce_hash,
+                                     service.with_return_path(message), draft.now))
         kept.append(row)
     skipped = set(service.store.add_many(entries))
     ids = [entry.message.message_id for n, entry in enumerate(entries) if n not in skipped]
