@@ -8,11 +8,12 @@ the one the service composes. Each step leaves a screenshot in the test's
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from .inbox_support import Inbox, Shots, Watch, inbox_fixture, plain_mail  # noqa: F401 - the `inbox` fixture
 
@@ -146,3 +147,30 @@ def test_search_language_switch_and_delete_with_confirmation(
     expect(page.get_by_test_id("inbox-empty")).to_be_visible()
     shots(page, "deleted")
     assert watch.dialogs == [] and watch.problems == []
+
+
+def test_a_control_is_shown_only_once_its_script_has_wired_it(inbox: Inbox, page: Page) -> None:
+    # A click that lands between the page's HTML and its script would hit a dead
+    # button (the CI failure this guards against: a navigating click, then
+    # "Delete" before message.js ran). Hold the script back and look.
+    inbox.send(plain_mail("Odottava viesti", "odotus@example.com"))
+    message_id = httpx.get(f"{inbox.server.api_url}/messages", timeout=10).json()["messages"][0]["id"]
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/message.js*", hold)
+    page.goto(f"{inbox.url}messages/{message_id}?lang=en", wait_until="commit")
+    remove = page.get_by_test_id("message-delete")
+    expect(remove).to_be_attached()
+    deadline = time.monotonic() + 15
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(20)  # lets Playwright dispatch the route handler
+    assert held, "the page never asked for message.js"
+    expect(remove).to_be_hidden()
+    expect(page.get_by_test_id("tab-text")).to_be_hidden()
+    held[0].continue_()
+    expect(remove).to_be_visible()
+    remove.click()
+    expect(page.get_by_test_id("confirm-dialog")).to_be_visible()

@@ -5,6 +5,12 @@
 var devsmtp = (function () {
   var page = JSON.parse(document.getElementById("page-data").textContent);
   document.documentElement.classList.add("js");
+  // Controls marked data-scripted do nothing until their page script has wired
+  // them; they stay invisible until then (the page scripts run before
+  // DOMContentLoaded), so no click, by a person or a test, lands on a dead button.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.documentElement.setAttribute("data-ready", "true");
+  });
 
   function t(key, values) {
     var text = page.strings[key] || key;
