@@ -29,6 +29,7 @@ from invitations.models import (
 )
 from invitations.store import outbox as outbox_sql
 from invitations.store.dialect import Dialect
+from invitations.store.orders import OrderStatements
 from invitations.store.protocol import (
     NewInvitation,
     ResultUpdate,
@@ -73,8 +74,9 @@ _CLAIM_REGISTRATION = (
 )
 
 
-class SQLStore:
-    """What both SQL backends share; see the module text."""
+class SQLStore(OrderStatements):
+    """What both SQL backends share; see the module text (credential orders:
+    :mod:`invitations.store.orders`)."""
 
     dialect: Dialect
     #: The schema version found when the store was opened (before any migration).
