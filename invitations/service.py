@@ -341,6 +341,11 @@ class InvitationService:
             return deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
                            limit=limit).sent
 
+    def send_now(self, message_ids: builtins.list[str]) -> None:
+        """Send these queued messages now (e.g. a credential order's mail queued by
+        :mod:`invitations.orders`); without a transport they wait for a worker."""
+        self._send(message_ids)
+
     def close(self) -> None:
         if self._owns_transport and self.transport is not None:
             with self._transport_lock:

@@ -1,6 +1,7 @@
 """Render invitation and confirmation mail into ready-to-send messages.
 
-Public API: :func:`compose_invitation`, :func:`compose_confirmation`, the
+Public API: :func:`compose_invitation`, :func:`compose_confirmation`,
+:func:`compose_order` (credential order mail), the
 context types, and for previews and tests :class:`Renderer`,
 :func:`renderer_for` and :class:`RenderedEmail`.
 """
@@ -8,7 +9,7 @@ context types, and for previews and tests :class:`Renderer`,
 from __future__ import annotations
 
 from invitations.models import OutgoingMessage
-from invitations.rendering.context import ConfirmationEmail, InvitationEmail
+from invitations.rendering.context import ConfirmationEmail, InvitationEmail, OrderEmail
 from invitations.rendering.renderer import RenderedEmail, Renderer, renderer_for
 from invitations.theme import POSTI, Theme
 
@@ -25,13 +26,20 @@ def compose_confirmation(
     return renderer_for(theme or POSTI).compose_confirmation(email)
 
 
+def compose_order(email: OrderEmail, *, theme: Theme | None = None) -> OutgoingMessage:
+    """A credential order's acknowledgement or rejection, as a ready message."""
+    return renderer_for(theme or POSTI).compose_order(email)
+
+
 __all__ = [
     "ConfirmationEmail",
     "InvitationEmail",
+    "OrderEmail",
     "OutgoingMessage",
     "RenderedEmail",
     "Renderer",
     "compose_confirmation",
     "compose_invitation",
+    "compose_order",
     "renderer_for",
 ]

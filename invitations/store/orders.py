@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from invitations.models import (
     Company,
@@ -42,6 +42,7 @@ _INSERT = (f"INSERT INTO credential_orders ({', '.join(_COLUMNS)}) "
 _SELECT = "SELECT * FROM credential_orders"
 
 
+@runtime_checkable
 class OrderStore(Protocol):
     """What the order service needs from storage (both SQL stores implement it)."""
 
