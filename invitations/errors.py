@@ -508,7 +508,9 @@ class OrderNotFound(InvitationError):
     """No credential order has this reference."""
 
     code = "order_not_found"
-    text = T_("Credential order %(reference)s does not exist. Check the reference (TT-2026-000123).")
+    text = T_(
+        "Credential order %(reference)s does not exist. Check the reference (TT-2026-000123)."
+    )
 
 
 class OrderDecided(InvitationError):

@@ -47,6 +47,7 @@ def show_order(order: CredentialOrder, as_json: bool) -> None:
     if as_json:
         emit({"ok": True, "order": order.to_dict()})
         return
+    contract = order.company.contract_number or ("ordered" if order.order_contract else "-")
     lines = [
         f"reference:  {order.reference}",
         f"status:     {order.status}",
@@ -58,7 +59,7 @@ def show_order(order: CredentialOrder, as_json: bool) -> None:
         f"main user:  {order.main_user_first_name} {order.main_user_last_name} "
         f"<{order.main_user_email}>",
         f"services:   {', '.join(order.services) or '-'}",
-        f"contract:   {order.company.contract_number or ('ordered' if order.order_contract else '-')}",
+        f"contract:   {contract}",
     ]
     if order.previous_main_user_name or order.previous_main_user_email:
         lines.append(f"previous:   {order.previous_main_user_name or '-'} "

@@ -9,10 +9,10 @@ each in the reader's language. Nothing here stores anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from invitations.errors import (
     ContractChoiceRequired,
@@ -66,6 +66,15 @@ class OrderForm:
     order_contract: bool = False
     contract_number: str = ""
     terms: bool = False
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str]) -> OrderForm:
+        """The form from posted fields: text as given, a box ticked when not empty."""
+        values: dict[str, Any] = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            value = fields.get(name, "")
+            values[name] = bool(value) if spec.type == "bool" else value
+        return cls(**values)
 
 
 class _Checker:

@@ -89,7 +89,8 @@ def queue(conn: Any, dialect: Dialect, invitation_id: str | None, kind: MessageK
           message: OutgoingMessage, now: datetime, *, order_number: int | None = None) -> None:
     """Add one queued mail, due ``now``, owned by an invitation or (order mail) an order."""
     conn.execute(dialect.sql(_QUEUE), {
-        "invitation_id": invitation_id, "order_number": order_number, "kind": str(kind), "message_id": message.message_id,
+        "invitation_id": invitation_id, "order_number": order_number, "kind": str(kind),
+        "message_id": message.message_id,
         "sender": message.sender, "recipients": json.dumps(list(message.recipients)),
         "data": message.data, "smtputf8": int(message.smtputf8),
         "now": dialect.encode_time(now),

@@ -85,8 +85,8 @@ class OrderViews:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = self.pages._lang(request, form.get("lang"))
         if not self.pages._checked_post(request, session, form, "order", ""):
-            context = {"order_url": request.url_for("order_form").path}
-            return self.pages._problem(request, session, Problem("forbidden", context=context),
+            again = {"order_url": request.url_for("order_form").path}
+            return self.pages._problem(request, session, Problem("forbidden", context=again),
                                        lang)
         if _text(form, HONEYPOT):
             log.info("order form refused: the honeypot field was filled in")
@@ -100,15 +100,13 @@ class OrderViews:
         if wait is not None:
             log.warning("order form refused: flood limit", extra={"company_id": company[:16]})
             return self._refused(request, session, lang, "flood", 429, wait)
-        order_form = OrderForm(**{name: values[name] for name in ORDER_FIELDS
-                                  if name not in ORDER_FLAGS},
-                               **{name: bool(values.get(name)) for name in ORDER_FLAGS})
+        order_form = OrderForm.from_fields(values)
         try:
             order = await run_in_threadpool(self.orders.submit, order_form, lang=lang)
         except OrderRejected as rejected:
             return self._form(request, session, lang, values, rejected)
         except OrderOpen as open_order:
-            context = {"reference": open_order.params["reference"],
+            context: dict[str, Any] = {"reference": open_order.params["reference"],
                        "company_id": open_order.params["company_id"]}
             return self.pages._page(request, session, "order_open.html", lang, context, 409)
         except InvitationError as error:

@@ -13,8 +13,8 @@ from invitations.clock import FrozenClock
 from invitations.orders import OrderEvents, OrderForm, OrderService
 from invitations.service import InvitationService
 from tests.core.helpers import KEY, START, RecordingTransport
-from tests.store.conftest import Backend, backend  # noqa: F401  (fixture)
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
+from tests.store.conftest import Backend, backend  # noqa: F401  (fixture)
 
 #: A complete form: a company with no main user, SmartShip and a contract ordered.
 FORM = OrderForm(
@@ -57,8 +57,8 @@ def transport() -> RecordingTransport:
 
 
 @pytest.fixture
-def invitations(backend: Backend, clock: FrozenClock, transport: RecordingTransport
-                ) -> Iterator[InvitationService]:
+def invitations(backend: Backend, clock: FrozenClock,  # noqa: F811
+                transport: RecordingTransport) -> Iterator[InvitationService]:
     with InvitationService([KEY], "http://127.0.0.1:8000", transport, store=backend.open(),
                            clock=clock, close_store=True) as service:
         yield service
