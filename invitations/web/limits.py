@@ -13,11 +13,12 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["OrderLimits", "RateLimiter"]
+__all__ = ["OrderLimits", "FloodLimiter"]
 
 
-class RateLimiter:
-    """A sliding window per key; :meth:`hit` counts a submit and says if it may pass."""
+class FloodLimiter:
+    """A sliding window per key that refuses (never waits, unlike the delivery pacing
+    :class:`~invitations.delivery.policy.RateLimiter`): :meth:`hit` counts a submit."""
 
     def __init__(self, limit: int, window: float, *, max_keys: int = 10_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -58,6 +59,6 @@ class OrderLimits:
     window_seconds: float = 600.0
     max_keys: int = 10_000
 
-    def limiters(self) -> tuple[RateLimiter, RateLimiter]:
-        return (RateLimiter(self.per_address, self.window_seconds, max_keys=self.max_keys),
-                RateLimiter(self.per_company, self.window_seconds, max_keys=self.max_keys))
+    def limiters(self) -> tuple[FloodLimiter, FloodLimiter]:
+        return (FloodLimiter(self.per_address, self.window_seconds, max_keys=self.max_keys),
+                FloodLimiter(self.per_company, self.window_seconds, max_keys=self.max_keys))
