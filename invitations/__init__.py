@@ -34,6 +34,7 @@ from invitations.errors import (
     TokenMalformed,
     TokenTampered,
 )
+from invitations.events import Event, EventHandler, Events
 from invitations.models import (
     Company,
     DeliveryState,
@@ -44,6 +45,7 @@ from invitations.models import (
     Role,
 )
 from invitations.password import PasswordPolicy, Violation, check_password
+from invitations.undeliverable import UndeliverableReason, reason_for
 
 if TYPE_CHECKING:
     from invitations.config import service_from_env
@@ -62,6 +64,9 @@ __all__ = [
     "ConfirmationExpired",
     "DeliveryFailed",
     "DeliveryState",
+    "Event",
+    "EventHandler",
+    "Events",
     "FieldError",
     "FrozenClock",
     "InvalidAddress",
@@ -88,10 +93,12 @@ __all__ = [
     "SystemClock",
     "TokenMalformed",
     "TokenTampered",
+    "UndeliverableReason",
     "Violation",
     "__version__",
     "check_password",
     "default_service",
+    "reason_for",
     "reset_default_service",
     "send_invite",
     "service_from_env",

@@ -17,6 +17,9 @@
 ``INVITATIONS_SENDER``         From header (default ``Posti <noreply@posti.fi>``)
 ``INVITATIONS_LANGUAGES``      default language order (default ``fi,sv,en``)
 ``INVITATIONS_PASSWORD_POLICY`` ``document`` (default) or ``nist``
+``INVITATIONS_OPERATOR_ADDRESS`` the operator (customer service) mailbox: told when an
+                               invitation could not be delivered and its inviter is
+                               an operator or has no address (default: none)
 ============================== ==========================================================
 """
 
@@ -28,12 +31,21 @@ from dataclasses import dataclass
 
 from invitations.clock import Clock
 from invitations.errors import ConfigurationError
+from invitations.events import Events
 from invitations.i18n.languages import LANGUAGES
+from invitations.notify import FollowUp, UndeliverableNotifier
 from invitations.password import PasswordPolicy
-from invitations.service import DEFAULT_SENDER, InvitationService
+from invitations.service import (
+    DEFAULT_SENDER,
+    InvitationService,
+    check_operator_address,
+    check_sender,
+)
 from invitations.store import open_store
 from invitations.store.base import SQLStore
+from invitations.store.protocol import InvitationStore
 from invitations.tokens import check_secret_keys
+from invitations.validation import normalize_languages
 
 DEFAULT_DB = "invitations.db"
 DEFAULT_TRANSPORT = "console://"
@@ -56,6 +68,29 @@ def store_from_env(environ: Mapping[str, str] | None = None, *,
     return open_store(db, migrate=migrate, pool_size=int(size) if size else None)
 
 
+def follow_up_from_env(store: InvitationStore, clock: Clock,
+                       environ: Mapping[str, str] | None = None) -> FollowUp:
+    """What a delivery worker without a service (``invitations deliver``) does after
+    each result: events (to nobody but the log) and the notice of a 5xx to the inviter,
+    from ``INVITATIONS_SENDER``, ``INVITATIONS_LANGUAGES`` and
+    ``INVITATIONS_OPERATOR_ADDRESS``; no signing keys needed."""
+    env = os.environ if environ is None else environ
+    sender, domain = check_sender(env.get("INVITATIONS_SENDER", "").strip() or DEFAULT_SENDER)
+    languages = normalize_languages(_languages(env), LANGUAGES)
+    notifier = UndeliverableNotifier(
+        store, clock=clock, sender=sender, msgid_domain=domain, languages=languages,
+        operator_address=check_operator_address(env.get("INVITATIONS_OPERATOR_ADDRESS")))
+    return FollowUp(store, Events(clock), notifier)
+
+
+def _languages(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``INVITATIONS_LANGUAGES`` as a tuple (default: every supported language)."""
+    return tuple(
+        lang.strip() for lang in env.get("INVITATIONS_LANGUAGES", "").split(",")
+        if lang.strip()
+    ) or LANGUAGES
+
+
 def parse_secret_keys(value: str) -> tuple[str, ...]:
     """``"new,old"`` -> ``("new", "old")``; blanks around commas are ignored."""
     return tuple(part.strip() for part in value.split(",") if part.strip())
@@ -70,6 +105,7 @@ class Settings:
     sender: str = DEFAULT_SENDER
     languages: tuple[str, ...] = LANGUAGES
     password_policy: str = "document"
+    operator_address: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,10 +123,7 @@ class Settings:
             PasswordPolicy.named(policy)
         except ValueError as exc:
             raise ConfigurationError(f"INVITATIONS_PASSWORD_POLICY: {exc}") from None
-        languages = tuple(
-            lang.strip() for lang in env.get("INVITATIONS_LANGUAGES", "").split(",")
-            if lang.strip()
-        ) or LANGUAGES
+        languages = _languages(env)
         return cls(
             secret_keys=keys,
             base_url=base_url,
@@ -99,6 +132,8 @@ class Settings:
             sender=env.get("INVITATIONS_SENDER", "").strip() or DEFAULT_SENDER,
             languages=languages,
             password_policy=policy,
+            operator_address=check_operator_address(
+                env.get("INVITATIONS_OPERATOR_ADDRESS", "")),
         )
 
     def service(self, *, clock: Clock | None = None,
@@ -111,6 +146,7 @@ class Settings:
                 self.secret_keys, self.base_url, self.transport, store=store, clock=clock,
                 sender=self.sender, languages=self.languages,
                 password_policy=PasswordPolicy.named(self.password_policy), close_store=True,
+                operator_address=self.operator_address,
             )
         except BaseException:
             store.close()

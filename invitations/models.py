@@ -43,6 +43,8 @@ class MessageKind(enum.StrEnum):
     ORDER_RECEIVED = "order_received"
     #: Why a credential order was rejected and what to do.
     ORDER_REJECTED = "order_rejected"
+    #: "Invitation could not be delivered", to the inviter or the operator mailbox.
+    UNDELIVERABLE = "undeliverable"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class Inviter:
     role: Role | str = Role.MAIN_USER
     #: Business id of the inviter's company; required for a main user.
     company_id: str | None = None
+    #: Where the inviter hears that an invitation could not be delivered; without
+    #: it (and for operators) the service's operator mailbox is told.
+    email: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import builtins
 import logging
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import make_msgid, parseaddr
@@ -35,6 +35,14 @@ from invitations.errors import (
     InvitationUsed,
     RegistrationInProgress,
 )
+from invitations.events import (
+    INVITATION_ACCEPTED,
+    INVITATION_EMAIL_CONFIRMED,
+    INVITATION_RESENT,
+    INVITATION_REVOKED,
+    EventHandler,
+    Events,
+)
 from invitations.i18n.catalogs import DEFAULT_DOMAIN
 from invitations.i18n.languages import LANGUAGES
 from invitations.i18n.runtime import preload
@@ -45,9 +53,11 @@ from invitations.models import (
     Invitation,
     InvitationStatus,
     Inviter,
+    OutboxRow,
     Registration,
     Role,
 )
+from invitations.notify import FollowUp, Notice, UndeliverableNotifier
 from invitations.password import PasswordPolicy
 from invitations.registration import validate_registration
 from invitations.rendering import (
@@ -67,7 +77,8 @@ from invitations.tokens import (
     hash_nonce,
     new_nonce,
 )
-from invitations.transports.base import OutgoingMessage, Transport
+from invitations.transports.base import OutgoingMessage, SendResult, Transport
+from invitations.undeliverable import UndeliverableReason
 from invitations.validation import (
     MAX_NAME,
     check_text,
@@ -111,6 +122,9 @@ class InvitationService:
         raise_on_delivery_failure: bool = False,
         close_store: bool | None = None,
         registration_lease: timedelta = DEFAULT_REGISTRATION_LEASE,
+        on_event: EventHandler | None = None,
+        operator_address: str | None = None,
+        notify_undeliverable_on_failure: bool = True,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.validity = check_validity("validity", validity)
@@ -124,6 +138,7 @@ class InvitationService:
         self.password_policy = password_policy or PasswordPolicy()
         self.registration_lease = check_validity("registration_lease", registration_lease)
         self.raise_on_delivery_failure = raise_on_delivery_failure
+        self._key_count = 1 if isinstance(secret_keys, str | bytes) else len(secret_keys)
         self._signer = TokenSigner(secret_keys, salt=INVITATION_SALT, max_age=validity,
                                    clock=self.clock)
         self._confirm_signer = TokenSigner(secret_keys, salt=CONFIRMATION_SALT,
@@ -137,6 +152,33 @@ class InvitationService:
         self._owner = worker_id()
         # One transport object is not safe for concurrent batches; serialize them.
         self._transport_lock = threading.Lock()
+        #: Handlers of events after commit (:mod:`invitations.events`).
+        self.events = Events(self.clock)
+        if on_event is not None:
+            self.events.subscribe(on_event)
+        #: Where notices go for operators' invitations and inviters without an address.
+        self.operator_address = check_operator_address(operator_address)
+        self._notifier = UndeliverableNotifier(
+            self.store, clock=self.clock, sender=self.sender,
+            msgid_domain=self._msgid_domain, languages=self.languages,
+            operator_address=self.operator_address)
+        self._follow_up = FollowUp(self.store, self.events, self._notifier,
+                                   notify=notify_undeliverable_on_failure)
+        self._log_configuration()
+
+    def _log_configuration(self) -> None:
+        """What this service was configured with, secrets masked and addresses at DEBUG."""
+        log.info(
+            "service configured: base URL %s, transport %r, store %s, sender domain %s, "
+            "languages %s, validity %s, %d signing key(s) (masked), operator mailbox %s, "
+            "undeliverable notices %s",
+            self.base_url, self.transport if self.transport is not None else "none (queue only)",
+            getattr(self.store, "where", type(self.store).__name__), self._msgid_domain,
+            ",".join(self.languages), str(self.validity).removesuffix(", 0:00:00"),
+            self._key_count,
+            "set" if self.operator_address else "not set",
+            "on" if self.notify_undeliverable_on_failure else "off")
+        log.debug("sender %s, operator mailbox %s", self.sender, self.operator_address)
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -178,10 +220,12 @@ class InvitationService:
             # A different role replaces the open invitation (e.g. customer service
             # makes the invited user a main user), if this inviter may withdraw it.
             authorize_manage(inviter, existing.invitation)
-            self.store.revoke(existing.invitation.id, by=inviter.id, now=now)
+            if self.store.revoke(existing.invitation.id, by=inviter.id, now=now):
+                self._emit(INVITATION_REVOKED, existing.invitation.id, by=inviter.id)
         draft = self.draft(address, company, inviter, granted, wanted, langs, first, last, now)
         message = compose_invitation(draft.email)
         self.store.add(draft.invitation, nonce_hash=draft.nonce_hash, message=message, now=now)
+        log_issued(draft.invitation, message.message_id, "issued")
         return self._delivered(draft.invitation.id, message, draft.link, deliver=deliver)
 
     def verify(self, token: str) -> Invitation:
@@ -233,9 +277,13 @@ class InvitationService:
                                  account_id=None if account is None else account.id):
             self._resolve(token)  # raises the precise reason (used, revoked, expired ...)
             raise InvitationUsed()
-        if message is not None:
+        if message is None:
+            self._emit(INVITATION_ACCEPTED, invitation.id)
+        else:
             self._send([message.message_id])
-        log.info("invitation accepted", extra={
+        log.info("invitation %s %s", invitation.id,
+                 "accepted" if message is None else "redeemed; the changed address awaits "
+                 "confirmation", extra={
             "invitation_id": invitation.id, "company_id": invitation.company_id,
             "account_id": None if account is None else account.id,
             "awaiting_confirmation": message is not None})
@@ -291,7 +339,13 @@ class InvitationService:
         if not self.store.confirm(stored.invitation.id, confirm_nonce_hash=hash_nonce(
                 payload.nonce), now=self._now()):
             raise InvitationUsed()
-        return self._get(stored.invitation.id)
+        confirmed = self._get(stored.invitation.id)
+        log.info("invitation %s accepted: the changed e-mail address was confirmed",
+                 confirmed.id, extra={"invitation_id": confirmed.id,
+                                      "company_id": confirmed.company_id})
+        self.events.emit(INVITATION_EMAIL_CONFIRMED, confirmed)
+        self.events.emit(INVITATION_ACCEPTED, confirmed)
+        return confirmed
 
     def resend(self, invitation_id: str, *, by: Inviter) -> Invitation:
         """New nonce and a new validity window; the previous link stops working."""
@@ -311,7 +365,12 @@ class InvitationService:
             raise InvitationUsed()
         if not self.store.revoke(invitation.id, by=inviter.id, now=self._now()):
             raise_if_closed(self._get(invitation_id))
-        return self._get(invitation_id)
+        revoked = self._get(invitation_id)
+        log.info("invitation %s revoked", revoked.id, extra={
+            "invitation_id": revoked.id, "company_id": revoked.company_id,
+            "inviter_role": str(inviter.role)})
+        self.events.emit(INVITATION_REVOKED, revoked, by=inviter.id)
+        return revoked
 
     def get(self, invitation_id: str) -> Invitation:
         return self._get(invitation_id)
@@ -334,12 +393,64 @@ class InvitationService:
                                            now=self._now())
 
     def deliver_queued(self, limit: int = 100) -> int:
-        """Try every due queued message once; return how many were sent."""
+        """Try every due queued message once; return how many were sent (notices
+        queued by failures in this run are sent in it too, not counted)."""
         if self.transport is None:
             return 0
+        notices: builtins.list[str] = []
         with self._transport_lock:
-            return deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
-                           limit=limit).sent
+            sent = deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
+                           limit=limit, on_result=self.result_hook(notices)).sent
+        self._send(notices)
+        return sent
+
+    def notify_undeliverable(self, invitation_id: str, reason: UndeliverableReason | str,
+                             diagnostic: str) -> None:
+        """Tell the inviter (or the operator mailbox) that the invitation could not be
+        delivered: the trilingual notice, queued in the outbox and sent like other mail.
+
+        Once per failure: a second call for the same invitation mail and reason queues
+        nothing (see :mod:`invitations.notify`). Nobody to tell (no inviter address, no
+        ``operator_address``) is logged, not raised.
+        """
+        invitation = self._get(invitation_id)
+        try:
+            why = UndeliverableReason(reason)
+        except ValueError:
+            raise InvalidChoice("reason", value=str(reason), allowed=", ".join(
+                str(r) for r in UndeliverableReason)) from None
+        notice = self._notifier.queue(invitation, why, str(diagnostic or ""))
+        if notice is not None:
+            self._send([notice.message_id])
+
+    def delivery_result(self, row: OutboxRow, result: SendResult, state: DeliveryState
+                        ) -> Notice | None:
+        """What follows a committed delivery result (:class:`~invitations.notify.FollowUp`):
+        ``invitation.sent`` or ``invitation.delivery_failed``, and for a 5xx the notice
+        to the inviter unless :attr:`notify_undeliverable_on_failure` is off."""
+        return self._follow_up(row, result, state)
+
+    @property
+    def notify_undeliverable_on_failure(self) -> bool:
+        """Whether a 5xx at SMTP time tells the inviter (default ``True``)."""
+        return self._follow_up.notify
+
+    @notify_undeliverable_on_failure.setter
+    def notify_undeliverable_on_failure(self, value: bool) -> None:
+        self._follow_up.notify = value
+
+    def result_hook(self, notices: builtins.list[str]
+                    ) -> Callable[[OutboxRow, SendResult, DeliveryState], None]:
+        """:meth:`delivery_result` as the ``on_result`` hook of
+        :func:`~invitations.delivery.worker.deliver`, appending the Message-IDs of the
+        notices it queued to ``notices`` (for the caller to send)."""
+
+        def hook(row: OutboxRow, result: SendResult, state: DeliveryState) -> None:
+            notice = self.delivery_result(row, result, state)
+            if notice is not None:
+                notices.append(notice.message_id)
+
+        return hook
 
     def send_now(self, message_ids: builtins.list[str]) -> None:
         """Send these queued messages now (e.g. a credential order's mail queued by
@@ -430,6 +541,10 @@ class InvitationService:
             message_id=self._message_id(), sender=self.sender, sent_at=now,
         )
 
+    def _emit(self, name: str, invitation_id: str, **detail: str) -> None:
+        """Emit ``name`` with the invitation as it stands now (after the commit)."""
+        self.events.emit(name, self._get(invitation_id), **detail)
+
     def _reissue(self, invitation: Invitation, now: datetime, *, deliver: bool = True
                  ) -> Invitation:
         issued = now.replace(microsecond=0)
@@ -441,6 +556,8 @@ class InvitationService:
                                   expires_at=fresh.expires_at, message=message):
             raise_if_closed(self._get(invitation.id))
             raise InvitationInvalid("the invitation changed meanwhile; try again")
+        log_issued(fresh, message.message_id, "resent")
+        self._emit(INVITATION_RESENT, invitation.id, message_id=message.message_id)
         return self._delivered(invitation.id, message, link, deliver=deliver)
 
     def _delivered(self, invitation_id: str, message: OutgoingMessage, link: str, *,
@@ -455,11 +572,27 @@ class InvitationService:
         return invitation
 
     def _send(self, message_ids: builtins.list[str]) -> None:
+        """Send these queued messages now, then the notices their failures queued
+        (a notice never queues another, so this ends)."""
         if self.transport is None:
             return  # queue only: a worker (``invitations deliver``) sends later
-        with self._transport_lock:
-            deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
-                    message_ids=message_ids)
+        while message_ids:
+            notices: builtins.list[str] = []
+            with self._transport_lock:
+                deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
+                        message_ids=message_ids, on_result=self.result_hook(notices))
+            message_ids = notices
+
+
+def log_issued(invitation: Invitation, message_id: str, what: str) -> None:
+    """``invitation <id> issued|resent, mail <Message-ID> queued`` (the address at DEBUG)."""
+    fields = {"invitation_id": invitation.id, "company_id": invitation.company_id,
+              "message_id": message_id, "role": str(invitation.role),
+              "inviter_role": str(invitation.inviter.role)}
+    log.info("invitation %s %s (%s, expires %s); mail %s queued", invitation.id, what,
+             invitation.role, invitation.expires_at.isoformat(), message_id, extra=fields)
+    log.debug("invitation %s is addressed to %s", invitation.id, invitation.email,
+              extra=fields)
 
 
 @dataclass(frozen=True)
@@ -504,6 +637,18 @@ def check_base_url(base_url: str) -> str:
             "INVITATIONS_BASE_URL to the registration site, e.g. https://portal.example.fi)"
         )
     return url
+
+
+def check_operator_address(address: str | None) -> str | None:
+    """The operator mailbox, normalised; ``None`` or blank: none configured."""
+    if address is None or not address.strip():
+        return None
+    try:
+        return normalize_email(address.strip(), field="operator_address")
+    except InvitationError as exc:
+        raise ConfigurationError(
+            f"operator address {address!r}: {exc} (set INVITATIONS_OPERATOR_ADDRESS to "
+            "the mailbox of customer service, e.g. asiakaspalvelu@posti.fi)") from None
 
 
 def check_sender(sender: str) -> tuple[str, str]:

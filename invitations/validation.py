@@ -165,6 +165,8 @@ def normalize_inviter(inviter: Inviter) -> Inviter:
         name=optional_text("inviter_name", inviter.name, limit=MAX_NAME),
         role=role,
         company_id=None if not company_id else normalize_business_id(company_id),
+        email=None if not inviter.email else normalize_email(inviter.email,
+                                                             field="inviter_email"),
     )
 
 

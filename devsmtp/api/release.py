@@ -127,7 +127,8 @@ def relay(
             options = ["SMTPUTF8"] if needs_utf8 else []
             refused = client.sendmail(sender, recipients, raw, mail_options=options)
             if refused:
-                log.warning("relay %s:%s refused recipients: %s", host, port, refused)
+                log.warning("relay %s:%s refused %d recipient(s)", host, port, len(refused))
+                log.debug("refused by %s:%s: %s", host, port, refused)
                 raise ReleaseFailed("some recipients were refused")
             code, reply = client.noop()
             return f"{code} {reply.decode('utf-8', 'replace')}"

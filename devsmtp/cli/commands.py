@@ -17,6 +17,7 @@ from ..errors import DevSMTPError
 from ..settings import PORTS_FILE
 from ..smtp.faults import CODES, STAGES
 from .client import DEFAULT_DATA, api_for, api_options, echo_json, fail
+from .logs import FORMATS, LEVELS, configure
 
 _data_option = click.option(
     "--data",
@@ -98,6 +99,10 @@ def main() -> None:
               help="A Host name the HTTP side serves besides its address and localhost.")
 @click.option("--spamd", envvar="DEVSMTP_SPAMD", help="Spam check: HOST:PORT of a spamd.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ports as JSON.")
+@click.option("--log-level", type=click.Choice(LEVELS, case_sensitive=False), default="warning",
+              show_default=True, help="Least severe records logged (debug adds addresses).")
+@click.option("--log-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Log lines as text or one JSON object per line (stderr).")
 def serve(
     smtp: str,
     http: str,
@@ -123,8 +128,11 @@ def serve(
     allowed_hosts: tuple[str, ...],
     spamd: str | None,
     as_json: bool,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """Run the SMTP server and the HTTP API/inbox until Ctrl-C or SIGTERM."""
+    configure(log_level, log_format)
     from ..server import DevSMTP  # heavy (uvicorn, the web inbox): only here
 
     smtp_host, smtp_port = host_port(smtp, "--smtp")

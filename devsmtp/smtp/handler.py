@@ -28,7 +28,7 @@ from .faults import FaultRule, Faults, Stage
 
 __all__ = ["DISCONNECT", "CaptureHandler", "CaptureSession", "SessionInfo"]
 
-log = logging.getLogger("devsmtp")
+log = logging.getLogger("devsmtp.smtp")
 #: A status the handler returns to have the connection closed without a reply.
 DISCONNECT = "\x00disconnect"
 _session_ids = itertools.count(1)
@@ -118,7 +118,8 @@ class CaptureHandler:
             return None
         if isinstance(session, CaptureSession):
             session.info.add(rule.describe())
-        log.info("%s", rule.describe())
+        log.info("%s", rule.describe(), extra={"fault": rule.id, "stage": stage,
+                                               "reply_code": rule.code})
         if rule.delay:
             await asyncio.sleep(rule.delay)
         if rule.disconnect:
@@ -201,6 +202,11 @@ class CaptureHandler:
             return "451 4.3.0 devsmtp could not store the message; try again later"
         if info:
             info.add(f"stored as {message.id}", pending=False)
+        log.info("message %s stored (%d bytes, %d recipient(s))", message.id, len(raw),
+                 len(envelope.rcpt_tos), extra={"devsmtp_id": message.id,
+                                                "session": info.id if info else None})
+        log.debug("message %s: from %s to %s", message.id, stored.mail_from,
+                  ", ".join(stored.rcpt_to), extra={"devsmtp_id": message.id})
         return f"250 2.0.0 OK queued as {message.id}"
 
     def authenticate(

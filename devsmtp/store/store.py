@@ -48,7 +48,7 @@ from .sql import (
 
 __all__ = ["Page", "Store"]
 
-log = logging.getLogger("devsmtp")
+log = logging.getLogger("devsmtp.store")
 DB_NAME = "messages.sqlite3"
 LOCK_NAME = "devsmtp.lock"
 #: SQLite result codes meaning "this file is not (or no longer) a usable database".

@@ -1,8 +1,10 @@
 """``invitations deliver``: send the outbox once, keep sending (``--watch``), or
 give failed mail another chance (``--retry-failed``).
 
-Only ``INVITATIONS_DB`` and ``INVITATIONS_TRANSPORT`` are read: a delivery
-worker needs no signing keys.
+``INVITATIONS_DB`` and ``INVITATIONS_TRANSPORT`` say where from and through what;
+``INVITATIONS_SENDER``, ``INVITATIONS_LANGUAGES`` and ``INVITATIONS_OPERATOR_ADDRESS``
+shape the notice an inviter gets when a relay refuses an invitation for good
+(:mod:`invitations.notify`). A delivery worker needs no signing keys.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING
 import click
 from click.decorators import FC
 
+from invitations.cli.logs import log_options, setup_logging
 from invitations.cli.output import emit, fail, json_option, lang_option, language
 from invitations.cli.signals import stop_on_signals
 from invitations.clock import SystemClock
-from invitations.config import DEFAULT_TRANSPORT, store_from_env
+from invitations.config import DEFAULT_TRANSPORT, follow_up_from_env, store_from_env
 from invitations.delivery import (
     DEFAULT_LEASE,
     MAX_ATTEMPTS,
@@ -80,6 +83,7 @@ def _number(
 @click.option("--metrics", "metrics_address", default=None, metavar="HOST:PORT",
               help="Serve Prometheus metrics there, e.g. 127.0.0.1:9108 (needs the "
               "'metrics' extra).")
+@log_options()
 @lang_option
 @json_option
 def deliver_command(
@@ -93,6 +97,8 @@ def deliver_command(
     backoff: float,
     backoff_cap: float,
     metrics_address: str | None,
+    log_level: str,
+    log_format: str,
     lang: str | None,
     as_json: bool,
 ) -> None:
@@ -100,6 +106,7 @@ def deliver_command(
 
     Exit status 1 when a message failed permanently in this run.
     """
+    setup_logging(log_level.lower(), log_format)
     lang = language(lang)
     clock = SystemClock()
     try:
@@ -113,6 +120,12 @@ def deliver_command(
         )
         store = store_from_env()
     except InvitationError as error:
+        fail(error, as_json, lang)
+    try:
+        # Events and the inviter's notice of a 5xx, as the service does when it sends.
+        follow_up = follow_up_from_env(store, clock)
+    except InvitationError as error:
+        store.close()
         fail(error, as_json, lang)
     metrics: Metrics | None = None
     if metrics_address is not None:
@@ -149,6 +162,7 @@ def deliver_command(
             lease=timedelta(seconds=lease),
             pace=RateLimiter(rate) if rate else None,
             on_report=progress if watch or metrics is not None else None,
+            on_result=follow_up,
         )
         if metrics is not None:
             metrics.close()

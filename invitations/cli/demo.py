@@ -22,6 +22,7 @@ from devsmtp.errors import DevSMTPError
 from devsmtp.server import DevSMTP
 from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
 from invitations.cli.demo_accounts import DemoAccounts, account_path, demo_site
+from invitations.cli.logs import log_options, setup_logging
 from invitations.models import Company, DeliveryState, Inviter, Role
 from invitations.orders import OrderService
 from invitations.service import InvitationService
@@ -31,12 +32,15 @@ from invitations.web.server import BackgroundServer
 
 SAMPLE_COMPANY = Company("0112038-9", "Esimerkki Oy", contract_number="LOG-123456")
 SAMPLE_MAIN_USER = Inviter(
-    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9"
+    "maija.paakayttaja@example.com", "Maija Pääkäyttäjä", Role.MAIN_USER, "0112038-9",
+    email="maija.paakayttaja@example.com",
 )
 SAMPLE_INVITEE = "uusi.kayttaja@example.com"
+#: Told when an invitation from customer service cannot be delivered.
+DEMO_OPERATOR = "asiakaspalvelu@example.com"
 KEY_FILE = "secret-key"
 #: The demo operator (customer service) of the operator pages, HTTP Basic.
-DEMO_OPERATOR = "operator"
+DEMO_OPERATOR_USER = "operator"
 OPERATOR_PASSWORD_FILE = "operator-password"
 
 
@@ -48,7 +52,7 @@ def demo_operators(data_dir: Path) -> BasicOperators:
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(18) + "\n", encoding="utf-8")
     password = path.read_text(encoding="utf-8").strip()
-    return BasicOperators({DEMO_OPERATOR: (password, "Demo-asiakaspalvelu")})
+    return BasicOperators({DEMO_OPERATOR_USER: (password, "Demo-asiakaspalvelu")})
 
 
 def demo_secret_key(data_dir: Path) -> str:
@@ -109,8 +113,10 @@ def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterat
 @click.option("--smtp-port", type=int, default=0, help="devsmtp's SMTP port (0: any free one).")
 @click.option("--inbox-port", type=int, default=0, help="devsmtp's inbox port (0: any free one).")
 @click.option("--web-port", type=int, default=0, help="Registration page port (0: any free one).")
+@log_options(default_level="warning")
 def demo(
-    once: bool, data_dir: Path, email: str, smtp_port: int, inbox_port: int, web_port: int
+    once: bool, data_dir: Path, email: str, smtp_port: int, inbox_port: int, web_port: int,
+    log_level: str, log_format: str,
 ) -> None:
     """Run devsmtp and the registration page on 127.0.0.1 and send one invitation.
 
@@ -118,6 +124,7 @@ def demo(
     (the account is created in the demo's own SQLite user directory); Ctrl-C
     stops everything.
     """
+    setup_logging(log_level.lower(), log_format)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail with links
     key = demo_secret_key(data_dir)
     with ExitStack() as stack:
@@ -133,7 +140,8 @@ def demo(
         store = SQLiteInvitationStore(data_dir / "invitations.sqlite3")
         stack.callback(store.close)
         service = InvitationService(
-            [key], web.url, f"smtp://127.0.0.1:{smtp.smtp_port}", store=store
+            [key], web.url, f"smtp://127.0.0.1:{smtp.smtp_port}", store=store,
+            operator_address=DEMO_OPERATOR,
         )
         # The demo host's own user directory: the registration creates the account
         # there, and its sign-in page (/login) takes the password just chosen.
@@ -153,7 +161,7 @@ def demo(
             ) from exc
         _print_summary(mail, inbox_url, data_dir / "devsmtp")
         click.echo(f"Order form:   {web.url}/order")
-        click.echo(f"Operator:     {web.url}/operator/orders (user {DEMO_OPERATOR!r}, password "
+        click.echo(f"Operator:     {web.url}/operator/orders (user {DEMO_OPERATOR_USER!r}, password "
                    f"in {data_dir / OPERATOR_PASSWORD_FILE})")
         if once:
             status = _check_page(mail["link"])

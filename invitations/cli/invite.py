@@ -58,6 +58,8 @@ DELIVERY_NOTES: dict[str, str] = {
 @click.option("--contract-number", default=None, help="Logistics contract number.")
 @click.option("--invited-by", help="Inviter's id or e-mail.  [required]")
 @click.option("--inviter-name", default=None)
+@click.option("--inviter-email", default=None,
+              help="Told if the invitation cannot be delivered (else the operator mailbox).")
 @click.option("--inviter-role", type=click.Choice(["main_user", "operator"]),
               default="main_user", show_default=True)
 @click.option("--role", type=click.Choice(["user", "main_user"]), default="user",
@@ -75,8 +77,9 @@ DELIVERY_NOTES: dict[str, str] = {
 @json_option
 def send(email: str | None, company_id: str | None, company_name: str | None,
          contract_number: str | None, invited_by: str | None, inviter_name: str | None,
-         inviter_role: str, role: str, services: tuple[str, ...], first_name: str | None,
-         last_name: str | None, languages: str | None, csv_path: str | None,
+         inviter_email: str | None, inviter_role: str, role: str,
+         services: tuple[str, ...], first_name: str | None, last_name: str | None,
+         languages: str | None, csv_path: str | None,
          skip_invalid: bool, workers: int, rate: float | None, lang: str | None,
          as_json: bool) -> None:
     """Invite EMAIL (or every row of --csv FILE). A main user invites users of their own
@@ -102,7 +105,8 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
     with service_from_environment(as_json, lang) as service:
         invitation = service.send_invite(
             email, company=Company(company_id, company_name, contract_number),
-            invited_by=Inviter(invited_by, inviter_name, Role(inviter_role), inviter_company),
+            invited_by=Inviter(invited_by, inviter_name, Role(inviter_role), inviter_company,
+                               inviter_email),
             role=role, services=services, languages=languages,
             first_name=first_name, last_name=last_name,
         )

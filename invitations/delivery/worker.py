@@ -29,6 +29,7 @@ from invitations.clock import Clock
 from invitations.delivery.policy import RateLimiter, RetryPolicy
 from invitations.errors import StoreUnavailable
 from invitations.models import DeliveryState, OutboxRow
+from invitations.redaction import mask_addresses
 from invitations.store.protocol import InvitationStore, MailSignal
 from invitations.transports.base import SendResult, SendStatus, Transport
 
@@ -95,8 +96,9 @@ def record(
     policy: RetryPolicy,
     report: DeliveryReport,
     stop: threading.Event | None = None,
-) -> None:
-    """Store the outcome of one attempt and count it in ``report``.
+) -> DeliveryState | None:
+    """Store the outcome of one attempt and count it in ``report``; the state the row
+    took, or ``None`` when the result matched no row (the lease was lost meanwhile).
 
     The message is already with the relay: if the database is lost now, the result
     is written again with backoff (the lease keeps the row ours meanwhile), since a
@@ -106,12 +108,12 @@ def record(
     now = clock.now()
     attempts = row.attempts + 1
     if result.status is SendStatus.ACCEPTED:
-        put(row.id, owner=owner, now=now, state=DeliveryState.SENT, error=None)
+        took = put(row.id, owner=owner, now=now, state=DeliveryState.SENT, error=None)
         report.sent += 1
-        return
+        return DeliveryState.SENT if took else None
     reply = describe(result)
     if result.status is SendStatus.TEMPORARY_FAILURE and not policy.gives_up(attempts):
-        put(
+        took = put(
             row.id,
             owner=owner,
             now=now,
@@ -120,12 +122,40 @@ def record(
             next_attempt_at=now + policy.delay(attempts),
         )
         report.queued += 1
-        return
+        return DeliveryState.QUEUED if took else None
     if result.status is SendStatus.TEMPORARY_FAILURE:
         reply = f"gave up after {attempts} attempts; last reply: {reply}"
-    put(row.id, owner=owner, now=now, state=DeliveryState.FAILED, error=reply)
+    took = put(row.id, owner=owner, now=now, state=DeliveryState.FAILED, error=reply)
     report.failed += 1
     report.failures.append((row.message_id, reply))
+    return DeliveryState.FAILED if took else None
+
+
+#: How an attempt is logged: the state the row took -> level and words.
+_OUTCOMES = {
+    DeliveryState.SENT: (logging.INFO, "sent"),
+    DeliveryState.QUEUED: (logging.WARNING, "temporary failure, retry queued"),
+    DeliveryState.FAILED: (logging.WARNING, "failed for good"),
+}
+
+
+def log_attempt(row: OutboxRow, result: SendResult, state: DeliveryState | None) -> None:
+    """One record per delivery attempt (``invitations.delivery``): the relay's reply
+    code, the reply with addresses masked; the recipients only at DEBUG."""
+    fields = {"message_id": row.message_id, "invitation_id": row.invitation_id,
+              "kind": str(row.kind), "attempt": row.attempts + 1, "reply_code": result.code,
+              "outcome": "lease lost" if state is None else str(state)}
+    if state is None:
+        log.warning("%s attempt %d of %s: the result matched no row (its lease was taken "
+                    "over meanwhile)", row.kind, row.attempts + 1, row.message_id,
+                    extra=fields)
+        return
+    level, words = _OUTCOMES[state]
+    log.log(level, "%s attempt %d of %s: %s (%s)", row.kind, row.attempts + 1,
+            row.message_id, words, mask_addresses(describe(result)) or "no reply",
+            extra=fields)
+    log.debug("%s %s is addressed to %s", row.kind, row.message_id, ", ".join(row.recipients),
+              extra=fields)
 
 
 def _retrying(store: InvitationStore, stop: threading.Event | None) -> Callable[..., bool]:
@@ -154,6 +184,12 @@ def requeue_failed(
     return store.requeue_failed(now=now, message_ids=message_ids)
 
 
+#: Called after each attempt's result is committed: the row as claimed, the
+#: transport's result and the state the row took (see :func:`deliver`); what it
+#: returns is ignored.
+ResultHook = Callable[[OutboxRow, SendResult, DeliveryState], object]
+
+
 def deliver(
     store: InvitationStore,
     transport: Transport,
@@ -167,12 +203,14 @@ def deliver(
     batch: int = BATCH,
     pace: RateLimiter | None = None,
     stop: threading.Event | None = None,
+    on_result: ResultHook | None = None,
 ) -> DeliveryReport:
     """Send up to ``limit`` due messages (or only ``message_ids``); never raises for a
     failed send. Each result is recorded as soon as the server answers, so a
     crash loses no progress. ``stop`` ends the run after the message in flight;
     rows claimed but not sent are released at once (after a crash: when ``lease``
-    runs out).
+    runs out). ``on_result`` is called after each result is committed (not for a
+    result that matched no row); what it raises is logged, never propagated.
     """
     owner = owner or worker_id()
     policy = policy or RetryPolicy()
@@ -191,8 +229,16 @@ def deliver(
                 store.release([r.id for r in rows[index:]], owner=owner)
                 return report
             result = send_row(transport, row)
-            record(store, row, result, owner=owner, clock=clock, policy=policy, report=report,
-                   stop=stop)
+            state = record(store, row, result, owner=owner, clock=clock, policy=policy,
+                           report=report, stop=stop)
+            log_attempt(row, result, state)
+            if on_result is not None and state is not None:
+                try:
+                    on_result(row, result, state)
+                except Exception:
+                    log.exception("the result hook failed for outbox row %s; delivery goes on",
+                                  row.id, extra={"message_id": row.message_id,
+                                                 "invitation_id": row.invitation_id})
     return report
 
 
@@ -210,10 +256,12 @@ def run_workers(
     pace: RateLimiter | None = None,
     on_report: Callable[[DeliveryReport], None] | None = None,
     batch: int = 5,
+    on_result: ResultHook | None = None,
 ) -> DeliveryReport:
     """Run ``workers`` threads, each with its own transport (its own connection),
     until the queue has nothing due; with ``watch`` until ``stop`` is set,
-    checking every ``interval`` seconds. ``on_report`` sees each batch's report.
+    checking every ``interval`` seconds. ``on_report`` sees each batch's report;
+    ``on_result`` each committed result (see :func:`deliver`), in the worker's thread.
 
     A store that signals queued mail (:class:`~invitations.store.protocol.MailSignal`,
     PostgreSQL) wakes idle workers at once; ``interval`` then only bounds how late a
@@ -245,6 +293,7 @@ def run_workers(
                             pace=pace,
                             stop=stop,
                             batch=batch,
+                            on_result=on_result,
                         )
                     except StoreUnavailable as error:
                         log.warning("%s: %s; trying again in %.1f s", owner,

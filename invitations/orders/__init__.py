@@ -4,21 +4,29 @@ user gets one, or replaces the one who left ("Pääkäyttäjä vaihdetaan").
 - :mod:`~invitations.orders.form`: the form's values and their checks
 - :mod:`~invitations.orders.service`: :class:`OrderService` (submit, approve, reject)
 - :mod:`~invitations.orders.mails`: the acknowledgement and rejection mails
-- :mod:`~invitations.orders.events`: the events hook
 """
 
 from __future__ import annotations
 
 from invitations.models import CredentialOrder, OrderReason, OrderStatus
-from invitations.orders.events import OrderEvents
 from invitations.orders.form import SERVICES, OrderForm, validate_order
-from invitations.orders.service import REJECTION_CODES, OrderService
+from invitations.orders.service import (
+    MAIN_USER_REPLACED,
+    ORDER_APPROVED,
+    ORDER_RECEIVED,
+    ORDER_REJECTED,
+    REJECTION_CODES,
+    OrderService,
+)
 
 __all__ = [
+    "MAIN_USER_REPLACED",
+    "ORDER_APPROVED",
+    "ORDER_RECEIVED",
+    "ORDER_REJECTED",
     "REJECTION_CODES",
     "SERVICES",
     "CredentialOrder",
-    "OrderEvents",
     "OrderForm",
     "OrderReason",
     "OrderService",

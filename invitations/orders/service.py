@@ -14,8 +14,12 @@ and shares its store, clock, sender and transport:
 - :meth:`OrderService.reject` (an operator): a reason from :data:`REJECTION_CODES`
   (``other`` with a written text); the orderer gets a mail saying why and what to do.
 
-Events (``order.received``, ``order.approved``, ``order.rejected``,
-``main_user.replaced``) go to :attr:`OrderService.events`.
+Events go through the service's registry (:mod:`invitations.events`, after commit):
+``order.received`` and ``order.rejected`` (no invitation; ``detail``: ``order``, the
+reference, and ``company_id``, ``reason`` or ``code``), ``order.approved`` and
+``main_user.replaced`` (the new main user's invitation; ``detail`` adds ``operator``,
+and for the replacement ``previous_name``, ``previous_email`` and ``revoked``: the ids
+of the previous main user's withdrawn invitations, comma-separated).
 """
 
 from __future__ import annotations
@@ -48,7 +52,6 @@ from invitations.models import (
     OutgoingMessage,
     Role,
 )
-from invitations.orders.events import OrderEvents
 from invitations.orders.form import OrderForm, validate_order
 from invitations.orders.mails import order_mail
 from invitations.service import InvitationService, check_sender
@@ -61,7 +64,16 @@ from invitations.validation import (
     optional_text,
 )
 
-__all__ = ["REJECTION_CODES", "OrderService"]
+__all__ = ["MAIN_USER_REPLACED", "ORDER_APPROVED", "ORDER_RECEIVED", "ORDER_REJECTED",
+           "REJECTION_CODES", "OrderService"]
+
+#: A credential order was stored (and its acknowledgement queued).
+ORDER_RECEIVED = "order.received"
+#: Customer service approved an order; the main user's invitation is the event's.
+ORDER_APPROVED = "order.approved"
+ORDER_REJECTED = "order.rejected"
+#: "Pääkäyttäjä vaihdetaan" was approved: the host removes the previous main user's rights.
+MAIN_USER_REPLACED = "main_user.replaced"
 
 #: Why an order may be rejected; each has its explanation and advice in the mail.
 REJECTION_CODES = ("company_mismatch", "not_entitled", "has_main_user", "incomplete", "other")
@@ -79,15 +91,16 @@ class OrderService:
     both SQL stores do). ``form_url``: where the order form is, for the mails
     (default ``<base_url>/order``, the reference app)."""
 
-    def __init__(self, invitations: InvitationService, *, form_url: str | None = None,
-                 events: OrderEvents | None = None) -> None:
+    def __init__(self, invitations: InvitationService, *, form_url: str | None = None
+                 ) -> None:
         self.invitations = invitations
         store = invitations.store
         if not isinstance(store, OrderStore):
             raise TypeError(f"{type(store).__name__} keeps no credential orders")
         self.store: OrderStore = store
         self.form_url = form_url or f"{invitations.base_url}/order"
-        self.events = events if events is not None else OrderEvents()
+        #: The service's registry: subscribe there (``events.subscribe(handler)``).
+        self.events = invitations.events
         self._msgid_domain = check_sender(invitations.sender)[1]
 
     @property
@@ -122,7 +135,8 @@ class OrderService:
             "order": stored.reference, "company_id": stored.company_id,
             "reason": str(stored.reason)})
         self.invitations.send_now([m.message_id for m in made])
-        self.events.emit("order.received", stored)
+        self.events.emit(ORDER_RECEIVED, None, order=stored.reference,
+                         company_id=stored.company_id, reason=str(stored.reason))
         return stored
 
     # -- the operator's side ------------------------------------------------
@@ -178,13 +192,15 @@ class OrderService:
         log.info("credential order approved", extra={
             "order": approved.reference, "company_id": approved.company_id,
             "invitation_id": invitation.id})
+        ids = {"order": approved.reference, "company_id": approved.company_id,
+               "operator": operator.id}
         if approved.reason is OrderReason.MAIN_USER_CHANGED:
             revoked = self._revoke_previous(approved, operator, keep=invitation.id)
-            self.events.emit("main_user.replaced", approved, invitation=invitation,
-                             previous_name=approved.previous_main_user_name,
-                             previous_email=approved.previous_main_user_email,
-                             revoked=tuple(i.id for i in revoked))
-        self.events.emit("order.approved", approved, invitation=invitation)
+            self.events.emit(MAIN_USER_REPLACED, invitation, **ids,
+                             previous_name=approved.previous_main_user_name or "",
+                             previous_email=approved.previous_main_user_email or "",
+                             revoked=",".join(i.id for i in revoked))
+        self.events.emit(ORDER_APPROVED, invitation, **ids)
         return approved, invitation
 
     def reject(self, reference: str, *, by: Inviter, code: str,
@@ -209,7 +225,8 @@ class OrderService:
         rejected = self.get(order.reference)
         log.info("credential order rejected", extra={
             "order": rejected.reference, "company_id": rejected.company_id, "code": code})
-        self.events.emit("order.rejected", rejected)
+        self.events.emit(ORDER_REJECTED, None, order=rejected.reference,
+                         company_id=rejected.company_id, code=code, operator=operator.id)
         return rejected
 
     # -- internals ----------------------------------------------------------

@@ -51,6 +51,29 @@ class ConfirmationEmail:
 
 
 @dataclass(frozen=True)
+class UndeliverableEmail:
+    """The notice "Invitation could not be delivered" to the inviter (or the operators)."""
+
+    invitation_id: str
+    #: The inviter's address, or the operator mailbox.
+    to_email: str
+    to_name: str | None
+    #: The address the invitation could not reach.
+    invited_email: str
+    company_name: str
+    #: An :class:`~invitations.undeliverable.UndeliverableReason` value.
+    reason: str
+    #: The server's reply (or a bounce's diagnostic), shown as it came.
+    diagnostic: str
+    #: When the invitation that failed was sent.
+    invited_at: datetime
+    languages: tuple[str, ...]
+    message_id: str
+    sender: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
 class OrderEmail:
     """A mail about a credential order: its acknowledgement or its rejection."""
 

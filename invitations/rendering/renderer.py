@@ -23,13 +23,18 @@ from markupsafe import Markup
 from invitations.i18n import runtime
 from invitations.i18n.languages import LANGUAGES
 from invitations.models import OutgoingMessage
-from invitations.rendering.context import ConfirmationEmail, InvitationEmail, OrderEmail
+from invitations.rendering.context import (
+    ConfirmationEmail,
+    InvitationEmail,
+    OrderEmail,
+    UndeliverableEmail,
+)
 from invitations.rendering.environment import InliningLoader, load, make_environment
 from invitations.rendering.mime import build_message
 from invitations.rendering.plaintext import layout_text
 from invitations.theme import POSTI, Theme
 
-KINDS = ("invitation", "confirmation", "order_received", "order_rejected")
+KINDS = ("invitation", "confirmation", "undeliverable", "order_received", "order_rejected")
 _TIME = Markup('<time datetime="{}">{}</time>')
 DEFAULT_LANGUAGES = LANGUAGES
 
@@ -142,7 +147,7 @@ class Renderer:
                            customer_service_url=self.theme.customer_service_for(lang))
             if expires_at is not None:  # order mail has no link, so no expiry
                 expires_text = pack.language.format_datetime(expires_at)
-                context.update(expires_at=expires_text,
+                context.update(expires_at=expires_text, moment=expires_text,
                                when=_TIME.format(expires_iso, expires_text))
             # One line whatever the translator typed: a subject cannot span headers.
             title = " ".join(templates.subject.render(context).split())
@@ -185,6 +190,14 @@ class Renderer:
         values = {"to_name": email.to_name, "link": email.link, **_validity(email.validity)}
         return self._render("confirmation", email.languages, values, email.expires_at)
 
+    def render_undeliverable(self, email: UndeliverableEmail) -> RenderedEmail:
+        """Subject, text and HTML of the notice that an invitation was not delivered
+        (the time shown is when the invitation was sent)."""
+        values = {"to_name": email.to_name, "invited_email": email.invited_email,
+                  "company_name": email.company_name, "reason": email.reason,
+                  "diagnostic": email.diagnostic}
+        return self._render("undeliverable", email.languages, values, email.invited_at)
+
     def render_order(self, email: OrderEmail) -> RenderedEmail:
         """Subject, text and HTML of a credential order's acknowledgement or rejection."""
         values = {
@@ -206,7 +219,8 @@ class Renderer:
         )
 
     def compose(
-        self, email: InvitationEmail | ConfirmationEmail | OrderEmail, rendered: RenderedEmail
+        self, email: InvitationEmail | ConfirmationEmail | UndeliverableEmail | OrderEmail,
+        rendered: RenderedEmail,
     ) -> OutgoingMessage:
         """The message of ``email`` with texts already rendered."""
         return build_message(
@@ -227,6 +241,9 @@ class Renderer:
 
     def compose_confirmation(self, email: ConfirmationEmail) -> OutgoingMessage:
         return self.compose(email, self.render_confirmation(email))
+
+    def compose_undeliverable(self, email: UndeliverableEmail) -> OutgoingMessage:
+        return self.compose(email, self.render_undeliverable(email))
 
     def compose_order(self, email: OrderEmail) -> OutgoingMessage:
         return self.compose(email, self.render_order(email))

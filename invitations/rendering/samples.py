@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-from invitations.rendering.context import ConfirmationEmail, InvitationEmail
+from invitations.rendering.context import ConfirmationEmail, InvitationEmail, UndeliverableEmail
 
 #: 14.3.2025 15.05 in Helsinki (UTC+2 in March).
 SAMPLE_EXPIRES = datetime(2025, 3, 14, 13, 5, tzinfo=UTC)
@@ -49,5 +49,26 @@ def sample_confirmation(**changes: object) -> ConfirmationEmail:
         message_id="<sample.2@posti.fi>",
         sender=invitation.sender,
         sent_at=invitation.sent_at,
+    )
+    return dataclasses.replace(sample, **changes)  # type: ignore[arg-type]
+
+
+def sample_undeliverable(**changes: object) -> UndeliverableEmail:
+    """The notice to Maija that the sample invitation bounced; ``changes`` override fields."""
+    invitation = sample_invitation()
+    sample = UndeliverableEmail(
+        invitation_id=invitation.invitation_id,
+        to_email="maija.meikalainen@example.fi",
+        to_name=invitation.inviter_name,
+        invited_email=invitation.to_email,
+        company_name=invitation.company_name,
+        reason="mailbox_unknown",
+        diagnostic="550 5.1.1 <matti.virtanen@example.fi>: Recipient address rejected: "
+                   "User unknown",
+        invited_at=invitation.sent_at,
+        languages=invitation.languages,
+        message_id="<sample.3@posti.fi>",
+        sender=invitation.sender,
+        sent_at=invitation.sent_at + timedelta(minutes=1),
     )
     return dataclasses.replace(sample, **changes)  # type: ignore[arg-type]

@@ -50,8 +50,9 @@ _SELECT = f"""
 """
 _COLUMNS = ("id", "email", "email_key", "first_name", "last_name", "company_id",
             "company_name", "contract_number", "inviter_id", "inviter_name", "inviter_role",
-            "inviter_company_id", "role", "services", "languages", "nonce_hash", "created_at",
-            "issued_at", "expires_at", "status", "resend_count", "message_id")
+            "inviter_company_id", "inviter_email", "role", "services", "languages",
+            "nonce_hash", "created_at", "issued_at", "expires_at", "status", "resend_count",
+            "message_id")
 _INSERT = (f"INSERT INTO invitations ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join(':' + c for c in _COLUMNS)})")
 _PENDING_FOR = ("SELECT 1 FROM invitations WHERE company_id = :company AND email_key = :key "
@@ -160,6 +161,7 @@ class SQLStore(OrderStatements):
             "contract_number": inv.company.contract_number,
             "inviter_id": inv.inviter.id, "inviter_name": inv.inviter.name,
             "inviter_role": str(inv.inviter.role), "inviter_company_id": inv.inviter.company_id,
+            "inviter_email": inv.inviter.email,
             "role": str(inv.role), "services": json.dumps(list(inv.services)),
             "languages": json.dumps(list(inv.languages)), "nonce_hash": entry.nonce_hash,
             "created_at": encode(inv.created_at), "issued_at": encode(inv.issued_at),
@@ -291,6 +293,14 @@ class SQLStore(OrderStatements):
         return True
 
     # -- outbox (statements in invitations.store.outbox) --
+
+    def queue_message(self, invitation_id: str, kind: MessageKind, message: OutgoingMessage,
+                      *, now: datetime) -> bool:
+        with self._write() as conn:
+            added = outbox_sql.queue_once(conn, self.dialect, invitation_id, kind, message, now)
+            if added:
+                self._mail_queued(conn)
+        return added
 
     def claim_due(self, *, owner: str, now: datetime, lease: timedelta, limit: int = 100,
                   message_ids: Sequence[str] | None = None) -> list[OutboxRow]:

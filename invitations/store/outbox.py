@@ -12,6 +12,7 @@ scrubbed mail is never requeued).
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from invitations.models import DeliveryState, MessageKind, OutboxRow, OutgoingMe
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import ResultUpdate
 from invitations.store.schema import outbox_from_row
+
+log = logging.getLogger("invitations.store")
 
 _QUEUE = (
     "INSERT INTO outbox (invitation_id, order_number, kind, message_id, sender, recipients, "
@@ -85,16 +88,33 @@ def scrub_dead(conn: Any, dialect: Dialect, *, now: datetime,
     return len(rows)
 
 
-def queue(conn: Any, dialect: Dialect, invitation_id: str | None, kind: MessageKind,
-          message: OutgoingMessage, now: datetime, *, order_number: int | None = None) -> None:
-    """Add one queued mail, due ``now``, owned by an invitation or (order mail) an order."""
-    conn.execute(dialect.sql(_QUEUE), {
+def _queued(dialect: Dialect, invitation_id: str | None, kind: MessageKind,
+            message: OutgoingMessage, now: datetime, order_number: int | None = None
+            ) -> dict[str, object]:
+    """The parameters of :data:`_QUEUE` (the owner: an invitation, or an order)."""
+    return {
         "invitation_id": invitation_id, "order_number": order_number, "kind": str(kind),
         "message_id": message.message_id,
         "sender": message.sender, "recipients": json.dumps(list(message.recipients)),
         "data": message.data, "smtputf8": int(message.smtputf8),
         "now": dialect.encode_time(now),
-    })
+    }
+
+
+def queue(conn: Any, dialect: Dialect, invitation_id: str | None, kind: MessageKind,
+          message: OutgoingMessage, now: datetime, *, order_number: int | None = None) -> None:
+    """Add one queued mail, due ``now``, owned by an invitation or (order mail) an order."""
+    conn.execute(dialect.sql(_QUEUE),
+                 _queued(dialect, invitation_id, kind, message, now, order_number))
+
+
+def queue_once(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
+               message: OutgoingMessage, now: datetime) -> bool:
+    """Add one queued mail unless a row with its Message-ID exists (queued, sent or
+    failed); ``True`` if it was added. The Message-ID is the idempotency key."""
+    cur = conn.execute(dialect.sql(_QUEUE + " ON CONFLICT (message_id) DO NOTHING"),
+                       _queued(dialect, invitation_id, kind, message, now))
+    return bool(cur.rowcount == 1)
 
 
 def drop_unsent(conn: Any, dialect: Dialect, invitation_id: str) -> None:
@@ -118,23 +138,40 @@ def claim_due(conn: Any, dialect: Dialect, *, owner: str, now: datetime, lease: 
     params: dict[str, object] = {"now": dialect.encode_time(now), "limit": limit,
                                  "owner": owner, "until": dialect.encode_time(now + lease)}
     only = _only(dialect, message_ids, params)
-    pick = f"SELECT id FROM outbox WHERE {_DUE}{only} ORDER BY id LIMIT :limit"
+    pick = (f"SELECT id, lease_owner AS previous_owner FROM outbox WHERE {_DUE}{only} "
+            "ORDER BY id LIMIT :limit")
     lease_rows = "UPDATE outbox SET lease_owner = :owner, lease_until = :until WHERE "
     if dialect.pyformat:
         # Concurrent claimers skip each other's locked rows instead of waiting:
-        # one statement picks, leases and returns the rows.
+        # one statement picks, leases and returns the rows (and whose lease lapsed).
         rows = conn.execute(dialect.sql(
-            f"{lease_rows}id IN ({pick} FOR UPDATE SKIP LOCKED) RETURNING *"), params).fetchall()
+            f"WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) "
+            "UPDATE outbox SET lease_owner = :owner, lease_until = :until FROM picked "
+            "WHERE outbox.id = picked.id RETURNING outbox.*, picked.previous_owner"),
+            params).fetchall()
+        _log_takeovers(rows, owner)
         return sorted((outbox_from_row(r, dialect) for r in rows), key=lambda r: r.id)
     # SQLite: the caller's IMMEDIATE transaction already excludes other writers.
-    ids = [r[0] for r in conn.execute(pick, params)]
-    if not ids:
+    picked = conn.execute(pick, params).fetchall()
+    if not picked:
         return []
+    _log_takeovers(picked, owner)
     chosen: dict[str, object] = {"owner": owner, "until": params["until"]}
-    which = dialect.one_of("id", "id", ids, chosen)
+    which = dialect.one_of("id", "id", [r["id"] for r in picked], chosen)
     conn.execute(f"{lease_rows}{which}", chosen)
     rows = conn.execute(f"SELECT * FROM outbox WHERE {which} ORDER BY id", chosen).fetchall()
     return [outbox_from_row(r, dialect) for r in rows]
+
+
+def _log_takeovers(rows: Sequence[Any], owner: str) -> None:
+    """A claimed row whose lease another worker held (and let lapse: it died or
+    hung) is a takeover; the message may have gone out once already."""
+    for row in rows:
+        if row["previous_owner"] is not None and row["previous_owner"] != owner:
+            log.warning("outbox row %s: lease of %s expired; taken over by %s (the message "
+                        "may have been sent once already)", row["id"], row["previous_owner"],
+                        owner, extra={"outbox_id": row["id"], "lease_owner": owner,
+                                      "previous_owner": row["previous_owner"]})
 
 
 def record_results(conn: Any, dialect: Dialect, updates: Sequence[ResultUpdate]) -> int:

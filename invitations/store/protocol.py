@@ -14,6 +14,7 @@ from invitations.models import (
     DeliveryState,
     Invitation,
     InvitationStatus,
+    MessageKind,
     OutboxRow,
     OutgoingMessage,
 )
@@ -115,6 +116,11 @@ class InvitationStore(Protocol):
         ...
 
     def revoke(self, invitation_id: str, *, by: str, now: datetime) -> bool: ...
+
+    def queue_message(self, invitation_id: str, kind: MessageKind, message: OutgoingMessage,
+                      *, now: datetime) -> bool:
+        """Queue one more mail about the invitation (a notice), due ``now``, unless a
+        row with the same Message-ID exists; ``True`` if it was queued."""
 
     def claim_due(self, *, owner: str, now: datetime, lease: timedelta, limit: int = 100,
                   message_ids: Sequence[str] | None = None) -> list[OutboxRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from invitations.errors import ConfigurationError
@@ -19,10 +20,12 @@ from invitations.models import (
 from invitations.store.dialect import Dialect
 from invitations.store.protocol import StoredInvitation
 
-SCHEMA_VERSION = 4
+log = logging.getLogger("invitations.store")
 
-#: The outbox columns up to version 3 (copied when version 4 rebuilds the table).
-_OUTBOX_V3 = ("id, invitation_id, kind, message_id, sender, recipients, data, smtputf8, state, "
+SCHEMA_VERSION = 5
+
+#: The outbox columns up to version 4 (copied when version 5 rebuilds the table).
+_OUTBOX_V4 = ("id, invitation_id, kind, message_id, sender, recipients, data, smtputf8, state, "
               "attempts, last_error, next_attempt_at, lease_owner, lease_until, created_at, "
               "sent_at")
 
@@ -101,6 +104,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE invitations ADD COLUMN account_id TEXT",
     ),
     (
+        # Where the inviter hears that the invitation could not be delivered.
+        "ALTER TABLE invitations ADD COLUMN inviter_email TEXT",
+    ),
+    (
         # Credential orders (the "tunnustilauslomake"): the number gives the reference
         # TT-<year>-<number>; one open (received) order per company.
         """CREATE TABLE credential_orders (
@@ -134,7 +141,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Order mail goes through the same outbox, owned by its order: the owner is an
         # invitation or an order, exactly one. SQLite cannot drop NOT NULL in place, so
         # the table is rebuilt (the same text on both backends; ids are kept).
-        """CREATE TABLE outbox_v4 (
+        """CREATE TABLE outbox_v5 (
             id {row_id},
             invitation_id TEXT REFERENCES invitations (id),
             order_number INTEGER REFERENCES credential_orders (number),
@@ -154,9 +161,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             sent_at {time},
             CHECK ((invitation_id IS NULL) <> (order_number IS NULL))
         )""",
-        f"""INSERT INTO outbox_v4 ({_OUTBOX_V3}) {{keep_ids}} SELECT {_OUTBOX_V3} FROM outbox""",
+        f"""INSERT INTO outbox_v5 ({_OUTBOX_V4}) {{keep_ids}} SELECT {_OUTBOX_V4} FROM outbox""",
         "DROP TABLE outbox",
-        "ALTER TABLE outbox_v4 RENAME TO outbox",
+        "ALTER TABLE outbox_v5 RENAME TO outbox",
         "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
         "CREATE INDEX outbox_invitation ON outbox (invitation_id)",
         "CREATE INDEX outbox_queued ON outbox (id) WHERE state = 'queued'",
@@ -207,7 +214,9 @@ def upgrade(conn: Any, dialect: Dialect, *, allowed: bool = True) -> tuple[int, 
         return version, version
     if not allowed:
         raise SchemaOutdated(version)
-    for statements in MIGRATIONS[version:]:
+    for number, statements in enumerate(MIGRATIONS[version:], start=version):
+        log.info("migrating the schema from version %d to %d", number, number + 1,
+                 extra={"schema_version": number + 1})
         for statement in statements:
             conn.execute(dialect.ddl(statement))
     if row is None:
@@ -231,7 +240,7 @@ def invitation_from_row(row: Any, dialect: Dialect) -> StoredInvitation:
         email=row["email"],
         company=Company(row["company_id"], row["company_name"], row["contract_number"]),
         inviter=Inviter(row["inviter_id"], row["inviter_name"], Role(row["inviter_role"]),
-                        row["inviter_company_id"]),
+                        row["inviter_company_id"], row["inviter_email"]),
         role=Role(row["role"]),
         services=tuple(json.loads(row["services"])),
         languages=tuple(json.loads(row["languages"])),

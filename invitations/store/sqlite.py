@@ -30,7 +30,7 @@ from invitations.store.schema import SchemaOutdated, SchemaTooNew, refusal, upgr
 
 __all__ = ["SQLiteInvitationStore"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("invitations.store")
 
 #: The mode of a database file the toolkit creates (and so of its -wal and -shm).
 FILE_MODE = 0o600

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import logging
 import os
 import smtplib
 import socket
@@ -25,9 +26,12 @@ import threading
 from collections.abc import Sequence
 
 from invitations.errors import ConfigurationError
+from invitations.redaction import mask_addresses
 from invitations.transports import wire
 from invitations.transports.base import BaseTransport, OutgoingMessage, SendResult, SendStatus
 from invitations.transports.url import TransportURL
+
+log = logging.getLogger("invitations.transports.smtp")
 
 
 class StartTLS(enum.StrEnum):
@@ -158,12 +162,21 @@ class SMTPTransport(BaseTransport):
         with self._lock:
             for index, message in enumerate(messages):
                 try:
-                    results.append(self._send_one(message))
+                    result = self._send_one(message)
                 except _SessionError as error:
                     # The relay cannot be used now: fail the rest fast instead
                     # of paying one connect timeout per message.
+                    log.warning("relay %s:%s cannot be used now: %s (%d message(s) left "
+                                "for a retry)", self.host, self.port,
+                                mask_addresses(error.result.reply), len(messages) - index,
+                                extra={"reply_code": error.result.code,
+                                       "message_id": message.message_id})
                     results.extend(error.result for _ in messages[index:])
                     break
+                log.debug("relay %s:%s answered %s for %s: %s", self.host, self.port,
+                          result.code, message.message_id, result.reply,
+                          extra={"reply_code": result.code, "message_id": message.message_id})
+                results.append(result)
         return results
 
     # -- one message ---------------------------------------------------------
@@ -182,6 +195,9 @@ class SMTPTransport(BaseTransport):
                 # nothing was committed, so start over once on a new one.
                 self._drop()
                 reason = stale.reason
+                log.info("relay %s:%s closed the connection (%s)%s", self.host, self.port,
+                         mask_addresses(reason), "; reconnecting" if reused else "",
+                         extra={"message_id": message.message_id})
                 if not reused:
                     break
         raise _SessionError(
@@ -311,6 +327,9 @@ class SMTPTransport(BaseTransport):
                         )
                     )
                 conn.login(self.username, self.password)
+            log.info("connected to relay %s:%s (TLS %s, %s)", self.host, self.port,
+                     "yes" if secure else "no",
+                     "authenticated" if self.username else "no authentication")
             return conn
         except _SessionError:
             self._discard(conn)

@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["OrderLimits", "FloodLimiter"]
+__all__ = ["FloodLimiter", "OrderLimits"]
 
 
 class FloodLimiter:

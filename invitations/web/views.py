@@ -217,7 +217,13 @@ class RegistrationViews:
         submitted = form.get("csrf_token")
         token_ok = isinstance(subject, str) and session.csrf_matches(
             submitted if isinstance(submitted, str) else None, purpose, subject)
-        return token_ok and not self._cross_site(request)
+        cross_site = self._cross_site(request)
+        if not token_ok or cross_site:
+            log.warning("refused a %s POST to %s: %s", purpose, request.url.path,
+                        "cross-site request" if cross_site else "CSRF token missing or wrong",
+                        extra={"purpose": purpose, "cross_site": cross_site,
+                               "invitation_id": subject if isinstance(subject, str) else None})
+        return token_ok and not cross_site
 
     async def _verified(self, token: object) -> Invitation | None:
         """The invitation behind ``token`` if it verifies now; ``None`` otherwise."""
@@ -395,11 +401,17 @@ class RegistrationViews:
             # create_account): never on the event loop.
             invitation = await run_in_threadpool(self._redeem, token, registration)
         except RegistrationRejected as exc:
+            log.info("registration for invitation %s refused: %s", bound, _codes(exc),
+                     extra={"invitation_id": bound})
             return await self._show_form(request, session, lang=lang, values=values, errors=exc)
         except InvitationError as exc:
+            log.info("registration for invitation %s not possible: %s", bound,
+                     type(exc).__name__, extra={"invitation_id": bound})
             return await self._error_page(request, session, exc, lang)
         except Exception:
             return self._failed(request, session, lang, "creating the account")
+        log.info("registration for invitation %s done: %s", invitation.id, invitation.status,
+                 extra={"invitation_id": invitation.id, "company_id": invitation.company_id})
         session.pop("token")
         session.pop("invitation")
         session.renew_csrf()  # a fresh CSRF secret for whatever comes next
@@ -462,9 +474,12 @@ class RegistrationViews:
         try:
             invitation = await run_in_threadpool(self._confirm, token)
         except InvitationError as exc:
+            log.info("e-mail confirmation not possible: %s", type(exc).__name__)
             return await self._error_page(request, session, exc, lang)
         except Exception:
             return self._failed(request, session, lang, "enabling the account")
+        log.info("e-mail address confirmed for invitation %s", invitation.id,
+                 extra={"invitation_id": invitation.id, "company_id": invitation.company_id})
         session.pop("confirm")
         session.renew_csrf()
         session.set(
@@ -477,6 +492,11 @@ class RegistrationViews:
             },
         )
         return self._finished(request, session, lang)
+
+
+def _codes(error: RegistrationRejected) -> str:
+    """``field:code`` of each refused field, for the log (never a submitted value)."""
+    return ", ".join(f"{e.field}:{e.code}" for e in error.errors) or type(error).__name__
 
 
 def _text(form: FormData, name: str) -> str:

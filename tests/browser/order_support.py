@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from invitations.orders import OrderEvents, OrderService
+from invitations.orders import OrderService
 from invitations.service import InvitationService
 from invitations.web import BasicOperators
 
@@ -17,16 +17,12 @@ OPERATOR_PASSWORD = "Operaattori-2026-salasana"
 OPERATOR_NAME = "Olga Operaattori"
 
 
-def order_options(events: OrderEvents) -> Any:
+def order_options(service: InvitationService) -> dict[str, Any]:
     """``create_app`` arguments for the order form and the operator pages."""
-
-    def options(service: InvitationService) -> dict[str, Any]:
-        return {
-            "orders": OrderService(service, events=events),
-            "operators": BasicOperators({OPERATOR_USER: (OPERATOR_PASSWORD, OPERATOR_NAME)}),
-        }
-
-    return options
+    return {
+        "orders": OrderService(service),
+        "operators": BasicOperators({OPERATOR_USER: (OPERATOR_PASSWORD, OPERATOR_NAME)}),
+    }
 
 
 def operator_context(browser: Browser) -> BrowserContext:

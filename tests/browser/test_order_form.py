@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from invitations.orders import OrderEvents, OrderForm, OrderService
+from invitations.orders import OrderForm, OrderService
 from tests.axe import WCAG_AA, axe_violations
 
 from .order_support import operator_context, order_options
@@ -30,7 +30,7 @@ TITLES = {"fi": "Tunnustilauslomake", "sv": "Beställningsblankett för koder",
 
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    with registration_site(tmp_path, order_options(OrderEvents())) as running:
+    with registration_site(tmp_path, order_options) as running:
         yield running
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from invitations.events import Event
 from invitations.models import Company, InvitationStatus, Inviter, OrderStatus, Role
-from invitations.orders import OrderEvents, OrderService
+from invitations.orders import OrderService
 
 from .order_support import (
     OPERATOR_NAME,
@@ -29,7 +29,14 @@ from .order_support import (
     operator_context,
     order_options,
 )
-from .scenario_support import GOOD_PASSWORD, OPERATOR, Screenshots, Site, fill_registration, full_site
+from .scenario_support import (
+    GOOD_PASSWORD,
+    OPERATOR,
+    Screenshots,
+    Site,
+    fill_registration,
+    full_site,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,24 +48,9 @@ INVITATION_FI = "Kutsu käyttäjäksi / Inbjudan att bli användare / User invit
 INVITATION_SV = "Inbjudan att bli användare / Kutsu käyttäjäksi / User invitation"
 
 
-class Seen:
-    """The events the order flow emitted."""
-
-    def __init__(self, events: OrderEvents) -> None:
-        self.items: list[tuple[str, Any, dict[str, Any]]] = []
-        for name in ("order.received", "order.approved", "main_user.replaced"):
-            events.register(name, lambda subject, _n=name, **detail: self.items.append(
-                (_n, subject, detail)))
-
-
 @pytest.fixture
-def events() -> OrderEvents:
-    return OrderEvents()
-
-
-@pytest.fixture
-def site(tmp_path: Path, events: OrderEvents) -> Iterator[Site]:
-    with full_site(tmp_path, order_options(events)) as running:
+def site(tmp_path: Path) -> Iterator[Site]:
+    with full_site(tmp_path, order_options) as running:
         yield running
 
 
@@ -158,9 +150,10 @@ def test_a_company_without_a_main_user_orders_credentials_end_to_end(
 
 
 def test_the_main_user_is_changed(site: Site, page: Page, browser: Browser,
-                                  events: OrderEvents, screenshots: Path) -> None:
+                                  screenshots: Path) -> None:
     shots = Screenshots(screenshots)
-    seen = Seen(events)
+    seen: list[Event] = []
+    site.service.events.subscribe(seen.append)
     company = Company("0112038-9", "Esimerkki Oy", "LOG-123456")
     old = site.service.send_invite("vanha@esimerkki.fi", company=company, invited_by=OPERATOR,
                                    role=Role.MAIN_USER)
@@ -188,13 +181,16 @@ def test_the_main_user_is_changed(site: Site, page: Page, browser: Browser,
     # Approval needs no contract number (the form gave one).
     approve(browser, site, "TT-2025-000001", None, shots)
     order = orders_of(site).get("TT-2025-000001")
-    names = [name for name, _, _ in seen.items]
+    names = [event.name for event in seen if event.name.startswith(("order.", "main_user."))]
     assert names == ["order.received", "main_user.replaced", "order.approved"]
-    _, subject, detail = seen.items[1]
-    assert subject == order
-    assert detail["previous_email"] == "vanha@esimerkki.fi"
-    assert detail["previous_name"] == "Vanha Pääkäyttäjä"
-    assert detail["revoked"] == (old.id,)
+    [replaced] = [event for event in seen if event.name == "main_user.replaced"]
+    assert replaced.invitation is not None and replaced.invitation.id == order.invitation_id
+    assert replaced.detail["order"] == "TT-2025-000001"
+    assert replaced.detail["previous_email"] == "vanha@esimerkki.fi"
+    assert replaced.detail["previous_name"] == "Vanha Pääkäyttäjä"
+    assert replaced.detail["revoked"] == old.id
+    assert [e.name for e in seen if e.invitation is not None
+            and e.invitation.id == old.id] == ["invitation.sent", "invitation.revoked"]
 
     # The previous main user's link is withdrawn.
     page.goto(old.link)

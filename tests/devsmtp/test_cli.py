@@ -184,3 +184,20 @@ def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
         stored = {m.summary.subject for m in server.store.list(Query(), limit=100_000).messages}
     missing = set(acked) - stored
     assert not missing, f"{len(missing)} acknowledged messages lost"
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_serve_logs_json_lines_addresses_only_at_debug(tmp_path: Path, level: str) -> None:
+    process, ports, _ = start_serve(tmp_path, "--log-level", level, "--log-format", "json")
+    try:
+        smtp_send(ports, "loki@example.com", "Hei")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
+    stored = [line for line in lines if line["logger"] == "devsmtp.smtp"
+              and line["message"].startswith("message 1 stored")]
+    assert stored and stored[0]["level"] == "INFO" and stored[0]["devsmtp_id"] == 1
+    at_info = [line for line in lines if line["level"] != "DEBUG"]
+    assert not any("loki@example.com" in json.dumps(line) for line in at_info)
+    assert any("loki@example.com" in line["message"] for line in lines) is (level == "debug")

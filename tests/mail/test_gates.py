@@ -45,7 +45,8 @@ def test_spamassassin_scores_at_most_zero(name: str) -> None:
         f"{name} scores {report.score}:\n{hits}")
 
 
-@pytest.mark.parametrize("name", ["invitation-fi-sv-en", "invitation-main-user", "confirmation"])
+@pytest.mark.parametrize("name", ["invitation-fi-sv-en", "invitation-main-user", "confirmation",
+                                  "undeliverable-mailbox_unknown"])
 def test_no_unsupported_feature_without_a_fallback(name: str) -> None:
     report = html_compatibility(rendered(name).html, clients=GATED)
     problems = [

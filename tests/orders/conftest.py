@@ -10,7 +10,8 @@ from dataclasses import replace
 import pytest
 
 from invitations.clock import FrozenClock
-from invitations.orders import OrderEvents, OrderForm, OrderService
+from invitations.events import Event
+from invitations.orders import OrderForm, OrderService
 from invitations.service import InvitationService
 from tests.core.helpers import KEY, START, RecordingTransport
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
@@ -33,17 +34,18 @@ CHANGE = replace(FORM, reason="main_user_changed", main_user_email="uusi@acme.fi
 
 
 class Recorder:
-    """Every event the order flow emits, in order."""
+    """Every event of the order flow (``order.*``, ``main_user.*``), in order."""
 
-    def __init__(self, events: OrderEvents) -> None:
-        self.seen: list[tuple[str, object, dict[str, object]]] = []
-        for name in ("order.received", "order.approved", "order.rejected",
-                     "main_user.replaced"):
-            events.register(name, lambda subject, _n=name, **detail: self.seen.append(
-                (_n, subject, detail)))
+    def __init__(self, service: InvitationService) -> None:
+        self.seen: list[Event] = []
+        service.events.subscribe(self.record)
+
+    def record(self, event: Event) -> None:
+        if event.name.startswith(("order.", "main_user.")):
+            self.seen.append(event)
 
     def names(self) -> list[str]:
-        return [name for name, _, _ in self.seen]
+        return [event.name for event in self.seen]
 
 
 @pytest.fixture
@@ -65,15 +67,10 @@ def invitations(backend: Backend, clock: FrozenClock,  # noqa: F811
 
 
 @pytest.fixture
-def events() -> OrderEvents:
-    return OrderEvents()
+def recorder(invitations: InvitationService) -> Recorder:
+    return Recorder(invitations)
 
 
 @pytest.fixture
-def recorder(events: OrderEvents) -> Recorder:
-    return Recorder(events)
-
-
-@pytest.fixture
-def orders(invitations: InvitationService, events: OrderEvents) -> OrderService:
-    return OrderService(invitations, events=events)
+def orders(invitations: InvitationService) -> OrderService:
+    return OrderService(invitations)

@@ -53,6 +53,10 @@ def test_an_order_is_stored_acknowledged_and_announced(
     assert row.invitation_id is None and row.order_number == order.number
     assert row.kind is MessageKind.ORDER_RECEIVED
     assert recorder.names() == ["order.received"]
+    assert dict(recorder.seen[0].detail) == {"order": order.reference,
+                                             "company_id": "0112038-9",
+                                             "reason": "no_main_user"}
+    assert recorder.seen[0].invitation is None
 
 
 def test_a_second_order_of_the_company_shows_the_open_one(
@@ -133,11 +137,13 @@ def test_main_user_changed_revokes_the_previous_main_user_and_fires_the_event(
     assert invitations.get(old.id).status is InvitationStatus.REVOKED
     assert invitations.get(colleague.id).status is InvitationStatus.PENDING
     assert invitations.get(invitation.id).status is InvitationStatus.PENDING
-    name, subject, detail = recorder.seen[1]
-    assert name == "main_user.replaced" and subject == approved
-    assert detail["previous_email"] == "vanha@acme.fi"
-    assert detail["previous_name"] == "Vanha Pääkäyttäjä"
-    assert detail["revoked"] == (old.id,) and detail["invitation"] == invitation
+    replaced = recorder.seen[1]
+    assert replaced.name == "main_user.replaced"
+    assert replaced.invitation is not None and replaced.invitation.id == invitation.id
+    assert dict(replaced.detail) == {
+        "order": approved.reference, "company_id": "0112038-9", "operator": OPERATOR.id,
+        "previous_name": "Vanha Pääkäyttäjä", "previous_email": "vanha@acme.fi",
+        "revoked": old.id}
     assert recorder.names()[-1] == "order.approved"
 
 

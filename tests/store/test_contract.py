@@ -3,13 +3,14 @@ schema versions, one-transaction writes, outbox leases, conditional changes."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from invitations.errors import ConfigurationError
-from invitations.models import DeliveryState, Invitation, InvitationStatus, Role
+from invitations.models import DeliveryState, Invitation, InvitationStatus, MessageKind, Role
 from invitations.store import SCHEMA_VERSION, SubmittedDetails
 from invitations.store.base import SQLStore
 from invitations.store.dialect import POSTGRES, SQLITE
@@ -54,8 +55,8 @@ def test_migrates_forward_from_an_empty_versioned_database(backend: Backend) -> 
         assert s.list_invitations(now=START) == []
 
 
-def _back_to_version_3(backend: Backend) -> None:
-    """Undo migration 4 (credential orders; the outbox rebuilt with an order owner)."""
+def _back_to_version_4(backend: Backend) -> None:
+    """Undo migration 5 (credential orders; the outbox rebuilt with an order owner)."""
     for index in ("outbox_due", "outbox_invitation", "outbox_queued", "outbox_order"):
         backend.execute(f"DROP INDEX {index}")
     backend.execute("ALTER TABLE outbox RENAME TO outbox_v4")
@@ -73,17 +74,17 @@ def _back_to_version_3(backend: Backend) -> None:
     if backend.name == "postgresql":
         backend.execute("SELECT setval(pg_get_serial_sequence('outbox', 'id'), "
                         "COALESCE((SELECT MAX(id) FROM outbox), 0) + 1, false)")
-    backend.execute("UPDATE schema_version SET version = 3")
+    backend.execute("UPDATE schema_version SET version = 4")
 
 
-def test_migrates_forward_from_version_3(backend: Backend) -> None:
-    """A version-3 database keeps its outbox rows and ids through the rebuild; new
+def test_migrates_forward_from_version_4(backend: Backend) -> None:
+    """A version-4 database keeps its outbox rows and ids through the rebuild; new
     rows get new ids, and order mail (no invitation) can be queued."""
     with backend.open() as s:
         s.add(record(1), nonce_hash="h", message=message(1), now=START)
         s.add(record(2), nonce_hash="h", message=message(2), now=START)
     before = backend.execute("SELECT id, message_id FROM outbox ORDER BY id")
-    _back_to_version_3(backend)
+    _back_to_version_4(backend)
     with backend.open() as s:
         assert s.schema_version() == SCHEMA_VERSION
         assert [(r.id, r.message_id) for r in s.outbox()] == before
@@ -98,8 +99,15 @@ def test_migrates_forward_from_version_3(backend: Backend) -> None:
             "'[]', 'x', '2026-01-01', '2026-01-01')")
 
 
+def _back_to_version_3(backend: Backend) -> None:
+    """Undo migrations 5 and 4 (the inviter's own address)."""
+    _back_to_version_4(backend)
+    backend.execute("ALTER TABLE invitations DROP COLUMN inviter_email")
+    backend.execute("UPDATE schema_version SET version = 3")
+
+
 def _back_to_version_2(backend: Backend) -> None:
-    """Undo migration 3 (the account hand-off's columns)."""
+    """Undo migrations 4 and 3 (the account hand-off's columns)."""
     _back_to_version_3(backend)
     for column in ("registering_until", "registering_owner", "account_id"):
         backend.execute(f"ALTER TABLE invitations DROP COLUMN {column}")
@@ -110,6 +118,23 @@ def _back_to_version_1(backend: Backend) -> None:
     _back_to_version_2(backend)
     backend.execute("DROP INDEX outbox_queued")
     backend.execute("UPDATE schema_version SET version = 1")
+
+
+def test_migrates_forward_from_version_3(backend: Backend) -> None:
+    """A version-3 database (before inviters had an address) keeps its rows, reads
+    them with no inviter address, and stores one for new invitations."""
+    with backend.open() as s:
+        s.add(record(), nonce_hash="h", message=message(), now=START)
+    _back_to_version_3(backend)
+    with backend.open() as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        old = s.get("inv-1", now=START)
+        assert old is not None and old.invitation.inviter.email is None
+        with_address = replace(record(2), inviter=replace(record(2).inviter,
+                                                           email="maija@example.fi"))
+        s.add(with_address, nonce_hash="h2", message=message(2), now=START)
+        new = s.get(with_address.id, now=START)
+        assert new is not None and new.invitation.inviter.email == "maija@example.fi"
 
 
 def test_migrates_forward_from_version_2(backend: Backend) -> None:
@@ -329,3 +354,41 @@ def test_one_registration_lease_among_20_concurrent_claims(backend: Backend) -> 
         with ThreadPoolExecutor(max_workers=20) as pool:
             won = list(pool.map(claim, range(20)))
     assert won.count(True) == 1
+
+
+def test_queue_message_is_once_per_message_id(store: SQLStore) -> None:
+    """A notice is queued once per Message-ID, whatever state the first copy is in."""
+    store.add(record(), nonce_hash="h", message=message(), now=START)
+    notice = OutgoingMessage("<notice-1@posti.fi>", "noreply@posti.fi", ("boss@acme.fi",),
+                             b"Subject: n\r\n\r\nbody\r\n")
+    assert store.queue_message("inv-1", MessageKind.UNDELIVERABLE, notice, now=START)
+    assert not store.queue_message("inv-1", MessageKind.UNDELIVERABLE, notice, now=START)
+    [row] = store.claim_due(owner="w", now=START, lease=timedelta(minutes=1),
+                            message_ids=["<notice-1@posti.fi>"])
+    assert row.kind is MessageKind.UNDELIVERABLE and row.recipients == ("boss@acme.fi",)
+    assert store.record_result(row.id, owner="w", now=START, state=DeliveryState.SENT)
+    assert not store.queue_message("inv-1", MessageKind.UNDELIVERABLE, notice, now=START)
+    kinds = [(r.kind, r.state) for r in store.outbox(invitation_id="inv-1")]
+    assert kinds == [(MessageKind.INVITATION, DeliveryState.QUEUED),
+                     (MessageKind.UNDELIVERABLE, DeliveryState.SENT)]
+    # The notice is not the invitation's mail: its delivery state is the invitation's.
+    stored = store.get("inv-1", now=START)
+    assert stored is not None and stored.invitation.delivery_state is DeliveryState.QUEUED
+
+
+def test_a_lease_takeover_is_logged(store: SQLStore, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker that takes over a row whose lease lapsed says so (the message may have
+    gone out once already); a first claim and a row given back say nothing."""
+    store.add(record(), nonce_hash="h", message=message(), now=START)
+    store.add(record(2), nonce_hash="h2", message=message(2), now=START)
+    lease = timedelta(minutes=1)
+    with caplog.at_level(logging.WARNING, logger="invitations.store"):
+        first = store.claim_due(owner="host:1:dead", now=START, lease=lease)
+        assert [r.id for r in first] and store.release([first[1].id], owner="host:1:dead")
+        later = START + timedelta(minutes=2)
+        taken = store.claim_due(owner="host:2:alive", now=later, lease=lease)
+    assert [r.lease_owner for r in taken] == ["host:2:alive", "host:2:alive"]
+    [takeover] = [r for r in caplog.records if r.name == "invitations.store"]
+    assert "taken over" in takeover.getMessage()
+    assert (takeover.outbox_id, takeover.previous_owner, takeover.lease_owner) == (
+        first[0].id, "host:1:dead", "host:2:alive")

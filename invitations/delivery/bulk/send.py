@@ -167,6 +167,7 @@ def _send(
                     if stop.is_set():
                         count(unsent=len(chunk))
                         continue
+                    notices: list[str] = []
                     result = deliver(
                         outbox,
                         transport_,
@@ -179,7 +180,12 @@ def _send(
                         pace=pace,
                         stop=stop,
                         batch=len(chunk),
+                        on_result=service.result_hook(notices),
                     )
+                    if notices:  # inviters told of refused invitations, not counted
+                        deliver(outbox, transport_, clock=service.clock, owner=owner,
+                                message_ids=notices, limit=len(notices), policy=policy,
+                                stop=stop)
                     count(
                         result.sent, result.queued, result.failed, unsent=len(chunk) - result.total
                     )
