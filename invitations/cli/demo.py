@@ -161,8 +161,8 @@ def demo(
             ) from exc
         _print_summary(mail, inbox_url, data_dir / "devsmtp")
         click.echo(f"Order form:   {web.url}/order")
-        click.echo(f"Operator:     {web.url}/operator/orders (user {DEMO_OPERATOR_USER!r}, password "
-                   f"in {data_dir / OPERATOR_PASSWORD_FILE})")
+        click.echo(f"Operator:     {web.url}/operator/orders (user {DEMO_OPERATOR_USER!r}, "
+                   f"password in {data_dir / OPERATOR_PASSWORD_FILE})")
         if once:
             status = _check_page(mail["link"])
             click.echo(f"The registration page answers {status} (the form is shown).")
