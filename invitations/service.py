@@ -83,6 +83,7 @@ from invitations.validation import (
     MAX_NAME,
     check_text,
     normalize_business_id,
+    normalize_choice,
     normalize_company,
     normalize_email,
     normalize_inviter,
@@ -382,13 +383,8 @@ class InvitationService:
         if company is not None:
             raw = company.business_id if isinstance(company, Company) else company
             company_id = normalize_business_id(raw)
-        wanted = None
-        if status is not None:
-            try:
-                wanted = InvitationStatus(status)
-            except ValueError:
-                raise InvalidChoice("status", value=str(status), allowed=", ".join(
-                    str(s) for s in InvitationStatus)) from None
+        wanted = None if status is None else normalize_choice("status", status,
+                                                              InvitationStatus)
         return self.store.list_invitations(company_id=company_id, status=wanted,
                                            now=self._now())
 

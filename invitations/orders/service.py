@@ -59,6 +59,7 @@ from invitations.store.orders import OrderStore
 from invitations.validation import (
     MAX_CONTRACT_NUMBER,
     check_text,
+    normalize_choice,
     normalize_inviter,
     normalize_languages,
     optional_text,
@@ -153,13 +154,7 @@ class OrderService:
     def list(self, status: OrderStatus | str | None = None,
              company_id: str | None = None) -> builtins.list[CredentialOrder]:
         """Orders, newest first; optionally one status or one company's."""
-        wanted = None
-        if status is not None:
-            try:
-                wanted = OrderStatus(status)
-            except ValueError:
-                raise InvalidChoice("status", value=str(status), allowed=", ".join(
-                    str(s) for s in OrderStatus)) from None
+        wanted = None if status is None else normalize_choice("status", status, OrderStatus)
         return self.store.list_orders(status=wanted, company_id=company_id)
 
     def approve(self, reference: str, *, by: Inviter, contract_number: str | None = None

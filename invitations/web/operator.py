@@ -44,14 +44,16 @@ class OperatorViews:
             response.headers["WWW-Authenticate"] = challenge
         return response
 
-    async def _operator(self, request: Request) -> Inviter | None:
-        return await run_in_threadpool(self.auth, request)
+    async def _operator(self, request: Request) -> tuple[str, Inviter | Response]:
+        """The page's language and the signed-in operator (or the refusal to send)."""
+        lang = self.pages._lang(request)
+        operator = await run_in_threadpool(self.auth, request)
+        return lang, operator if operator is not None else self._refuse(request, lang)
 
     async def list_orders(self, request: Request) -> Response:
-        lang = self.pages._lang(request)
-        operator = await self._operator(request)
-        if operator is None:
-            return self._refuse(request, lang)
+        lang, operator = await self._operator(request)
+        if isinstance(operator, Response):
+            return operator
         session = self.pages.sessions.load(request)
         status = request.query_params.get("status") or None
         if status not in (None, *(str(s) for s in OrderStatus)):
@@ -64,10 +66,9 @@ class OperatorViews:
         return self.pages._page(request, session, "operator_orders.html", lang, context)
 
     async def show_order(self, request: Request) -> Response:
-        lang = self.pages._lang(request)
-        operator = await self._operator(request)
-        if operator is None:
-            return self._refuse(request, lang)
+        lang, operator = await self._operator(request)
+        if isinstance(operator, Response):
+            return operator
         session = self.pages.sessions.load(request)
         try:
             order = await run_in_threadpool(self.orders.get, request.path_params["reference"])
@@ -96,10 +97,9 @@ class OperatorViews:
         return self.pages._page(request, session, "operator_order.html", lang, context, status)
 
     async def decide(self, request: Request) -> Response:
-        lang = self.pages._lang(request)
-        operator = await self._operator(request)
-        if operator is None:
-            return self._refuse(request, lang)
+        lang, operator = await self._operator(request)
+        if isinstance(operator, Response):
+            return operator
         session = self.pages.sessions.load(request)
         form = await request.form(max_files=0, max_fields=10)
         lang = self.pages._lang(request, form.get("lang"))

@@ -13,7 +13,8 @@ from invitations.clock import FrozenClock
 from invitations.events import Event
 from invitations.orders import OrderForm, OrderService
 from invitations.service import InvitationService
-from tests.core.helpers import KEY, START, RecordingTransport
+from tests.core.conftest import clock, transport  # noqa: F401  (fixtures)
+from tests.core.helpers import KEY, RecordingTransport
 from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.store.conftest import Backend, backend  # noqa: F401  (fixture)
 
@@ -49,18 +50,9 @@ class Recorder:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(START)
-
-
-@pytest.fixture
-def transport() -> RecordingTransport:
-    return RecordingTransport()
-
-
-@pytest.fixture
 def invitations(backend: Backend, clock: FrozenClock,  # noqa: F811
-                transport: RecordingTransport) -> Iterator[InvitationService]:
+                transport: RecordingTransport,  # noqa: F811
+                ) -> Iterator[InvitationService]:
     with InvitationService([KEY], "http://127.0.0.1:8000", transport, store=backend.open(),
                            clock=clock, close_store=True) as service:
         yield service
