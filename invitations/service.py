@@ -93,6 +93,9 @@ from invitations.validation import (
     optional_text,
 )
 
+#: One committed delivery result, as :func:`~invitations.delivery.worker.deliver` hands it.
+Attempt = tuple[OutboxRow, SendResult, DeliveryState]
+
 #: The document: "Rekisteröitymislinkki on voimassa 7 vuorokautta."
 DEFAULT_VALIDITY = timedelta(days=7)
 DEFAULT_CONFIRMATION_VALIDITY = timedelta(hours=24)
@@ -393,11 +396,11 @@ class InvitationService:
         queued by failures in this run are sent in it too, not counted)."""
         if self.transport is None:
             return 0
-        notices: builtins.list[str] = []
+        results: builtins.list[Attempt] = []
         with self._transport_lock:
             sent = deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
-                           limit=limit, on_result=self.result_hook(notices)).sent
-        self._send(notices)
+                           limit=limit, on_result=collector(results)).sent
+        self._send(self._followed_up(results))
         return sent
 
     def notify_undeliverable(self, invitation_id: str, reason: UndeliverableReason | str,
@@ -452,6 +455,22 @@ class InvitationService:
         """Send these queued messages now (e.g. a credential order's mail queued by
         :mod:`invitations.orders`); without a transport they wait for a worker."""
         self._send(message_ids)
+
+    def _followed_up(self, results: builtins.list[Attempt]) -> builtins.list[str]:
+        """:meth:`delivery_result` of each result, called once the transport lock is
+        released (a handler may call the service again); the notices queued."""
+        notices: builtins.list[str] = []
+        for row, result, state in results:
+            try:
+                notice = self.delivery_result(row, result, state)
+            except Exception:  # as in deliver(): a follow-up never fails the operation
+                log.exception("following up outbox row %s failed", row.id,
+                              extra={"message_id": row.message_id,
+                                     "invitation_id": row.invitation_id})
+                continue
+            if notice is not None:
+                notices.append(notice.message_id)
+        return notices
 
     def close(self) -> None:
         if self._owns_transport and self.transport is not None:
@@ -573,11 +592,21 @@ class InvitationService:
         if self.transport is None:
             return  # queue only: a worker (``invitations deliver``) sends later
         while message_ids:
-            notices: builtins.list[str] = []
+            results: builtins.list[Attempt] = []
             with self._transport_lock:
                 deliver(self.store, self.transport, clock=self.clock, owner=self._owner,
-                        message_ids=message_ids, on_result=self.result_hook(notices))
-            message_ids = notices
+                        message_ids=message_ids,
+                        on_result=collector(results))
+            message_ids = self._followed_up(results)
+
+
+def collector(results: list[Attempt]) -> Callable[[OutboxRow, SendResult, DeliveryState], None]:
+    """A ``deliver`` hook that only keeps each result, for a follow-up after the lock."""
+
+    def keep(row: OutboxRow, result: SendResult, state: DeliveryState) -> None:
+        results.append((row, result, state))
+
+    return keep
 
 
 def log_issued(invitation: Invitation, message_id: str, what: str) -> None:

@@ -15,6 +15,7 @@ one SMTP connection serves many calls.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -23,7 +24,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from invitations.clock import Clock
 from invitations.delivery.policy import RateLimiter, RetryPolicy
@@ -34,6 +35,7 @@ from invitations.store.protocol import InvitationStore, MailSignal
 from invitations.transports.base import SendResult, SendStatus, Transport
 
 log = logging.getLogger("invitations.delivery")
+T = TypeVar("T")
 
 DEFAULT_LEASE = timedelta(minutes=5)
 #: Waits after the database was lost: the first, and the longest.
@@ -158,21 +160,28 @@ def log_attempt(row: OutboxRow, result: SendResult, state: DeliveryState | None)
               extra=fields)
 
 
+def patiently(call: Callable[[], T], what: str, stop: threading.Event | None) -> T:
+    """``call()``, retried with backoff while the database is unavailable (logged as
+    "could not <what>"); gives up only when ``stop`` is set."""
+    delay, longest = RECONNECT_BACKOFF
+    while True:
+        try:
+            return call()
+        except StoreUnavailable as error:
+            if stop is not None and stop.is_set():
+                raise
+            log.warning("could not %s (%s); retrying in %.1f s", what,
+                        error.detail or error, delay)
+            (stop or threading.Event()).wait(delay)
+            delay = min(delay * 2, longest)
+
+
 def _retrying(store: InvitationStore, stop: threading.Event | None) -> Callable[..., bool]:
     """``store.record_result``, retried with backoff while the database is unavailable."""
 
     def put(row_id: int, **kwargs: Any) -> bool:
-        delay, longest = RECONNECT_BACKOFF
-        while True:
-            try:
-                return store.record_result(row_id, **kwargs)
-            except StoreUnavailable as error:
-                if stop is not None and stop.is_set():
-                    raise
-                log.warning("could not record the result of outbox row %s (%s); retrying "
-                            "in %.1f s", row_id, error.detail or error, delay)
-                (stop or threading.Event()).wait(delay)
-                delay = min(delay * 2, longest)
+        return patiently(lambda: store.record_result(row_id, **kwargs),
+                         f"record the result of outbox row {row_id}", stop)
 
     return put
 
@@ -234,7 +243,11 @@ def deliver(
             log_attempt(row, result, state)
             if on_result is not None and state is not None:
                 try:
-                    on_result(row, result, state)
+                    # The follow-up reads and queues too: a lost database is waited out.
+                    patiently(functools.partial(on_result, row, result, state),
+                              f"follow up the result of outbox row {row.id}", stop)
+                except StoreUnavailable:
+                    raise  # stopping while the database is away: as for the result
                 except Exception:
                     log.exception("the result hook failed for outbox row %s; delivery goes on",
                                   row.id, extra={"message_id": row.message_id,

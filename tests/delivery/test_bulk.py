@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -279,4 +280,24 @@ def test_send_with_csv_runs_the_bulk_path(tmp_path: Path, db: Path, smtp_server:
                                 env=env_for(db, server))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["sent"] == 3
+    assert len(server.messages) == 3
+
+
+def test_a_refused_row_tells_the_operator_mailbox(
+    tmp_path: Path, service_factory: ServiceFactory, smtp_server: Server
+) -> None:
+    """Bulk rows name no inviter address: a 550 is told to the operator mailbox, and
+    the notice goes out in the same run (not counted as an invitation sent)."""
+    server = smtp_server(Scripted(rcpt={"user2@testi.fi": "550 5.1.1 User unknown"}))
+    service = service_factory(None, operator_address="asiakaspalvelu@posti.fi")
+    path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(1, 4)])
+    report = send_csv(path, service=service, transport=f"smtp://127.0.0.1:{server.port}",
+                      workers=2)
+    assert (report.sent, report.failed) == (2, 1)
+    notices = [m for m in server.messages if "asiakaspalvelu@posti.fi" in m.rcpt_tos]
+    assert len(notices) == 1
+    notice = message_from_bytes(notices[0].content, policy=policy.default)
+    assert str(notice["Subject"]).startswith("Kutsu ei mennyt perille")
+    text = notice.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "user2@testi.fi" in text
     assert len(server.messages) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -209,3 +210,31 @@ def test_on_event_and_subscribe_both_receive(
     service.events.subscribe(extra.append)
     service.send_invite(smtp_capture.address("matti"), company=company, invited_by=main_user)
     assert [e.name for e in received] == [e.name for e in extra] == [INVITATION_SENT]
+
+
+def test_a_handler_may_call_the_service_again(
+    service: InvitationService, smtp_capture: Capture, company: Company, main_user: Inviter,
+    received: list[Event],
+) -> None:
+    """Handlers run after the transport is released: one that invites (and so sends)
+    from inside ``invitation.sent`` completes instead of waiting for itself."""
+    colleague = smtp_capture.address("kollega")
+
+    def invite_a_colleague(event: Event) -> None:
+        first = event.invitation is not None and event.invitation.email != colleague
+        if event.name == INVITATION_SENT and first:
+            service.send_invite(colleague, company=company, invited_by=main_user)
+
+    service.events.subscribe(invite_a_colleague)
+    done = threading.Event()
+
+    def run() -> None:
+        service.send_invite(smtp_capture.address("matti"), company=company,
+                            invited_by=main_user)
+        done.set()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    assert done.wait(30), "send_invite did not return: a handler waited for the transport"
+    smtp_capture.wait_for(to=colleague)
+    assert [e.name for e in received] == [INVITATION_SENT, INVITATION_SENT]
