@@ -12,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from invitations.errors import InvitationError, OrderNotFound
+from invitations.errors import FieldTooLong, InvitationError, OrderNotFound
 from invitations.models import CredentialOrder, Inviter, OrderStatus
 from invitations.orders import REJECTION_CODES, OrderService
 from invitations.web.operators import OperatorAuth
+from invitations.web.orders import MAX_BODY, bounded_body
 from invitations.web.outcomes import Problem
 from invitations.web.views import RegistrationViews
 
@@ -72,7 +74,7 @@ class OperatorViews:
         session = self.pages.sessions.load(request)
         try:
             order = await run_in_threadpool(self.orders.get, request.path_params["reference"])
-        except OrderNotFound as error:
+        except InvitationError as error:  # no such order, or not a reference at all
             return await self.pages._error_page(request, session, error, lang)
         return self._detail(request, session, lang, order, operator)
 
@@ -101,6 +103,8 @@ class OperatorViews:
         if isinstance(operator, Response):
             return operator
         session = self.pages.sessions.load(request)
+        if not await bounded_body(request, MAX_BODY):
+            return await self.pages.http_error(request, HTTPException(413))
         form = await request.form(max_files=0, max_fields=10)
         lang = self.pages._lang(request, form.get("lang"))
         reference = str(request.path_params["reference"])
@@ -122,7 +126,7 @@ class OperatorViews:
                 await run_in_threadpool(lambda: self.orders.reject(
                     reference, by=operator, code=values["code"], text=values["text"]))
                 notice = {"kind": "rejected", "email": ""}
-        except OrderNotFound as error:
+        except (OrderNotFound, FieldTooLong) as error:  # not an order's reference
             return await self.pages._error_page(request, session, error, lang)
         except InvitationError as error:
             order = await run_in_threadpool(self.orders.get, reference)

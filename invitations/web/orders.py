@@ -18,6 +18,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -38,8 +39,9 @@ ORDER_FIELDS = ("company_id", "company_name", "orderer_name", "orderer_email",
 ORDER_FLAGS = ("smartship", "order_contract", "terms")
 #: A field people never see (hidden by the stylesheet) that bots fill in.
 HONEYPOT = "website"
-#: The largest form accepted: the fields' own limits are far below this.
+#: The largest form accepted: the fields' own limits are far below these.
 MAX_FIELDS = 40
+MAX_BODY = 64 * 1024
 
 log = logging.getLogger("invitations.web")
 
@@ -63,7 +65,8 @@ class OrderViews:
               errors: OrderRejected | None) -> Response:
         by_field, other = field_errors(errors.errors if errors else (), lang, ORDER_FIELDS)
         context = {
-            "action": request.url_for("order_submit").path,
+            # The language in the address too: a body refused unread is answered in it.
+            "action": f"{request.url_for('order_submit').path}?lang={lang}",
             "csrf_token": session.csrf_token("order"),
             "values": {name: values.get(name, "") for name in (*ORDER_FIELDS, *ORDER_FLAGS)},
             "errors": by_field,
@@ -82,6 +85,8 @@ class OrderViews:
 
     async def order_submit(self, request: Request) -> Response:
         session = self.pages.sessions.load(request)
+        if not await bounded_body(request, MAX_BODY):
+            return await self.pages.http_error(request, HTTPException(413))
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
         lang = self.pages._lang(request, form.get("lang"))
         if not self.pages._checked_post(request, session, form, "order", ""):
@@ -123,6 +128,23 @@ class OrderViews:
         if not isinstance(done, dict):
             return self.pages._redirect(request, session, "order_form", lang)
         return self.pages._page(request, session, "order_received.html", lang, {"done": done})
+
+
+async def bounded_body(request: Request, limit: int) -> bool:
+    """Read the request body, but no more than ``limit`` bytes (a declared length is
+    checked first); ``False`` if it is larger. The body is kept for ``request.form()``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return False
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return False
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # what Request.body() caches; form() reads it
+    return True
 
 
 def _text(form: FormData, name: str) -> str:

@@ -55,9 +55,10 @@ class Desk:
         return match.group(1)
 
     def send(self, lang: str = "fi", **changes: str) -> httpx.Response:
-        token = self.csrf(self.client.get(f"/order?lang={lang}").text)
-        return self.client.post("/order", data={**FORM, "lang": lang, "csrf_token": token,
-                                                **changes})
+        page = self.client.get(f"/order?lang={lang}").text
+        assert f'action="/order?lang={lang}"' in page
+        data = {**FORM, "lang": lang, "csrf_token": self.csrf(page), **changes}
+        return self.client.post(f"/order?lang={lang}", data=data)
 
 
 @pytest.fixture
@@ -122,6 +123,22 @@ def test_field_errors_beside_their_fields_and_nothing_stored(desk: Desk) -> None
 def test_oversized_fields_are_refused(desk: Desk) -> None:
     page = desk.send("en", orderer_name="x" * 5000)
     assert page.status_code == 422 and "at most 100 characters" in page.text
+    assert desk.orders.list() == []
+
+
+def test_a_huge_form_is_refused_before_it_is_read(desk: Desk) -> None:
+    page = desk.send("sv", company_name="A" * 100_000)
+    assert page.status_code == 413 and "Formuläret kunde inte läsas" in page.text
+    token = desk.csrf(desk.client.get("/order").text)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the reader stops at the limit
+        yield f"csrf_token={token}&company_name=".encode()
+        for _ in range(100):
+            yield b"A" * 1024
+
+    streamed = desk.client.post("/order", content=chunks(), headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert streamed.status_code == 413
     assert desk.orders.list() == []
 
 
@@ -209,3 +226,12 @@ def test_registration_and_expired_pages_link_to_the_form(desk: Desk) -> None:
     assert expired.status_code == 410
     assert 'data-testid="order-form-line"' in expired.text
     assert 'href="/order" data-testid="order-link"' in expired.text
+
+
+@pytest.mark.parametrize("reference", ["TT-2026-999999", "x" * 200, "%0d%0aSet-Cookie:%20a=b"])
+def test_an_unknown_or_garbage_reference_is_a_page_not_a_crash(desk: Desk,
+                                                                reference: str) -> None:
+    page = desk.client.get(f"/operator/orders/{reference}?lang=fi", headers=OPERATOR)
+    assert page.status_code == 400
+    assert 'data-testid="problem-title"' in page.text
+    assert "a=b" not in page.headers.get("set-cookie", "")
