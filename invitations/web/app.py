@@ -23,7 +23,7 @@ from invitations.web.operator import OperatorViews
 from invitations.web.operators import OperatorAuth
 from invitations.web.orders import OrderViews
 from invitations.web.pages import Pages
-from invitations.web.security import SecurityHeadersMiddleware
+from invitations.web.security import HostAllowList, SecurityHeadersMiddleware
 from invitations.web.session import DEFAULT_MAX_AGE, SessionCodec
 from invitations.web.views import RegistrationService, RegistrationViews
 
@@ -45,6 +45,7 @@ def create_app(
     operators: OperatorAuth | None = None,
     order_url: str | None = None,
     order_limits: OrderLimits | None = None,
+    allowed_hosts: Sequence[str] | None = None,
 ) -> Starlette:
     """Build the registration pages for ``service``.
 
@@ -69,6 +70,9 @@ def create_app(
     ``operators`` (the host's check, see :mod:`invitations.web.operators`) adds the
     operator pages ``/operator/orders``. ``order_url`` is where the pages' "no main
     user?" links point (default: this app's ``/order``).
+
+    ``allowed_hosts`` (names, or ``name:port``): any other ``Host`` header is answered
+    ``400`` before a page runs (links and redirects are built from it).
     """
     if accounts is not None and not isinstance(accounts, AccountCreator):
         raise ConfigurationError(
@@ -111,8 +115,11 @@ def create_app(
     # Starlette's own errors (unknown path, wrong method, a form it cannot parse)
     # would be bare English text; they get the problem page in the visitor's language.
     handlers = dict.fromkeys((HTTPException, 400, 404, 405), views.http_error)
+    middleware = [Middleware(SecurityHeadersMiddleware)]
+    if allowed_hosts is not None:
+        middleware.insert(0, Middleware(HostAllowList, hosts=allowed_hosts, languages=langs))
     return Starlette(debug=debug, routes=routes, exception_handlers=handlers,
-                     middleware=[Middleware(SecurityHeadersMiddleware)])
+                     middleware=middleware)
 
 
 def _order_routes(views: RegistrationViews, orders: OrderService,

@@ -235,3 +235,24 @@ def test_an_unknown_or_garbage_reference_is_a_page_not_a_crash(desk: Desk,
     assert page.status_code == 400
     assert 'data-testid="problem-title"' in page.text
     assert "a=b" not in page.headers.get("set-cookie", "")
+
+
+def test_a_host_outside_the_allow_list_gets_no_page(tmp_path: Path) -> None:
+    service = InvitationService([KEY], BASE_URL, MemoryTransport(),
+                                store=SQLiteInvitationStore(tmp_path / "i.sqlite3"),
+                                close_store=True)
+    app = create_app(service, session_keys=[KEY], orders=OrderService(service),
+                     allowed_hosts=["testserver", "portal.example.fi:8443"])
+    with TestClient(app, base_url=BASE_URL) as client:
+        assert client.get("/order").status_code == 200
+        forged = client.get("/order", headers={"Host": "evil.example"})
+        assert forged.status_code == 400 and "order-form" not in forged.text
+        assert "Tätä osoitetta ei palvella täällä" in forged.text
+        assert "Den här adressen betjänas inte här" in forged.text
+        assert forged.headers["x-frame-options"] == "DENY"
+        posted = client.post("/order", data=FORM, headers={"Host": "evil.example"})
+        assert posted.status_code == 400
+        assert client.get("/order", headers={"Host": "portal.example.fi:8443"}
+                          ).status_code == 200
+        assert client.get("/order", headers={"Host": "portal.example.fi"}).status_code == 400
+    service.close()
