@@ -21,13 +21,21 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
 from invitations.clock import FrozenClock
+from invitations.errors import ContractNumberRequired, InvitationError, NotAuthorized
 from invitations.models import Company, OrderStatus
 from invitations.orders import OrderService
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
 from invitations.transports.memory import MemoryTransport
 from invitations.web import BasicOperators, OrderLimits, create_app
+from invitations.web.outcomes import problem_for
+from invitations.web.pages import Pages
 from tests.core.helpers import KEY, START
 from tests.core.helpers import OPERATOR as OPERATOR_INVITER
 
@@ -256,3 +264,26 @@ def test_a_host_outside_the_allow_list_gets_no_page(tmp_path: Path) -> None:
                           ).status_code == 200
         assert client.get("/order", headers={"Host": "portal.example.fi"}).status_code == 400
     service.close()
+
+
+@pytest.mark.parametrize(("error", "lang", "text"), [
+    (ContractNumberRequired("contract_number"), "sv", "beställningsblanketten för koder"),
+    (NotAuthorized("operator_required", company_id="0112038-9"), "en",
+     'a new main user ("Pääkäyttäjä vaihdetaan")'),
+])
+def test_the_error_page_of_these_errors_links_to_the_form(error: InvitationError, lang: str,
+                                                          text: str) -> None:
+    problem = problem_for(error, lookup=None)  # type: ignore[arg-type]
+    pages = Pages(("fi", "sv", "en"))
+
+    async def show(request: Request) -> Response:
+        return pages.render(request, problem.template, lang,
+                            {**problem.context, "role": "user", "expires_at": None,
+                             "confirmation": False, "customer_service_url": "https://x"})
+
+    app = Starlette(routes=[Route("/problem", show), Mount("/static", app=Starlette(),
+                                                           name="static")])
+    with TestClient(app, base_url=BASE_URL) as client:
+        page = client.get("/problem").text
+    assert 'data-testid="order-form-line"' in page and text in page
+    assert 'href="/order" data-testid="order-link"' in page
