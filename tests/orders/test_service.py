@@ -196,3 +196,28 @@ def test_a_failed_invitation_leaves_the_order_open(
         orders.approve(order.reference, by=OPERATOR, contract_number="LOG-1")
     again = orders.get(order.reference)
     assert again.status is OrderStatus.RECEIVED and again.decided_by is None
+
+
+def test_two_operators_approving_at_once_issue_one_invitation(
+        orders: OrderService, invitations: InvitationService) -> None:
+    order = orders.submit(FORM)
+    outcomes: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def approve(name: str) -> None:
+        barrier.wait()
+        try:
+            outcomes.append(orders.approve(order.reference, contract_number="LOG-9",
+                                           by=replace(OPERATOR, id=name))[1])
+        except OrderDecided as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=approve, args=(f"op{n}@posti.fi",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Invitation", "OrderDecided"]
+    main_users = [i for i in invitations.list() if i.role is Role.MAIN_USER]
+    assert len(main_users) == 1
+    assert orders.get(order.reference).invitation_id == main_users[0].id
