@@ -34,6 +34,7 @@ __all__ = [
     "CatalogError",
     "ConfigurationError",
     "ConfirmationExpired",
+    "ContractChoiceRequired",
     "ContractNumberRequired",
     "DatabaseAuthFailed",
     "DatabaseMissing",
@@ -44,6 +45,7 @@ __all__ = [
     "FieldError",
     "FieldRequired",
     "FieldTooLong",
+    "FormRejected",
     "HeaderInjection",
     "HeaderNotOneAddress",
     "InvalidAddress",
@@ -58,9 +60,14 @@ __all__ = [
     "InvitationSuperseded",
     "InvitationUsed",
     "NotAuthorized",
+    "OrderDecided",
+    "OrderNotFound",
+    "OrderOpen",
+    "OrderRejected",
     "RegistrationInProgress",
     "RegistrationRejected",
     "StoreUnavailable",
+    "TermsNotAccepted",
     "TokenMalformed",
     "TokenTampered",
     "WeakSecretKey",
@@ -397,11 +404,11 @@ class FieldError:
         return cls(name, error.code, {lang: error.message(lang) for lang in LANGUAGES})
 
 
-class RegistrationRejected(InvitationError):
-    """The registration form has problems; ``errors`` lists every one of them."""
+class FormRejected(InvitationError):
+    """A form has problems; ``errors`` lists every one of them (field by field)."""
 
-    code = "registration_rejected"
-    text = T_("The registration could not be accepted. Correct the marked fields: %(fields)s.")
+    code = "form_rejected"
+    text = T_("The form could not be accepted. Correct the marked fields: %(fields)s.")
 
     def __init__(self, errors: Sequence[FieldError]) -> None:
         self.errors: tuple[FieldError, ...] = tuple(errors)
@@ -418,6 +425,13 @@ class RegistrationRejected(InvitationError):
         data = super().to_dict()
         data["errors"] = [e.to_dict() for e in self.errors]
         return data
+
+
+class RegistrationRejected(FormRejected):
+    """The registration form has problems; ``errors`` lists every one of them."""
+
+    code = "registration_rejected"
+    text = T_("The registration could not be accepted. Correct the marked fields: %(fields)s.")
 
 
 class RegistrationInProgress(InvitationError):
@@ -452,6 +466,58 @@ class FieldCountMismatch(InvalidInput):
 
     def _msgid(self) -> str:
         return self.fewer if self.count < self.expected else self.text
+
+
+# -- credential orders (the "tunnustilauslomake") ----------------------------------------------
+
+class OrderRejected(FormRejected):
+    """The credential order form has problems; nothing was stored."""
+
+    code = "order_rejected"
+    text = T_("The order could not be accepted. Correct the marked fields: %(fields)s.")
+
+
+class TermsNotAccepted(InvalidInput):
+    """The terms of use were not accepted on the order form."""
+
+    code = "terms_not_accepted"
+    text = T_("Accept the terms of use to send the order.")
+
+
+class ContractChoiceRequired(InvalidInput):
+    """SmartShip was ordered with neither a contract number nor a contract order."""
+
+    code = "contract_choice_required"
+    text = T_(
+        "SmartShip requires a logistics contract. Give your company's contract number, or "
+        "choose to order the logistics contract with this form."
+    )
+
+
+class OrderOpen(InvitationError):
+    """The company already has an order waiting for customer service: no duplicate."""
+
+    code = "order_open"
+    text = T_(
+        "Company %(company_id)s already has a credential order waiting for customer service "
+        "(reference %(reference)s). No new order was made; you will get an answer to that one."
+    )
+
+
+class OrderNotFound(InvitationError):
+    """No credential order has this reference."""
+
+    code = "order_not_found"
+    text = T_(
+        "Credential order %(reference)s does not exist. Check the reference (TT-2026-000123)."
+    )
+
+
+class OrderDecided(InvitationError):
+    """The order was approved or rejected already; a decision is made once."""
+
+    code = "order_decided"
+    text = T_("Credential order %(reference)s has already been decided (%(status)s).")
 
 
 # -- What the operator must fix: configuration and delivery ------------------------------------

@@ -41,6 +41,10 @@ class DeliveryState(enum.StrEnum):
 class MessageKind(enum.StrEnum):
     INVITATION = "invitation"
     CONFIRMATION = "confirmation"
+    #: The acknowledgement of a credential order (an outbox row owned by the order).
+    ORDER_RECEIVED = "order_received"
+    #: Why a credential order was rejected and what to do.
+    ORDER_REJECTED = "order_rejected"
     #: "Invitation could not be delivered", to the inviter or the operator mailbox.
     UNDELIVERABLE = "undeliverable"
 
@@ -160,7 +164,8 @@ class OutboxRow:
     """A stored message waiting for (or done with) delivery."""
 
     id: int
-    invitation_id: str
+    #: The owner: an invitation, or (order mail) ``None`` and :attr:`order_number` set.
+    invitation_id: str | None
     kind: MessageKind
     message_id: str
     sender: str
@@ -175,6 +180,8 @@ class OutboxRow:
     lease_until: datetime | None
     created_at: datetime
     sent_at: datetime | None
+    #: The credential order that owns an order mail (``None`` for invitation mail).
+    order_number: int | None = None
 
     def to_message(self) -> OutgoingMessage:
         """The exact bytes stored at issue time; ``key`` is the row id."""
@@ -182,6 +189,85 @@ class OutboxRow:
             self.message_id, self.sender, self.recipients, self.data, self.smtputf8,
             key=str(self.id),
         )
+
+
+# -- the credential order form ("tunnustilauslomake") --
+
+class OrderStatus(enum.StrEnum):
+    """Where a credential order stands: received, then approved or rejected."""
+
+    RECEIVED = "received"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class OrderReason(enum.StrEnum):
+    """Why credentials are ordered: the two choices of the form."""
+
+    #: "Yrityksellä ei ole pääkäyttäjää".
+    NO_MAIN_USER = "no_main_user"
+    #: "Pääkäyttäjä vaihdetaan": the previous main user is replaced.
+    MAIN_USER_CHANGED = "main_user_changed"
+
+
+@dataclass(frozen=True)
+class CredentialOrder:
+    """One submitted credential order form and the operator's decision on it."""
+
+    #: The store's sequence number; :attr:`reference` is what people see.
+    number: int
+    company: Company
+    reason: OrderReason
+    orderer_name: str
+    orderer_email: str
+    main_user_first_name: str
+    main_user_last_name: str
+    main_user_email: str
+    services: tuple[str, ...]
+    #: "Tilaa myös logistiikan sopimus": the company orders the contract too.
+    order_contract: bool
+    #: The orderer's language first: the order's mails and the invitation use them.
+    languages: tuple[str, ...]
+    status: OrderStatus
+    created_at: datetime
+    orderer_phone: str | None = None
+    previous_main_user_name: str | None = None
+    previous_main_user_email: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    #: A key of the rejection reasons list, or ``"other"`` with :attr:`rejection_text`.
+    rejection_code: str | None = None
+    rejection_text: str | None = None
+    #: The main-user invitation issued on approval.
+    invitation_id: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """The human reference, e.g. ``TT-2026-000123`` (year of receipt, number)."""
+        return order_reference(self.created_at.year, self.number)
+
+    @property
+    def company_id(self) -> str:
+        return self.company.business_id
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready view (times as ISO 8601), the reference included."""
+        out: dict[str, object] = {"reference": self.reference}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, Company):
+                value = dict(vars(value))
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
+        return out
+
+
+def order_reference(year: int, number: int) -> str:
+    """``TT-<year>-<number, six digits>``: the reference a person quotes."""
+    return f"TT-{year:04d}-{number:06d}"
 
 
 # -- what a transport is handed and what it answers --

@@ -148,7 +148,8 @@ class FollowUp:
     def __call__(self, row: OutboxRow, result: SendResult, state: DeliveryState
                  ) -> Notice | None:
         """Emit the event; the notice queued, if one was."""
-        if row.kind is not MessageKind.INVITATION or state is DeliveryState.QUEUED:
+        if (row.kind is not MessageKind.INVITATION or state is DeliveryState.QUEUED
+                or row.invitation_id is None):  # order mail has no invitation
             return None
         stored = self.store.get(row.invitation_id, now=self.notifier.clock.now())
         if stored is None:

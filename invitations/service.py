@@ -501,6 +501,11 @@ class InvitationService:
 
         return hook
 
+    def send_now(self, message_ids: builtins.list[str]) -> None:
+        """Send these queued messages now (e.g. a credential order's mail queued by
+        :mod:`invitations.orders`); without a transport they wait for a worker."""
+        self._send(message_ids)
+
     def _followed_up(self, results: builtins.list[Attempt]) -> builtins.list[str]:
         """:meth:`delivery_result` of each result, called once the transport lock is
         released (a handler may call the service again); the notices queued."""

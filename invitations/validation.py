@@ -6,9 +6,11 @@ Every function either returns the normalised value or raises an
 
 from __future__ import annotations
 
+import enum
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TypeVar
 
 import regex
 from email_validator import EmailNotValidError, validate_email
@@ -200,3 +202,16 @@ def normalize_languages(languages: Sequence[str] | str, supported: Sequence[str]
         if lang not in supported:
             raise InvalidChoice("languages", value=lang, allowed=", ".join(supported))
     return cleaned
+
+
+_Choice = TypeVar("_Choice", bound=enum.Enum)
+
+
+def normalize_choice(field: str, value: object, choices: type[_Choice]) -> _Choice:
+    """``value`` as one of the enumeration ``choices``, or :class:`InvalidChoice`
+    naming them all."""
+    try:
+        return choices(value)
+    except ValueError:
+        raise InvalidChoice(field, value=str(value), allowed=", ".join(
+            str(c.value) for c in choices)) from None

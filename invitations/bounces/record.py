@@ -111,6 +111,10 @@ def record_bounce(service: InvitationService, raw: bytes,
         return _logged(replace(base, why=why),
                        logging.WARNING if why == "forged_tag" else logging.INFO)
     row = match.row
+    invitation_id = row.invitation_id
+    if invitation_id is None:  # a credential order's mail: no invitation to mark
+        return _logged(replace(base, result=MATCHED, matched_by=match.how,
+                               why="not_invitation_mail"))
     final = decisive.permanent
     reason = str(reason_for(status, decisive.diagnostic or "")) if final else None
     entry = BounceEntry(
@@ -127,10 +131,10 @@ def record_bounce(service: InvitationService, raw: bytes,
         return _logged(replace(found, why="delayed" if decisive.delayed else "not_a_failure"))
     if done != BOUNCED:
         return _logged(replace(found, why=_why_unchanged(service, row)))
-    invitation = service.get(row.invitation_id)
+    invitation = service.get(invitation_id)
     service.events.emit(INVITATION_BOUNCED, invitation, status=status or "",
                         reason=reason or "", diagnostic=decisive.diagnostic or "")
-    service.notify_undeliverable(row.invitation_id, reason_for(status, decisive.diagnostic or ""),
+    service.notify_undeliverable(invitation_id, reason_for(status, decisive.diagnostic or ""),
                                  decisive.diagnostic or "")
     return _logged(replace(found, why="bounced", changed=True))
 
@@ -138,7 +142,7 @@ def record_bounce(service: InvitationService, raw: bytes,
 def _why_unchanged(service: InvitationService, row: OutboxRow) -> str:
     """Why a final bounce changed nothing: not invitation mail, the invitation accepted
     or closed, the mail replaced by a resend, bounced already, or never sent."""
-    if row.kind is not MessageKind.INVITATION:
+    if row.kind is not MessageKind.INVITATION or row.invitation_id is None:
         return "not_invitation_mail"
     invitation = service.get(row.invitation_id)
     if invitation.status in (InvitationStatus.ACCEPTED, InvitationStatus.AWAITING_CONFIRMATION):

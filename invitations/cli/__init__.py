@@ -9,6 +9,7 @@ of its subject and is added here explicitly.
 - :mod:`~invitations.cli.bounces`: bounces serve, bounces import
 - :mod:`~invitations.cli.preview`: preview
 - :mod:`~invitations.cli.demo`: demo
+- :mod:`~invitations.cli.orders`: orders list, show, approve, reject (credential orders)
 - :mod:`~invitations.cli.output`: what the commands share (options, printing, errors)
 """
 
@@ -32,6 +33,7 @@ from invitations.cli.invite import (
     send,
     verify,
 )
+from invitations.cli.orders import orders
 from invitations.cli.output import LANG_KEY
 from invitations.cli.preview import preview
 from invitations.cli.speech import LocalizedGroup
@@ -58,3 +60,4 @@ for _command in (send, verify, redeem, confirm_email, resend, revoke, list_,
 del _command
 main.add_command(db)
 main.add_command(bounces)
+main.add_command(orders)

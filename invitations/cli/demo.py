@@ -1,4 +1,5 @@
-"""``invitations demo``: devsmtp, the registration page and one invitation, on loopback.
+"""``invitations demo``: devsmtp, the registration page and one invitation, on loopback;
+also the credential order form and the operator pages with a demo operator.
 
 Everything runs in this process on 127.0.0.1 with embedded defaults: the
 SQLite store and devsmtp's messages live in a demo data directory (``.demo``
@@ -23,9 +24,10 @@ from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
 from invitations.cli.demo_accounts import DemoAccounts, account_path, demo_site
 from invitations.cli.logs import log_options, setup_logging
 from invitations.models import Company, DeliveryState, Inviter, Role
+from invitations.orders import OrderService
 from invitations.service import InvitationService
 from invitations.store import SQLiteInvitationStore
-from invitations.web import create_app
+from invitations.web import BasicOperators, create_app
 from invitations.web.server import BackgroundServer
 
 SAMPLE_COMPANY = Company("0112038-9", "Esimerkki Oy", contract_number="LOG-123456")
@@ -37,6 +39,20 @@ SAMPLE_INVITEE = "uusi.kayttaja@example.com"
 #: Told when an invitation from customer service cannot be delivered.
 DEMO_OPERATOR = "asiakaspalvelu@example.com"
 KEY_FILE = "secret-key"
+#: The demo operator (customer service) of the operator pages, HTTP Basic.
+DEMO_OPERATOR_USER = "operator"
+OPERATOR_PASSWORD_FILE = "operator-password"
+
+
+def demo_operators(data_dir: Path) -> BasicOperators:
+    """The demo operator: user ``operator``, its password generated into ``data_dir`` once
+    (mode 0600; read it from the file, it is never printed)."""
+    path = data_dir / OPERATOR_PASSWORD_FILE
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(18) + "\n", encoding="utf-8")
+    password = path.read_text(encoding="utf-8").strip()
+    return BasicOperators({DEMO_OPERATOR_USER: (password, "Demo-asiakaspalvelu")})
 
 
 def demo_secret_key(data_dir: Path) -> str:
@@ -130,8 +146,12 @@ def demo(
         # The demo host's own user directory: the registration creates the account
         # there, and its sign-in page (/login) takes the password just chosen.
         accounts = DemoAccounts(account_path(data_dir))
+        # The credential order form (/order) and customer service's pages
+        # (/operator/orders) with the demo operator.
         web.start(demo_site(create_app(service, session_keys=[key], accounts=accounts,
-                                       login_url=f"{web.url}/login"), accounts))
+                                       login_url=f"{web.url}/login",
+                                       orders=OrderService(service),
+                                       operators=demo_operators(data_dir)), accounts))
         inbox_url = f"http://127.0.0.1:{smtp.http_port}/"
         try:
             mail = _send_and_capture(service, smtp, email)
@@ -140,6 +160,9 @@ def demo(
                 f"could not read the captured mail from devsmtp at {smtp.api_url}: {exc}"
             ) from exc
         _print_summary(mail, inbox_url, data_dir / "devsmtp")
+        click.echo(f"Order form:   {web.url}/order")
+        click.echo(f"Operator:     {web.url}/operator/orders (user {DEMO_OPERATOR_USER!r}, "
+                   f"password in {data_dir / OPERATOR_PASSWORD_FILE})")
         if once:
             status = _check_page(mail["link"])
             click.echo(f"The registration page answers {status} (the form is shown).")

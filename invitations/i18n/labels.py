@@ -29,6 +29,18 @@ FIELD_LABELS: Mapping[str, str] = {
     "sender": T_("sender"),
     "to_name": T_("recipient's name"),
     "message_id": T_("Message-ID"),
+    # The credential order form.
+    "orderer_name": T_("your name"),
+    "orderer_email": T_("your e-mail address"),
+    "orderer_phone": T_("your phone number"),
+    "main_user_first_name": T_("main user's first name"),
+    "main_user_last_name": T_("main user's last name"),
+    "main_user_email": T_("main user's e-mail address"),
+    "reason": T_("reason for the order"),
+    "previous_main_user_name": T_("previous main user's name"),
+    "previous_main_user_email": T_("previous main user's e-mail address"),
+    "terms": T_("terms of use"),
+    "rejection": T_("reason for the rejection"),
 }
 
 

@@ -1,7 +1,7 @@
 """Render invitation, confirmation and notice mail into ready-to-send messages.
 
 Public API: :func:`compose_invitation`, :func:`compose_confirmation`,
-:func:`compose_undeliverable`, the
+:func:`compose_undeliverable`, :func:`compose_order` (credential order mail), the
 context types, and for previews and tests :class:`Renderer`,
 :func:`renderer_for` and :class:`RenderedEmail`.
 """
@@ -9,7 +9,12 @@ context types, and for previews and tests :class:`Renderer`,
 from __future__ import annotations
 
 from invitations.models import OutgoingMessage
-from invitations.rendering.context import ConfirmationEmail, InvitationEmail, UndeliverableEmail
+from invitations.rendering.context import (
+    ConfirmationEmail,
+    InvitationEmail,
+    OrderEmail,
+    UndeliverableEmail,
+)
 from invitations.rendering.renderer import RenderedEmail, Renderer, renderer_for
 from invitations.theme import POSTI, Theme
 
@@ -33,15 +38,22 @@ def compose_undeliverable(
     return renderer_for(theme or POSTI).compose_undeliverable(email)
 
 
+def compose_order(email: OrderEmail, *, theme: Theme | None = None) -> OutgoingMessage:
+    """A credential order's acknowledgement or rejection, as a ready message."""
+    return renderer_for(theme or POSTI).compose_order(email)
+
+
 __all__ = [
     "ConfirmationEmail",
     "InvitationEmail",
+    "OrderEmail",
     "OutgoingMessage",
     "RenderedEmail",
     "Renderer",
     "UndeliverableEmail",
     "compose_confirmation",
     "compose_invitation",
+    "compose_order",
     "compose_undeliverable",
     "renderer_for",
 ]

@@ -71,3 +71,33 @@ class UndeliverableEmail:
     message_id: str
     sender: str
     sent_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderEmail:
+    """A mail about a credential order: its acknowledgement or its rejection."""
+
+    #: ``"order_received"`` or ``"order_rejected"`` (the template directory).
+    kind: str
+    #: The human reference, e.g. ``TT-2026-000123``.
+    reference: str
+    to_email: str
+    to_name: str | None
+    company_name: str
+    business_id: str
+    #: ``"no_main_user"`` or ``"main_user_changed"``.
+    reason: str
+    main_user_name: str
+    main_user_email: str
+    services: tuple[str, ...]
+    order_contract: bool
+    contract_number: str | None
+    #: Where the credential order form is (a new order after a rejection).
+    form_url: str
+    languages: tuple[str, ...]
+    message_id: str
+    sender: str
+    sent_at: datetime
+    #: A rejection: a key of the reasons list (``"other"``: :attr:`rejection_text`).
+    rejection_code: str | None = None
+    rejection_text: str | None = None

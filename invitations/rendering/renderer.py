@@ -23,13 +23,18 @@ from markupsafe import Markup
 from invitations.i18n import runtime
 from invitations.i18n.languages import LANGUAGES
 from invitations.models import OutgoingMessage
-from invitations.rendering.context import ConfirmationEmail, InvitationEmail, UndeliverableEmail
+from invitations.rendering.context import (
+    ConfirmationEmail,
+    InvitationEmail,
+    OrderEmail,
+    UndeliverableEmail,
+)
 from invitations.rendering.environment import InliningLoader, load, make_environment
 from invitations.rendering.mime import build_message
 from invitations.rendering.plaintext import layout_text
 from invitations.theme import POSTI, Theme
 
-KINDS = ("invitation", "confirmation", "undeliverable")
+KINDS = ("invitation", "confirmation", "undeliverable", "order_received", "order_rejected")
 _TIME = Markup('<time datetime="{}">{}</time>')
 DEFAULT_LANGUAGES = LANGUAGES
 
@@ -125,11 +130,11 @@ class Renderer:
 
     def _render(
         self, kind: str, languages: Sequence[str], values: Mapping[str, object],
-        expires_at: datetime, expires_iso: str | None = None,
+        expires_at: datetime | None, expires_iso: str | None = None,
     ) -> RenderedEmail:
         if not languages:
             raise ValueError("at least one language is needed")
-        if expires_iso is None:
+        if expires_iso is None and expires_at is not None:
             expires_iso = instant(expires_at)
         subjects: list[str] = []
         preheaders: list[str] = []
@@ -138,11 +143,12 @@ class Renderer:
         for index, lang in enumerate(languages):
             pack = self._templates(lang)
             templates = pack.kinds[kind]
-            expires_text = pack.language.format_datetime(expires_at)
             context = dict(values, lang=lang, dir=pack.dir, first=index == 0, theme=self.theme,
-                           customer_service_url=self.theme.customer_service_for(lang),
-                           expires_at=expires_text, moment=expires_text,
-                           when=_TIME.format(expires_iso, expires_text))
+                           customer_service_url=self.theme.customer_service_for(lang))
+            if expires_at is not None:  # order mail has no link, so no expiry
+                expires_text = pack.language.format_datetime(expires_at)
+                context.update(expires_at=expires_text, moment=expires_text,
+                               when=_TIME.format(expires_iso, expires_text))
             # One line whatever the translator typed: a subject cannot span headers.
             title = " ".join(templates.subject.render(context).split())
             context["title"] = title
@@ -192,6 +198,19 @@ class Renderer:
                   "diagnostic": email.diagnostic}
         return self._render("undeliverable", email.languages, values, email.invited_at)
 
+    def render_order(self, email: OrderEmail) -> RenderedEmail:
+        """Subject, text and HTML of a credential order's acknowledgement or rejection."""
+        values = {
+            "to_name": email.to_name, "reference": email.reference,
+            "company_name": email.company_name, "business_id": email.business_id,
+            "reason": email.reason, "main_user_name": email.main_user_name,
+            "main_user_email": email.main_user_email, "services": email.services,
+            "order_contract": email.order_contract, "contract_number": email.contract_number,
+            "form_url": email.form_url, "rejection_code": email.rejection_code,
+            "rejection_text": email.rejection_text,
+        }
+        return self._render(email.kind, email.languages, values, None)
+
     def expiry_texts(self, email: InvitationEmail) -> tuple[str, ...]:
         """The expiry as each of ``email.languages`` shows it (to the minute)."""
         return tuple(
@@ -200,7 +219,7 @@ class Renderer:
         )
 
     def compose(
-        self, email: InvitationEmail | ConfirmationEmail | UndeliverableEmail,
+        self, email: InvitationEmail | ConfirmationEmail | UndeliverableEmail | OrderEmail,
         rendered: RenderedEmail,
     ) -> OutgoingMessage:
         """The message of ``email`` with texts already rendered."""
@@ -225,6 +244,9 @@ class Renderer:
 
     def compose_undeliverable(self, email: UndeliverableEmail) -> OutgoingMessage:
         return self.compose(email, self.render_undeliverable(email))
+
+    def compose_order(self, email: OrderEmail) -> OutgoingMessage:
+        return self.compose(email, self.render_order(email))
 
 
 @cache

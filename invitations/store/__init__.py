@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from invitations.store.orders import OrderStore
 from invitations.store.protocol import (
     InvitationStore,
     NewInvitation,
@@ -33,6 +34,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "InvitationStore",
     "NewInvitation",
+    "OrderStore",
     "PostgresInvitationStore",
     "ResultUpdate",
     "SQLiteInvitationStore",

@@ -30,6 +30,7 @@ from invitations.models import (
 from invitations.store import bounces as bounces_sql
 from invitations.store import outbox as outbox_sql
 from invitations.store.dialect import Dialect
+from invitations.store.orders import OrderStatements
 from invitations.store.protocol import (
     BounceEntry,
     NewInvitation,
@@ -78,8 +79,9 @@ _CLAIM_REGISTRATION = (
 )
 
 
-class SQLStore:
-    """What both SQL backends share; see the module text."""
+class SQLStore(OrderStatements):
+    """What both SQL backends share; see the module text (credential orders:
+    :mod:`invitations.store.orders`)."""
 
     dialect: Dialect
     #: The schema version found when the store was opened (before any migration).

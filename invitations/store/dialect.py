@@ -90,7 +90,9 @@ SQLITE = Dialect(
     decode_time=_decode_text_time,
     insertion_order="i.rowid",
     types={"time": "TEXT", "blob": "BLOB",
-           "row_id": "INTEGER PRIMARY KEY AUTOINCREMENT", "seq": ""},
+           "row_id": "INTEGER PRIMARY KEY AUTOINCREMENT", "seq": "",
+           # A table rebuild keeps its ids (AUTOINCREMENT follows the largest one).
+           "keep_ids": "", "restart_outbox_ids": "SELECT 1"},
 )
 
 POSTGRES = Dialect(
@@ -100,6 +102,10 @@ POSTGRES = Dialect(
     insertion_order="i.seq",
     types={"time": "TIMESTAMPTZ", "blob": "BYTEA",
            "row_id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-           "seq": "seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,"},
+           "seq": "seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,",
+           # A table rebuild keeps its ids and restarts the identity after them.
+           "keep_ids": "OVERRIDING SYSTEM VALUE",
+           "restart_outbox_ids": "SELECT setval(pg_get_serial_sequence('outbox', 'id'), "
+                                 "COALESCE((SELECT MAX(id) FROM outbox), 0) + 1, false)"},
     pyformat=True,
 )

@@ -26,10 +26,10 @@ from invitations.store.schema import outbox_from_row
 log = logging.getLogger("invitations.store")
 
 _QUEUE = (
-    "INSERT INTO outbox (invitation_id, kind, message_id, sender, recipients, data, "
-    "smtputf8, state, next_attempt_at, created_at) "
-    "VALUES (:invitation_id, :kind, :message_id, :sender, :recipients, :data, :smtputf8, "
-    "'queued', :now, :now)"
+    "INSERT INTO outbox (invitation_id, order_number, kind, message_id, sender, recipients, "
+    "data, smtputf8, state, next_attempt_at, created_at) "
+    "VALUES (:invitation_id, :order_number, :kind, :message_id, :sender, :recipients, :data, "
+    ":smtputf8, 'queued', :now, :now)"
 )
 _DUE = ("state = 'queued' AND next_attempt_at <= :now "
         "AND (lease_until IS NULL OR lease_until < :now)")
@@ -88,21 +88,24 @@ def scrub_dead(conn: Any, dialect: Dialect, *, now: datetime,
     return len(rows)
 
 
-def _queued(dialect: Dialect, invitation_id: str, kind: MessageKind,
-            message: OutgoingMessage, now: datetime) -> dict[str, object]:
-    """The parameters of :data:`_QUEUE`."""
+def _queued(dialect: Dialect, invitation_id: str | None, kind: MessageKind,
+            message: OutgoingMessage, now: datetime, order_number: int | None = None
+            ) -> dict[str, object]:
+    """The parameters of :data:`_QUEUE` (the owner: an invitation, or an order)."""
     return {
-        "invitation_id": invitation_id, "kind": str(kind), "message_id": message.message_id,
+        "invitation_id": invitation_id, "order_number": order_number, "kind": str(kind),
+        "message_id": message.message_id,
         "sender": message.sender, "recipients": json.dumps(list(message.recipients)),
         "data": message.data, "smtputf8": int(message.smtputf8),
         "now": dialect.encode_time(now),
     }
 
 
-def queue(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,
-          message: OutgoingMessage, now: datetime) -> None:
-    """Add one queued mail, due ``now``."""
-    conn.execute(dialect.sql(_QUEUE), _queued(dialect, invitation_id, kind, message, now))
+def queue(conn: Any, dialect: Dialect, invitation_id: str | None, kind: MessageKind,
+          message: OutgoingMessage, now: datetime, *, order_number: int | None = None) -> None:
+    """Add one queued mail, due ``now``, owned by an invitation or (order mail) an order."""
+    conn.execute(dialect.sql(_QUEUE),
+                 _queued(dialect, invitation_id, kind, message, now, order_number))
 
 
 def queue_once(conn: Any, dialect: Dialect, invitation_id: str, kind: MessageKind,

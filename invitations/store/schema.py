@@ -22,7 +22,12 @@ from invitations.store.protocol import StoredInvitation
 
 log = logging.getLogger("invitations.store")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+
+#: The outbox columns up to version 4 (copied when version 5 rebuilds the table).
+_OUTBOX_V4 = ("id, invitation_id, kind, message_id, sender, recipients, data, smtputf8, state, "
+              "attempts, last_error, next_attempt_at, lease_owner, lease_until, created_at, "
+              "sent_at")
 
 #: Forward migrations, written once for both backends (column types from the
 #: dialect: ``{time}``, ``{blob}``, ``{row_id}``, ``{seq}``); entry ``n`` takes the
@@ -101,6 +106,69 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         # Where the inviter hears that the invitation could not be delivered.
         "ALTER TABLE invitations ADD COLUMN inviter_email TEXT",
+    ),
+    (
+        # Credential orders (the "tunnustilauslomake"): the number gives the reference
+        # TT-<year>-<number>; one open (received) order per company.
+        """CREATE TABLE credential_orders (
+            number {row_id},
+            company_id TEXT NOT NULL,
+            company_name TEXT NOT NULL,
+            contract_number TEXT,
+            order_contract INTEGER NOT NULL DEFAULT 0,
+            services TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            orderer_name TEXT NOT NULL,
+            orderer_email TEXT NOT NULL,
+            orderer_phone TEXT,
+            main_user_first_name TEXT NOT NULL,
+            main_user_last_name TEXT NOT NULL,
+            main_user_email TEXT NOT NULL,
+            previous_main_user_name TEXT,
+            previous_main_user_email TEXT,
+            languages TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at {time} NOT NULL,
+            decided_at {time},
+            decided_by TEXT,
+            rejection_code TEXT,
+            rejection_text TEXT,
+            invitation_id TEXT REFERENCES invitations (id)
+        )""",
+        "CREATE UNIQUE INDEX credential_orders_open ON credential_orders (company_id) "
+        "WHERE status = 'received'",
+        "CREATE INDEX credential_orders_status ON credential_orders (status, number)",
+        # Order mail goes through the same outbox, owned by its order: the owner is an
+        # invitation or an order, exactly one. SQLite cannot drop NOT NULL in place, so
+        # the table is rebuilt (the same text on both backends; ids are kept).
+        """CREATE TABLE outbox_v5 (
+            id {row_id},
+            invitation_id TEXT REFERENCES invitations (id),
+            order_number INTEGER REFERENCES credential_orders (number),
+            kind TEXT NOT NULL,
+            message_id TEXT NOT NULL UNIQUE,
+            sender TEXT NOT NULL,
+            recipients TEXT NOT NULL,
+            data {blob} NOT NULL,
+            smtputf8 INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt_at {time} NOT NULL,
+            lease_owner TEXT,
+            lease_until {time},
+            created_at {time} NOT NULL,
+            sent_at {time},
+            CHECK ((invitation_id IS NULL) <> (order_number IS NULL))
+        )""",
+        f"""INSERT INTO outbox_v5 ({_OUTBOX_V4}) {{keep_ids}} SELECT {_OUTBOX_V4} FROM outbox""",
+        "DROP TABLE outbox",
+        "ALTER TABLE outbox_v5 RENAME TO outbox",
+        "CREATE INDEX outbox_due ON outbox (state, next_attempt_at)",
+        "CREATE INDEX outbox_invitation ON outbox (invitation_id)",
+        "CREATE INDEX outbox_queued ON outbox (id) WHERE state = 'queued'",
+        "CREATE INDEX outbox_order ON outbox (order_number)",
+        "{restart_outbox_ids}",
     ),
     (
         # Bounces (invitations.bounces): a sent mail that bounced keeps its status, the
@@ -243,4 +311,5 @@ def outbox_from_row(row: Any, dialect: Dialect) -> OutboxRow:
         lease_until=_dt(row["lease_until"]),
         created_at=_req_dt(row["created_at"]),
         sent_at=_dt(row["sent_at"]),
+        order_number=row["order_number"],
     )

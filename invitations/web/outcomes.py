@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -68,6 +69,8 @@ def problem_for(error: InvitationError, lookup: InvitationLookup) -> Problem:
     context: dict[str, Any] = {}
     if kind == "error":
         context["detail_messages"] = {lang: error.message(lang) for lang in ("fi", "sv", "en")}
+        # not_authorized and contract-number errors point to the credential order form.
+        context["code"] = error.code
     if isinstance(error, InvitationExpired):
         context.update(_invitation_context(error.invitation_id, lookup))
         return Problem(kind, role=str(error.role), expires_at=error.expires_at, context=context)
@@ -114,9 +117,11 @@ def _invitation_context(invitation_id: str | None, lookup: InvitationLookup) -> 
         return {}
 
 
-def field_errors(errors: Any, lang: str) -> tuple[dict[str, list[str]], list[str]]:
-    """Split a rejection's errors into per-field messages and the rest, in ``lang``."""
-    by_field: dict[str, list[str]] = {name: [] for name in FORM_FIELDS}
+def field_errors(errors: Any, lang: str, fields: Sequence[str] = FORM_FIELDS
+                 ) -> tuple[dict[str, list[str]], list[str]]:
+    """Split a rejection's errors into per-field messages (of ``fields``, the form's)
+    and the rest, in ``lang``."""
+    by_field: dict[str, list[str]] = {name: [] for name in fields}
     other: list[str] = []
     for error in errors:
         target = by_field.get(error.field)

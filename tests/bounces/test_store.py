@@ -96,14 +96,14 @@ def test_a_bounce_of_replaced_mail_changes_nothing(store: SQLStore) -> None:
     assert stored is not None and stored.invitation.delivery_state is DeliveryState.QUEUED
 
 
-def test_a_version_4_database_migrates_and_its_sent_mail_can_bounce(backend: object) -> None:
+def test_a_version_5_database_migrates_and_its_sent_mail_can_bounce(backend: object) -> None:
     from tests.store.conftest import Backend
-    from tests.store.test_contract import _back_to_version_4
+    from tests.store.test_contract import _back_to_version_5
 
     assert isinstance(backend, Backend)
     with backend.open() as s:
         row_id = _sent(s)
-    _back_to_version_4(backend)
+    _back_to_version_5(backend)
     with backend.open() as s:  # migrates forward: columns, index and table back
         assert s.record_bounce(_entry(row_id)) == "bounced"
         stored = s.get("inv-1", now=LATER)

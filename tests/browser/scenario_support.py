@@ -7,7 +7,7 @@ SMTP. Only the clock is frozen, so that a test can step past the 7 days.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +51,8 @@ class Site:
     web: BackgroundServer
     devsmtp: Any = None
     transport: Transport | None = None
+    #: The extra ``create_app`` arguments the site was built with.
+    app_options: dict[str, Any] = field(default_factory=dict)
 
     def invite(self, email: str = "uusi.kayttaja@example.com", **kwargs: Any) -> Invitation:
         kwargs.setdefault("company", COMPANY)
@@ -63,27 +65,34 @@ class Site:
         return f"http://127.0.0.1:{self.devsmtp.http_port}/"
 
 
+#: What a site adds to ``create_app``'s arguments, given its service (the order form).
+AppOptions = Callable[[InvitationService], dict[str, Any]]
+
+
 def _serve(stack: ExitStack, tmp_path: Path, transport: Transport | str,
-           clock: FrozenClock) -> Site:
+           clock: FrozenClock, app_options: AppOptions | None = None) -> Site:
     web = BackgroundServer()
     stack.callback(web.stop)
     store = SQLiteInvitationStore(tmp_path / "invitations.sqlite3")
     stack.callback(store.close)
     service = InvitationService([KEY], web.url, transport, store=store, clock=clock)
-    web.start(create_app(service, session_keys=[KEY]))
-    return Site(service, clock, web, transport=service.transport)
+    extra = app_options(service) if app_options is not None else {}
+    web.start(create_app(service, session_keys=[KEY], **extra))
+    return Site(service, clock, web, transport=service.transport, app_options=extra)
 
 
 @contextmanager
-def registration_site(tmp_path: Path) -> Iterator[Site]:
+def registration_site(tmp_path: Path, app_options: AppOptions | None = None
+                      ) -> Iterator[Site]:
     """The registration page alone; mail goes to an in-memory outbox."""
     with ExitStack() as stack:
-        yield _serve(stack, tmp_path, MemoryTransport(), FrozenClock(START))
+        yield _serve(stack, tmp_path, MemoryTransport(), FrozenClock(START), app_options)
 
 
 @contextmanager
-def full_site(tmp_path: Path) -> Iterator[Site]:
-    """devsmtp (SMTP + web inbox) and the registration page, mail over real SMTP."""
+def full_site(tmp_path: Path, app_options: AppOptions | None = None) -> Iterator[Site]:
+    """devsmtp (SMTP + web inbox) and the registration page, mail over real SMTP
+    (``app_options``: more of ``create_app``'s arguments, e.g. the order form)."""
     from devsmtp.server import DevSMTP
 
     clock = FrozenClock(START)
@@ -95,7 +104,8 @@ def full_site(tmp_path: Path) -> Iterator[Site]:
         smtp = DevSMTP(tmp_path / "devsmtp", web=options)
         smtp.start()
         stack.callback(smtp.stop)
-        site = _serve(stack, tmp_path, f"smtp://127.0.0.1:{smtp.smtp_port}", clock)
+        site = _serve(stack, tmp_path, f"smtp://127.0.0.1:{smtp.smtp_port}", clock,
+                      app_options)
         site.devsmtp = smtp
         yield site
 

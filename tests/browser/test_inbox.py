@@ -154,7 +154,8 @@ def test_a_control_is_shown_only_once_its_script_has_wired_it(inbox: Inbox, page
     # button (the CI failure this guards against: a navigating click, then
     # "Delete" before message.js ran). Hold the script back and look.
     inbox.send(plain_mail("Odottava viesti", "odotus@example.com"))
-    message_id = httpx.get(f"{inbox.server.api_url}/messages", timeout=10).json()["messages"][0]["id"]
+    listed = httpx.get(f"{inbox.server.api_url}/messages", timeout=10).json()
+    message_id = listed["messages"][0]["id"]
     held: list[Route] = []
 
     def hold(route: Route) -> None:

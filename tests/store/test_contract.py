@@ -13,6 +13,8 @@ from invitations.errors import ConfigurationError
 from invitations.models import DeliveryState, Invitation, InvitationStatus, MessageKind, Role
 from invitations.store import SCHEMA_VERSION, SubmittedDetails
 from invitations.store.base import SQLStore
+from invitations.store.dialect import POSTGRES, SQLITE
+from invitations.store.schema import MIGRATIONS
 from invitations.transports.base import OutgoingMessage
 from tests.core.helpers import ACME, BOSS, START
 from tests.store.conftest import Backend
@@ -60,22 +62,67 @@ def _drop_columns(backend: Backend, table: str, *columns: str, version: int) -> 
     backend.execute(f"UPDATE schema_version SET version = {version}")
 
 
-def _back_to_version_4(backend: Backend) -> None:
-    """Undo migration 5, bounces (its columns, index and table)."""
+def _back_to_version_5(backend: Backend) -> None:
+    """Undo migration 6, bounces (its columns, index and table)."""
     backend.execute("DROP TABLE bounces")
     backend.execute("DROP INDEX outbox_sender")
     _drop_columns(backend, "outbox", "bounce_status", "bounce_reason", "bounced_at",
-                  version=4)
+                  version=5)
+
+
+def _back_to_version_4(backend: Backend) -> None:
+    """Undo migrations 6 and 5 (credential orders; the outbox rebuilt with an order owner)."""
+    _back_to_version_5(backend)
+    for index in ("outbox_due", "outbox_invitation", "outbox_queued", "outbox_order"):
+        backend.execute(f"DROP INDEX {index}")
+    backend.execute("ALTER TABLE outbox RENAME TO outbox_v4")
+    dialect = POSTGRES if backend.name == "postgresql" else SQLITE
+    backend.execute(dialect.ddl(MIGRATIONS[0][3]))  # the outbox of version 1
+    columns = ("id, invitation_id, kind, message_id, sender, recipients, data, smtputf8, "
+               "state, attempts, last_error, next_attempt_at, lease_owner, lease_until, "
+               "created_at, sent_at")
+    keep = "OVERRIDING SYSTEM VALUE" if backend.name == "postgresql" else ""
+    backend.execute(f"INSERT INTO outbox ({columns}) {keep} SELECT {columns} FROM outbox_v4")
+    backend.execute("DROP TABLE outbox_v4")
+    backend.execute("DROP TABLE credential_orders")
+    for statement in (*MIGRATIONS[0][4:], *MIGRATIONS[1]):
+        backend.execute(dialect.ddl(statement))
+    if backend.name == "postgresql":
+        backend.execute("SELECT setval(pg_get_serial_sequence('outbox', 'id'), "
+                        "COALESCE((SELECT MAX(id) FROM outbox), 0) + 1, false)")
+    backend.execute("UPDATE schema_version SET version = 4")
+
+
+def test_migrates_forward_from_version_4(backend: Backend) -> None:
+    """A version-4 database keeps its outbox rows and ids through the rebuild; new
+    rows get new ids, and order mail (no invitation) can be queued."""
+    with backend.open() as s:
+        s.add(record(1), nonce_hash="h", message=message(1), now=START)
+        s.add(record(2), nonce_hash="h", message=message(2), now=START)
+    before = backend.execute("SELECT id, message_id FROM outbox ORDER BY id")
+    _back_to_version_4(backend)
+    with backend.open() as s:
+        assert s.schema_version() == SCHEMA_VERSION
+        assert [(r.id, r.message_id) for r in s.outbox()] == before
+        s.add(record(3), nonce_hash="h", message=message(3), now=START)
+        rows = s.outbox()
+        assert rows[-1].id > before[-1][0] and rows[-1].invitation_id == "inv-3"
+        assert rows[-1].order_number is None
+    with pytest.raises(backend.integrity_error):  # an owner is required: exactly one
+        backend.execute(
+            "INSERT INTO outbox (kind, message_id, sender, recipients, data, "
+            "next_attempt_at, created_at) VALUES ('order_received', '<x@posti.fi>', 's', "
+            "'[]', 'x', '2026-01-01', '2026-01-01')")
 
 
 def _back_to_version_3(backend: Backend) -> None:
-    """Undo migrations 5 and 4 (the inviter's own address)."""
+    """Undo migrations 6, 5 and 4 (the inviter's own address)."""
     _back_to_version_4(backend)
     _drop_columns(backend, "invitations", "inviter_email", version=3)
 
 
 def _back_to_version_2(backend: Backend) -> None:
-    """Undo migrations 5, 4 and 3 (the account hand-off's columns)."""
+    """Undo migrations 6 to 3 (the account hand-off's columns)."""
     _back_to_version_3(backend)
     _drop_columns(backend, "invitations", "registering_until", "registering_owner",
                   "account_id", version=2)
