@@ -41,9 +41,11 @@ from types import TracebackType
 from typing import ParamSpec, TypeVar
 
 from invitations.accounts import AccountCreator
+from invitations.bounces.record import BounceOutcome
 from invitations.errors import ConfigurationError
 from invitations.models import Company, Invitation, InvitationStatus, Inviter, Registration, Role
 from invitations.service import Draft, InvitationService
+from invitations.undeliverable import UndeliverableReason
 
 __all__ = ["DEFAULT_MAX_THREADS", "AsyncInvitationService"]
 
@@ -135,9 +137,10 @@ class AsyncInvitationService:
         """Await :meth:`~invitations.service.InvitationService.confirm_email`."""
         return await self._run(self.service.confirm_email, token, accounts=accounts)
 
-    async def resend(self, invitation_id: str, *, by: Inviter) -> Invitation:
+    async def resend(self, invitation_id: str, *, by: Inviter, email: str | None = None
+                     ) -> Invitation:
         """Await :meth:`~invitations.service.InvitationService.resend`."""
-        return await self._run(self.service.resend, invitation_id, by=by)
+        return await self._run(self.service.resend, invitation_id, by=by, email=email)
 
     async def revoke(self, invitation_id: str, *, by: Inviter) -> Invitation:
         """Await :meth:`~invitations.service.InvitationService.revoke`."""
@@ -155,6 +158,20 @@ class AsyncInvitationService:
     async def deliver_queued(self, limit: int = 100) -> int:
         """Await :meth:`~invitations.service.InvitationService.deliver_queued`."""
         return await self._run(self.service.deliver_queued, limit)
+
+    async def record_bounce(self, raw: bytes, *, recipients: Sequence[str] = ()
+                            ) -> BounceOutcome:
+        """Await :meth:`~invitations.service.InvitationService.record_bounce`."""
+        return await self._run(self.service.record_bounce, raw, recipients=recipients)
+
+    async def notify_undeliverable(self, invitation_id: str, reason: UndeliverableReason | str,
+                                   diagnostic: str) -> None:
+        """Await :meth:`~invitations.service.InvitationService.notify_undeliverable`."""
+        await self._run(self.service.notify_undeliverable, invitation_id, reason, diagnostic)
+
+    async def send_now(self, message_ids: builtins.list[str]) -> None:
+        """Await :meth:`~invitations.service.InvitationService.send_now`."""
+        await self._run(self.service.send_now, message_ids)
 
     async def draft(self, address: str, company: Company, inviter: Inviter, role: Role,
                     services: tuple[str, ...], languages: tuple[str, ...], first: str | None,

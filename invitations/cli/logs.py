@@ -107,11 +107,25 @@ def setup_logging(level: str = "info", fmt: str = "text", stream: TextIO | None 
     # Our loggers at the level asked for; other libraries' (asyncio, aiosmtpd, psycopg,
     # httpx) at warning or above: their debug output is theirs, not ours to promise.
     chosen = logging.getLevelName(level.upper())
+    previous = {name: logging.getLogger(name).level for name in ("", *OURS)}
     root.setLevel(max(chosen, logging.WARNING))
     for name in OURS:
         logging.getLogger(name).setLevel(chosen)
     logging.captureWarnings(True)
+    # Inside a Click command, the set-up ends with the command: a later command run
+    # in the same process (a test runner, a host embedding the CLI) starts clean.
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(lambda: _restore(handler, previous))
     return handler
+
+
+def _restore(handler: logging.Handler, levels: dict[str, int]) -> None:
+    """Undo :func:`setup_logging`: remove ``handler``, put the levels back."""
+    logging.getLogger().removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.captureWarnings(False)
 
 
 def log_options(default_level: str = "info") -> Callable[[F], F]:

@@ -19,6 +19,7 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -94,7 +95,23 @@ def sample_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 def test_python_sample_runs(block: Block, sample_env: Path) -> None:
     code = compile(block.code, block.id, "exec")
     namespace: dict[str, object] = {"__name__": "__docs_sample__"}
-    exec(code, namespace)
+    # In a thread of its own, as a reader's script runs: no event loop is running there
+    # (a browser test earlier in this worker leaves Playwright's loop on the main thread,
+    # and a sample's ``asyncio.run()`` would refuse to start).
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            exec(code, namespace)
+        except BaseException as error:
+            failure.append(error)
+
+    runner = threading.Thread(target=run, name=f"sample {block.id}")
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), f"{block.id} still running after 120 s"
+    if failure:
+        raise failure[0]
 
 
 @pytest.mark.parametrize("block", [b for b in PYTHON if "def test_" in b.code],

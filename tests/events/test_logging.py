@@ -19,7 +19,7 @@ from devsmtp.pytest_plugin import Faults
 from devsmtp.testing import Capture
 from invitations import Company, InvitationService, Inviter
 from invitations.cli import main
-from invitations.cli.logs import JsonFormatter, TextFormatter, setup_logging
+from invitations.cli.logs import JsonFormatter, TextFormatter
 from invitations.clock import FrozenClock
 from invitations.store import SQLiteInvitationStore
 from invitations.transports import transport_from_url
@@ -146,12 +146,13 @@ def test_deliver_logs_json_lines_at_the_level_asked(
         invitation = queued_only.send_invite(smtp_capture.address("matti"), company=company,
                                              invited_by=main_user)
     env = {"INVITATIONS_DB": str(db), "INVITATIONS_TRANSPORT": smtp_capture.smtp_url}
-    try:
-        result = CliRunner().invoke(main, ["deliver", "--log-format", "json", "--log-level",
-                                           "info"], env=env)
-        quiet = CliRunner().invoke(main, ["deliver", "--log-level", "error"], env=env)
-    finally:
-        setup_logging("warning", "text")  # later tests in this process: back to quiet
+    ours = logging.getLogger("invitations.delivery").level
+    result = CliRunner().invoke(main, ["deliver", "--log-format", "json", "--log-level",
+                                       "info"], env=env)
+    quiet = CliRunner().invoke(main, ["deliver", "--log-level", "error"], env=env)
+    # The set-up ends with each command: later commands in this process start clean.
+    assert [h for h in logging.getLogger().handlers if h.get_name() == "invitations.cli"] == []
+    assert logging.getLogger("invitations.delivery").level == ours
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     attempt = next(line for line in lines if line["logger"] == "invitations.delivery")
