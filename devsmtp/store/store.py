@@ -4,10 +4,11 @@ Writes run on the event loop, which owns the one write connection: every
 message that arrives during one pass of the loop is inserted in one
 transaction (group commit) committed with ``synchronous=NORMAL``, which writes
 the WAL without waiting for the disk. With ``fsync`` on, the
-:class:`~devsmtp.store.durable.WalFlusher` thread then syncs the WAL (``fdatasync``),
-one sync for every commit that queued up meanwhile, and only after that are the
-sessions' futures resolved, so a message is on disk before its ``250``; the
-loop keeps reading and committing the next messages while the disk works. A
+:class:`~devsmtp.store.durable.WalFlusher` threads then sync the WAL
+(``fdatasync``), one sync for every commit made before it began, and only after
+that are the sessions' futures resolved, so a message is on disk before its
+``250``; the loop keeps reading and committing the next messages while the disk
+works. Deletes run on a worker thread with the write connection lent to it. A
 :class:`~devsmtp.store.durable.Checkpointer` thread copies the WAL back into the
 database file. Each message is summarised on arrival: on the loop when small,
 on a parser thread when large. Reads use per-thread connections (WAL readers
@@ -331,7 +332,8 @@ class Store:
                     self._write_pending(force=True)
                 return
             log.exception("could not store a message")
-            adds[0].future.set_exception(StoreError(str(error)))
+            if not adds[0].future.done():  # the session may have gone meanwhile
+                adds[0].future.set_exception(StoreError(str(error)))
             return
         self._count += len(stored) - len(pruned)
         results: _Results = [(a.future, m) for a, m in zip(adds, stored, strict=True)]

@@ -128,9 +128,9 @@ def test_without_fsync_nothing_is_synced_per_message(tmp_path: Path, gate: Gate)
         assert server.store.count() == 1
 
 
-def test_a_sync_covers_only_commits_made_before_it_began(gate: Gate) -> None:
+def test_a_sync_covers_only_commits_made_before_it_began(tmp_path: Path, gate: Gate) -> None:
     loop = asyncio.new_event_loop()
-    wal = Path(os.environ.get("TMPDIR", "/tmp")) / f"wal-{os.getpid()}-{time.monotonic_ns()}"
+    wal = tmp_path / "messages.sqlite3-wal"
     wal.write_bytes(b"x")
     delivered: list[int] = []
     flusher = WalFlusher(wal, loop, threads=2)
@@ -154,7 +154,6 @@ def test_a_sync_covers_only_commits_made_before_it_began(gate: Gate) -> None:
     finally:
         flusher.close()
         loop.close()
-        wal.unlink()
 
 
 @pytest.mark.parametrize("fsync", [True, False])
