@@ -151,6 +151,9 @@ class FollowUp:
         if (row.kind is not MessageKind.INVITATION or state is DeliveryState.QUEUED
                 or row.invitation_id is None):  # order mail has no invitation
             return None
+        if (state is DeliveryState.SENT and not self.events.handlers
+                and not log.isEnabledFor(logging.INFO)):
+            return None  # nobody listens: spare the hot path a read per sent mail
         stored = self.store.get(row.invitation_id, now=self.notifier.clock.now())
         if stored is None:
             return None
