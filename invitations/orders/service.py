@@ -258,6 +258,13 @@ class OrderService:
                     and invitation.status in _OPEN):
                 try:
                     revoked.append(self.invitations.revoke(invitation.id, by=operator))
-                except InvitationError:  # accepted meanwhile: the host removes the rights
+                except InvitationError as error:  # e.g. accepted meanwhile
+                    # The host removes that person's rights on main_user.replaced; say why
+                    # this invitation was left as it is.
+                    log.warning("order %s: invitation %s of the previous main user was not "
+                                "revoked: %s", order.reference, invitation.id, error.code,
+                                extra={"order": order.reference,
+                                       "invitation_id": invitation.id,
+                                       "company_id": order.company_id})
                     continue
         return revoked
