@@ -6,7 +6,7 @@ as the invitation (``templates/email/order_received``, ``order_rejected``).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 
 from invitations.models import CredentialOrder, MessageKind, OutgoingMessage
@@ -16,7 +16,7 @@ __all__ = ["order_mail"]
 
 
 def order_mail(order: CredentialOrder, kind: MessageKind, *, sender: str, msgid_domain: str,
-               form_url: str, now: datetime) -> OutgoingMessage:
+               form_url: str, now: datetime, validity: timedelta) -> OutgoingMessage:
     """The ``kind`` mail (``order_received`` or ``order_rejected``) of ``order``."""
     other = order.rejection_code == "other"
     return compose_order(OrderEmail(
@@ -29,5 +29,5 @@ def order_mail(order: CredentialOrder, kind: MessageKind, *, sender: str, msgid_
         form_url=form_url, languages=order.languages,
         message_id=make_msgid(domain=msgid_domain), sender=sender, sent_at=now,
         rejection_code=order.rejection_code,
-        rejection_text=order.rejection_text if other else None,
+        rejection_text=order.rejection_text if other else None, validity=validity,
     ))

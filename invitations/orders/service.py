@@ -245,7 +245,8 @@ class OrderService:
     def _mail(self, order: CredentialOrder, kind: MessageKind, now: datetime
               ) -> OutgoingMessage:
         return order_mail(order, kind, sender=self.invitations.sender,
-                          msgid_domain=self._msgid_domain, form_url=self.form_url, now=now)
+                          msgid_domain=self._msgid_domain, form_url=self.form_url, now=now,
+                          validity=self.invitations.validity)
 
     def _revoke_previous(self, order: CredentialOrder, operator: Inviter, *,
                          keep: str) -> Sequence[Invitation]:

@@ -101,3 +101,5 @@ class OrderEmail:
     #: A rejection: a key of the reasons list (``"other"``: :attr:`rejection_text`).
     rejection_code: str | None = None
     rejection_text: str | None = None
+    #: How long the main user's invitation will be valid (the service's setting).
+    validity: timedelta = timedelta(days=7)

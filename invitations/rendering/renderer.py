@@ -207,7 +207,7 @@ class Renderer:
             "main_user_email": email.main_user_email, "services": email.services,
             "order_contract": email.order_contract, "contract_number": email.contract_number,
             "form_url": email.form_url, "rejection_code": email.rejection_code,
-            "rejection_text": email.rejection_text,
+            "rejection_text": email.rejection_text, **_validity(email.validity),
         }
         return self._render(email.kind, email.languages, values, None)
 

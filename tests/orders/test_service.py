@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import threading
 from dataclasses import replace
+from datetime import timedelta
 from email import policy
 
 import pytest
@@ -57,6 +58,21 @@ def test_an_order_is_stored_acknowledged_and_announced(
                                              "company_id": "0112038-9",
                                              "reason": "no_main_user"}
     assert recorder.seen[0].invitation is None
+
+
+@pytest.mark.parametrize(("validity", "sentence"), [
+    (timedelta(days=7), "The registration link is valid for 7 days."),
+    (timedelta(days=3), "The registration link is valid for 3 days."),
+    (timedelta(hours=36), "The registration link is valid for 36 hours."),
+])
+def test_the_acknowledgement_states_the_services_validity(
+        invitations: InvitationService, orders: OrderService, transport: RecordingTransport,
+        validity: timedelta, sentence: str) -> None:
+    invitations.validity = validity
+    orders.submit(FORM, lang="en")
+    _, text = text_of(transport.sent[0].data)
+    assert sentence in " ".join(text.split())
+    assert "one week" not in text
 
 
 def test_a_second_order_of_the_company_shows_the_open_one(
