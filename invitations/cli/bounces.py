@@ -98,8 +98,13 @@ def import_(paths: tuple[str, ...], max_size: int, lang: str | None, as_json: bo
             click.echo(f"{item.source}: " + Text(T_("skipped: larger than %(size)s bytes"),
                                                   size=max_size).message(lang))
         else:
-            found = f" ({item.outcome.invitation_id})" if item.outcome.invitation_id else ""
-            click.echo(f"{item.source}: {item.outcome.result} {item.outcome.why}{found}")
+            outcome = item.outcome
+            values: dict[str, object] = {"source": item.source, "result": outcome.result,
+                                         "why": outcome.why}
+            line = (Text(T_("%(source)s: %(result)s %(why)s (invitation %(id)s)"),
+                         id=outcome.invitation_id, **values) if outcome.invitation_id
+                    else Text(T_("%(source)s: %(result)s %(why)s"), **values))
+            click.echo(line.message(lang))
     click.echo(Text(T_("%(count)s mails read, %(changed)s invitations marked bounced."),
                     count=len(done),
                     changed=sum(1 for d in done if d.outcome and d.outcome.changed)

@@ -23,6 +23,9 @@ from devsmtp.server import DevSMTP
 from devsmtp.testing import Capture, DevSMTPClient, MailAssertionError
 from invitations.cli.demo_accounts import DemoAccounts, account_path, demo_site
 from invitations.cli.logs import log_options, setup_logging
+from invitations.cli.output import labelled, language
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
 from invitations.models import Company, DeliveryState, Inviter, Role
 from invitations.orders import OrderService
 from invitations.service import InvitationService
@@ -55,19 +58,21 @@ def demo_operators(data_dir: Path) -> BasicOperators:
     return BasicOperators({DEMO_OPERATOR_USER: (password, "Demo-asiakaspalvelu")})
 
 
-def demo_secret_key(data_dir: Path) -> str:
+def demo_secret_key(data_dir: Path, lang: str = "en") -> str:
     """The demo's signing key: generated into ``data_dir`` once, then reused."""
     path = data_dir / KEY_FILE
     if path.exists():
         key = path.read_text(encoding="utf-8").strip()
-        click.secho(f"Using the demo secret key in {path}.", fg="yellow")
+        click.secho(Text(T_("Using the demo secret key in %(path)s."), path=path).message(lang),
+                    fg="yellow")
         return key
     key = secrets.token_urlsafe(48)
     path.touch(mode=0o600)
     path.write_text(key + "\n", encoding="utf-8")
     click.secho(
-        f"NOTICE: generated a new secret key for the demo in {path}. It signs the demo's "
-        "links only: never use it in production (set INVITATIONS_SECRET_KEYS there).",
+        Text(T_("NOTICE: generated a new secret key for the demo in %(path)s. It signs the "
+                "demo's links only: never use it in production (set %(variable)s there)."),
+             path=path, variable="INVITATIONS_SECRET_KEYS").message(lang),
         fg="yellow",
         bold=True,
     )
@@ -75,7 +80,8 @@ def demo_secret_key(data_dir: Path) -> str:
 
 
 @contextmanager
-def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterator[DevSMTP]:
+def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str,
+             lang: str) -> Iterator[DevSMTP]:
     server = DevSMTP(
         data_dir / "devsmtp",
         smtp_port=smtp_port,
@@ -86,9 +92,9 @@ def _devsmtp(data_dir: Path, smtp_port: int, http_port: int, key: str) -> Iterat
     try:
         server.start()
     except OSError as exc:
-        raise click.ClickException(
-            f"devsmtp could not listen ({exc.strerror}); choose other ports with "
-            "--smtp-port/--inbox-port, or 0 for free ones"
+        raise click.ClickException(Text(T_(
+            "devsmtp could not listen (%(reason)s); choose other ports with "
+            "--smtp-port/--inbox-port, or 0 for free ones"), reason=exc.strerror).message(lang)
         ) from exc
     try:
         yield server
@@ -125,16 +131,18 @@ def demo(
     stops everything.
     """
     setup_logging(log_level.lower(), log_format)
+    lang = language(None)  # the group's --lang, else the environment
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # keys, mail with links
-    key = demo_secret_key(data_dir)
+    key = demo_secret_key(data_dir, lang)
     with ExitStack() as stack:
-        smtp = stack.enter_context(_devsmtp(data_dir, smtp_port, inbox_port, key))
+        smtp = stack.enter_context(_devsmtp(data_dir, smtp_port, inbox_port, key, lang))
         try:
             web = BackgroundServer(port=web_port, access_log=True)
         except OSError as exc:
-            raise click.ClickException(
-                f"the registration page could not listen on port {web_port} ({exc.strerror}); "
-                "choose another with --web-port, or 0 for a free one"
+            raise click.ClickException(Text(T_(
+                "the registration page could not listen on port %(port)s (%(reason)s); "
+                "choose another with --web-port, or 0 for a free one"),
+                port=web_port, reason=exc.strerror).message(lang)
             ) from exc
         stack.callback(web.stop)
         store = SQLiteInvitationStore(data_dir / "invitations.sqlite3")
@@ -154,40 +162,53 @@ def demo(
                                        operators=demo_operators(data_dir)), accounts))
         inbox_url = f"http://127.0.0.1:{smtp.http_port}/"
         try:
-            mail = _send_and_capture(service, smtp, email)
+            mail = _send_and_capture(service, smtp, email, lang)
         except (DevSMTPError, MailAssertionError, httpx.HTTPError) as exc:
-            raise click.ClickException(
-                f"could not read the captured mail from devsmtp at {smtp.api_url}: {exc}"
+            raise click.ClickException(Text(
+                T_("could not read the captured mail from devsmtp at %(url)s: %(reason)s"),
+                url=smtp.api_url, reason=str(exc)).message(lang)
             ) from exc
-        _print_summary(mail, inbox_url, data_dir / "devsmtp")
-        click.echo(f"Order form:   {web.url}/order")
-        click.echo(f"Operator:     {web.url}/operator/orders (user {DEMO_OPERATOR_USER!r}, "
-                   f"password in {data_dir / OPERATOR_PASSWORD_FILE})")
+        operator = Text(T_("%(url)s (user %(user)s, password in %(path)s)"),
+                        url=f"{web.url}/operator/orders", user=repr(DEMO_OPERATOR_USER),
+                        path=data_dir / OPERATOR_PASSWORD_FILE).message(lang)
+        _print_summary(mail, inbox_url, data_dir / "devsmtp", lang,
+                       ((T_("Order form"), f"{web.url}/order"), (T_("Operator"), operator)))
         if once:
-            status = _check_page(mail["link"])
-            click.echo(f"The registration page answers {status} (the form is shown).")
+            status = _check_page(mail["link"], lang)
+            click.echo(Text(T_("The registration page answers %(status)s (the form is shown)."),
+                            status=status).message(lang))
             return
         click.echo("")
-        click.secho("Press Ctrl-C to stop.", bold=True)
+        click.secho(Text(T_("Press Ctrl-C to stop.")).message(lang), bold=True)
         _wait_for_ctrl_c()
-    click.echo("Stopped devsmtp and the registration page.")
+    click.echo(Text(T_("Stopped devsmtp and the registration page.")).message(lang))
 
 
-def _print_summary(mail: dict[str, str], inbox_url: str, devsmtp_data: Path) -> None:
+#: The captured mail's summary fields (labels of the ``errors`` catalog), in order.
+SUMMARY_FIELDS = (T_("From"), T_("To"), T_("Subject"), T_("Languages"), T_("Expires"))
+
+
+def _print_summary(mail: dict[str, str], inbox_url: str, devsmtp_data: Path, lang: str,
+                   more: tuple[tuple[str, str], ...] = ()) -> None:
+    """The captured mail's summary, then the addresses (and ``more`` rows) in one column."""
     click.echo("")
-    click.secho("Captured invitation", bold=True)
-    for label, value in mail.items():
-        if label[0].isupper():  # the summary fields; "id" and "link" come below
-            click.echo(f"  {label + ':':<10} {value}")
+    click.secho(Text(T_("Captured invitation")).message(lang), bold=True)
+    summary = labelled([(field, mail[field]) for field in SUMMARY_FIELDS], lang)
+    click.echo("\n".join(f"  {line}" for line in summary))
     click.echo("")
-    click.echo(f"Inbox:        {inbox_url}")
-    click.echo(f"Message:      {inbox_url}messages/{mail['id']}")
-    click.echo(f"Registration: {mail['link']}")
-    click.echo(f"Sign in:      {mail['link'].split('/register')[0]}/login")
-    click.echo(f"devsmtp CLI:  devsmtp list --data {devsmtp_data}")
+    rows = [
+        (T_("Inbox"), inbox_url),
+        (T_("Message"), f"{inbox_url}messages/{mail['id']}"),
+        (T_("Registration"), mail["link"]),
+        (T_("Sign in"), f"{mail['link'].split('/register')[0]}/login"),
+        (T_("devsmtp CLI"), f"devsmtp list --data {devsmtp_data}"),
+        *more,
+    ]
+    click.echo("\n".join(labelled(rows, lang)))
 
 
-def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> dict[str, str]:
+def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str,
+                      lang: str) -> dict[str, str]:
     """Send through real SMTP, then wait (pushed, not polled) until devsmtp stored it."""
     with DevSMTPClient(smtp.api_url) as client:
         capture = Capture(client, "127.0.0.1", smtp.smtp_port)
@@ -199,10 +220,10 @@ def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> 
             last_name="Virtanen",
         )
         if invitation.delivery_state is not DeliveryState.SENT:
-            raise click.ClickException(
-                f"the invitation to {email} was not delivered to devsmtp: "
-                f"{invitation.last_error or invitation.delivery_state}"
-            )
+            raise click.ClickException(Text(
+                T_("the invitation to %(email)s was not delivered to devsmtp: %(reason)s"),
+                email=email, reason=invitation.last_error or str(invitation.delivery_state)
+            ).message(lang))
         mail = capture.wait_for(to=invitation.email, timeout=10)
         return {
             "From": str(mail.message.get("From", mail.sender)),
@@ -215,14 +236,14 @@ def _send_and_capture(service: InvitationService, smtp: DevSMTP, email: str) -> 
         }
 
 
-def _check_page(link: str) -> int:
+def _check_page(link: str, lang: str) -> int:
     # A GET changes nothing: the link still works for the person afterwards.
     with httpx.Client(follow_redirects=True, timeout=10, trust_env=False) as client:
         response = client.get(link)
     if response.status_code != 200 or 'data-testid="page-register"' not in response.text:
-        raise click.ClickException(
-            f"the registration page answered {response.status_code} for {link}"
-        )
+        raise click.ClickException(Text(
+            T_("the registration page answered %(status)s for %(link)s"),
+            status=response.status_code, link=link).message(lang))
     return response.status_code
 
 

@@ -110,7 +110,7 @@ def send(email: str | None, company_id: str | None, company_name: str | None,
             role=role, services=services, languages=languages,
             first_name=first_name, last_name=last_name,
         )
-        show_invitation(invitation, as_json)
+        show_invitation(invitation, as_json, lang)
     note = DELIVERY_NOTES.get(str(invitation.delivery_state))
     if note is not None and not as_json:
         click.echo(Text(note, id=invitation.id).message(lang), err=True)
@@ -134,8 +134,9 @@ def verify(token: str | None, token_file: str | None, lang: str | None, as_json:
         if as_json:
             emit({"ok": True, "valid": True, "invitation": invitation.to_dict()})
         else:
-            click.echo(f"valid: invitation {invitation.id} for {invitation.email}, "
-                       f"expires {invitation.expires_at.isoformat()}")
+            click.echo(Text(T_("valid: invitation %(id)s for %(email)s, expires %(when)s"),
+                            id=invitation.id, email=invitation.email,
+                            when=invitation.expires_at.isoformat()).message(lang))
 
 
 @click.command()
@@ -160,7 +161,7 @@ def redeem(token: str | None, token_file: str | None, first_name: str, last_name
         address = email or service.verify(token).email
         invitation = service.redeem(token, Registration(first_name, last_name, address,
                                                         username, password))
-        show_invitation(invitation, as_json)
+        show_invitation(invitation, as_json, lang)
 
 
 @click.command("confirm-email")
@@ -174,7 +175,7 @@ def confirm_email(token: str | None, token_file: str | None, lang: str | None,
     lang = language(lang)
     token = read_token(token, token_file, lang)
     with service_from_environment(as_json, lang) as service:
-        show_invitation(service.confirm_email(token), as_json)
+        show_invitation(service.confirm_email(token), as_json, lang)
 
 
 def _actor(by_id: str, by_role: str, by_company_id: str | None) -> Inviter:
@@ -202,7 +203,7 @@ def resend(invitation_id: str, email: str | None, by_id: str, by_role: str,
     lang = language(lang)
     by = _actor(by_id, by_role, by_company_id)
     with service_from_environment(as_json, lang) as service:
-        show_invitation(service.resend(invitation_id, by=by, email=email), as_json)
+        show_invitation(service.resend(invitation_id, by=by, email=email), as_json, lang)
 
 
 @click.command()
@@ -216,7 +217,7 @@ def revoke(invitation_id: str, by_id: str, by_role: str, by_company_id: str | No
     lang = language(lang)
     by = _actor(by_id, by_role, by_company_id)
     with service_from_environment(as_json, lang) as service:
-        show_invitation(service.revoke(invitation_id, by=by), as_json)
+        show_invitation(service.revoke(invitation_id, by=by), as_json, lang)
 
 
 @click.command("list")
@@ -240,10 +241,12 @@ def list_(company_id: str | None, status: str | None, lang: str | None, as_json:
                 delivery += f" {inv.bounce_status} {inv.bounce_reason or ''}".rstrip()
             if inv.last_error:
                 delivery += f" ({inv.last_error})"
+            expires = Text(T_("expires %(when)s"),
+                           when=f"{inv.expires_at:%Y-%m-%d %H:%M}").message(lang)
             click.echo(f"{inv.id}  {inv.status:<21} {inv.company.business_id}  "
-                       f"{inv.email}  expires {inv.expires_at:%Y-%m-%d %H:%M}  {delivery}")
+                       f"{inv.email}  {expires}  {delivery}")
         if not found:
-            click.echo("no invitations")
+            click.echo(Text(T_("no invitations")).message(lang))
 
 
 @click.command("check-password")

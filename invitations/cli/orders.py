@@ -17,11 +17,14 @@ import click
 from invitations.cli.output import (
     emit,
     json_option,
+    labelled,
     lang_option,
     language,
     service_from_environment,
     show_invitation,
 )
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
 from invitations.models import CredentialOrder, Inviter, OrderStatus, Role
 from invitations.orders import REJECTION_CODES, OrderService
 
@@ -42,36 +45,46 @@ def _operator(by_id: str, name: str | None) -> Inviter:
     return Inviter(by_id, name, Role.OPERATOR)
 
 
-def show_order(order: CredentialOrder, as_json: bool) -> None:
-    """One order, as JSON or as lines of text."""
+_PREVIOUS = T_("previous")
+_DECIDED = T_("decided")
+_REJECTION = T_("rejection")
+_INVITATION = T_("invitation")
+
+
+def show_order(order: CredentialOrder, as_json: bool, lang: str = "en") -> None:
+    """One order, as JSON or as labelled lines in ``lang``."""
     if as_json:
         emit({"ok": True, "order": order.to_dict()})
         return
-    contract = order.company.contract_number or ("ordered" if order.order_contract else "-")
-    lines = [
-        f"reference:  {order.reference}",
-        f"status:     {order.status}",
-        f"received:   {order.created_at.isoformat()}",
-        f"company:    {order.company.name} ({order.company.business_id})",
-        f"reason:     {order.reason}",
-        f"orderer:    {order.orderer_name} <{order.orderer_email}>"
-        + (f" {order.orderer_phone}" if order.orderer_phone else ""),
-        f"main user:  {order.main_user_first_name} {order.main_user_last_name} "
-        f"<{order.main_user_email}>",
-        f"services:   {', '.join(order.services) or '-'}",
-        f"contract:   {contract}",
+    contract = order.company.contract_number or (
+        Text(T_("ordered")).message(lang) if order.order_contract else "-")
+    rows = [
+        (T_("reference"), order.reference),
+        (T_("status"), str(order.status)),
+        (T_("received"), order.created_at.isoformat()),
+        (T_("company"), f"{order.company.name} ({order.company.business_id})"),
+        (T_("reason"), str(order.reason)),
+        (T_("orderer"), f"{order.orderer_name} <{order.orderer_email}>"
+         + (f" {order.orderer_phone}" if order.orderer_phone else "")),
+        (T_("main user"), f"{order.main_user_first_name} {order.main_user_last_name} "
+         f"<{order.main_user_email}>"),
+        (T_("services"), ", ".join(order.services) or "-"),
+        (T_("contract"), contract),
     ]
     if order.previous_main_user_name or order.previous_main_user_email:
-        lines.append(f"previous:   {order.previous_main_user_name or '-'} "
-                     f"<{order.previous_main_user_email or '-'}>")
+        rows.append((_PREVIOUS, f"{order.previous_main_user_name or '-'} "
+                                f"<{order.previous_main_user_email or '-'}>"))
     if order.decided_at is not None:
-        lines.append(f"decided:    {order.decided_at.isoformat()} by {order.decided_by}")
+        rows.append((_DECIDED, Text(T_("%(when)s by %(who)s"),
+                                    when=order.decided_at.isoformat(),
+                                    who=order.decided_by).message(lang)))
     if order.rejection_code:
-        lines.append(f"rejection:  {order.rejection_code}"
-                     + (f": {order.rejection_text}" if order.rejection_text else ""))
+        rows.append((_REJECTION, order.rejection_code
+                     + (f": {order.rejection_text}" if order.rejection_text else "")))
     if order.invitation_id:
-        lines.append(f"invitation: {order.invitation_id}")
-    click.echo("\n".join(lines))
+        rows.append((_INVITATION, order.invitation_id))
+    click.echo("\n".join(labelled(rows, lang,
+                                   also=(_PREVIOUS, _DECIDED, _REJECTION, _INVITATION))))
 
 
 @click.group()
@@ -98,7 +111,7 @@ def list_orders(status: str | None, company_id: str | None, lang: str | None,
                        f"{order.company.name}  {order.reason}  "
                        f"{order.created_at:%Y-%m-%d %H:%M}")
         if not found:
-            click.echo("no orders")
+            click.echo(Text(T_("no orders")).message(lang))
 
 
 @orders.command("show")
@@ -109,7 +122,7 @@ def show(reference: str, lang: str | None, as_json: bool) -> None:
     """Show one order (REFERENCE like TT-2026-000123)."""
     lang = language(lang)
     with _orders(as_json, lang) as service:
-        show_order(service.get(reference), as_json)
+        show_order(service.get(reference), as_json, lang)
 
 
 @orders.command("approve")
@@ -131,9 +144,9 @@ def approve(reference: str, by_id: str, by_name: str | None, contract_number: st
         if as_json:
             emit({"ok": True, "order": order.to_dict(), "invitation": invitation.to_dict()})
             return
-        show_order(order, False)
+        show_order(order, False, lang)
         click.echo("")
-        show_invitation(invitation, False)
+        show_invitation(invitation, False, lang)
 
 
 @orders.command("reject")
@@ -151,4 +164,4 @@ def reject(reference: str, by_id: str, by_name: str | None, code: str, text: str
     lang = language(lang)
     with _orders(as_json, lang) as service:
         show_order(service.reject(reference, by=_operator(by_id, by_name), code=code,
-                                  text=text), as_json)
+                                  text=text), as_json, lang)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
@@ -32,6 +32,7 @@ __all__ = [
     "emit",
     "fail",
     "json_option",
+    "labelled",
     "lang_option",
     "language",
     "read_token",
@@ -94,29 +95,49 @@ def service_from_environment(as_json: bool, lang: str) -> Iterator[InvitationSer
         fail(error, as_json, lang)
 
 
-def show_invitation(invitation: Invitation, as_json: bool) -> None:
+def labelled(rows: Sequence[tuple[str, str]], lang: str, *,
+             also: Iterable[str] = ()) -> list[str]:
+    """Lines ``label: value``: each label (a msgid of the ``errors`` catalog) worded in
+    ``lang``, the values in one column as wide as the longest label needs. ``also`` are
+    the labels of rows that may be absent, so the column does not move without them."""
+    words = {label: Text(label).message(lang) + ":" for label in
+             (*(label for label, _ in rows), *also)}
+    width = max(len(word) for word in words.values()) + 1
+    return [f"{words[label]:<{width}}{value}" for label, value in rows]
+
+
+_BOUNCED = T_("bounced")
+_REGISTERED = T_("registered")
+_LINK = T_("link")
+
+
+def show_invitation(invitation: Invitation, as_json: bool, lang: str = "en") -> None:
+    """One invitation, as JSON or as labelled lines in ``lang``."""
     if as_json:
         emit({"ok": True, "invitation": invitation.to_dict()})
         return
-    lines = [
-        f"id:         {invitation.id}",
-        f"email:      {invitation.email}",
-        f"company:    {invitation.company.name} ({invitation.company.business_id})",
-        f"role:       {invitation.role}",
-        f"status:     {invitation.status}",
-        f"expires at: {invitation.expires_at.isoformat()}",
-        f"delivery:   {invitation.delivery_state or '-'}"
-        + (f" ({invitation.last_error})" if invitation.last_error else ""),
+    rows = [
+        (T_("id"), invitation.id),
+        (T_("email"), invitation.email),
+        (T_("company"), f"{invitation.company.name} ({invitation.company.business_id})"),
+        (T_("role"), str(invitation.role)),
+        (T_("status"), str(invitation.status)),
+        (T_("expires at"), invitation.expires_at.isoformat()),
+        (T_("delivery"), f"{invitation.delivery_state or '-'}"
+         + (f" ({invitation.last_error})" if invitation.last_error else "")),
     ]
     if invitation.bounced_at is not None:
-        lines.append(f"bounced:    {invitation.bounce_status or '-'} "
-                     f"{invitation.bounce_reason or ''} at {invitation.bounced_at.isoformat()}")
+        rows.append((_BOUNCED, Text(T_("%(status)s %(reason)s at %(when)s"),
+                                    status=invitation.bounce_status or "-",
+                                    reason=invitation.bounce_reason or "",
+                                    when=invitation.bounced_at.isoformat()).message(lang)))
     if invitation.registered_email:
-        lines.append(f"registered: {invitation.registered_email} "
-                     f"as {invitation.registered_username}")
+        rows.append((_REGISTERED, Text(T_("%(email)s as %(username)s"),
+                                       email=invitation.registered_email,
+                                       username=invitation.registered_username).message(lang)))
     if invitation.link:
-        lines.append(f"link:       {invitation.link}")
-    click.echo("\n".join(lines))
+        rows.append((_LINK, invitation.link))
+    click.echo("\n".join(labelled(rows, lang, also=(_BOUNCED, _REGISTERED, _LINK))))
 
 
 def bulk_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,25 +8,30 @@ from pathlib import Path
 
 import click
 
+from invitations.cli.output import lang_option, language
 from invitations.errors import InvitationError
+from invitations.i18n.formatting import Text
 from invitations.i18n.languages import LOCALES
 from invitations.i18n.runtime import catalog_path
+from invitations.i18n.texts import T_
 from invitations.rendering import Renderer
 from invitations.rendering.samples import SAMPLE_VALIDITY, sample_confirmation, sample_invitation
 from invitations.theme import load_theme
 
 
-def _languages(value: str) -> tuple[str, ...]:
+def _languages(value: str, lang: str) -> tuple[str, ...]:
     languages = tuple(part.strip() for part in value.split(",") if part.strip())
     if not languages:
-        raise click.BadParameter("give at least one language, e.g. fi,sv,en")
-    for lang in languages:
-        if lang not in LOCALES:
+        raise click.BadParameter(Text(T_("give at least one language, e.g. fi,sv,en"))
+                                 .message(lang))
+    for code in languages:
+        if code not in LOCALES:
             # Exit status 1 like every other refused preview; name the catalog it lacks.
-            raise click.ClickException(
-                f"language {lang!r} is not supported; the supported languages are "
-                f"{', '.join(LOCALES)} (there is no catalog {catalog_path(lang)})"
-            )
+            raise click.ClickException(Text(T_(
+                "language %(code)s is not supported; the supported languages are "
+                "%(languages)s (there is no catalog %(path)s)"),
+                code=repr(code), languages=", ".join(LOCALES), path=catalog_path(code),
+            ).message(lang))
     return languages
 
 
@@ -47,13 +52,15 @@ def _languages(value: str) -> tuple[str, ...]:
               help="The invitation, or the mail confirming a changed address.")
 @click.option("--theme", default="posti", show_default=True,
               help="Theme name or a TOML file with a [theme] table.")
+@lang_option
 def preview(
     languages: str, fmt: str, out: Path | None, company: str, inviter: str, role: str,
-    kind: str, theme: str,
+    kind: str, theme: str, lang: str | None,
 ) -> None:
     """Render a sample invitation (sample data, sample link) without sending it."""
+    lang = language(lang)
     try:
-        langs = _languages(languages)
+        langs = _languages(languages, lang)
         renderer = Renderer(load_theme(theme), langs)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         common = {
@@ -72,7 +79,7 @@ def preview(
             rendered = renderer.render_confirmation(confirm)
             message = renderer.compose_confirmation(confirm)
     except InvitationError as exc:
-        raise click.ClickException(exc.message("en")) from None
+        raise click.ClickException(exc.message(lang)) from None
     formats: dict[str, bytes] = {
         "html": rendered.html.encode("utf-8"),
         "text": rendered.text.encode("utf-8"),
@@ -83,4 +90,5 @@ def preview(
         click.echo(data, nl=False)
     else:
         out.write_bytes(data)
-        click.echo(f"wrote {out} ({len(data)} bytes, subject: {rendered.subject})", err=True)
+        click.echo(Text(T_("wrote %(path)s (%(size)s bytes, subject: %(subject)s)"), path=out,
+                        size=len(data), subject=rendered.subject).message(lang), err=True)
