@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 COMMAND = [str(Path(sys.executable).with_name("invitations")), "demo", "--once"]
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("INVITATIONS_")}
+# English whatever the locale: the assertions read the English lines.
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("INVITATIONS_")},
+       "INVITATIONS_LANG": "en"}
 
 
 def test_the_demo_names_the_order_form_and_the_operator(tmp_path: Path) -> None:

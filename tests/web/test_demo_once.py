@@ -22,7 +22,9 @@ SUBJECT = "Kutsu käyttäjäksi / Inbjudan att bli användare / User invitation"
 
 
 COMMAND = [str(Path(sys.executable).with_name("invitations")), "demo"]
-ENV = {k: v for k, v in os.environ.items() if not k.startswith("INVITATIONS_")}
+# English whatever the locale: the assertions read the English lines.
+ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("INVITATIONS_")},
+       "INVITATIONS_LANG": "en"}
 
 
 def _demo(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
