@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from invitations.cli import main
 from tests.core.helpers import KEY
-from tests.orders.test_cli import submit
 from tests.orders.conftest import FORM
+from tests.orders.test_cli import submit
 
 LABELS = {
     "fi": ["viite", "tila", "vastaanotettu", "yritys", "syy", "tilaaja", "pääkäyttäjä",
