@@ -10,20 +10,53 @@ from typing import Any, NoReturn
 import click
 import httpx
 
-from ..errors import DevSMTPError, ServerUnreachable
+from ..errors import LANGUAGES, N_, DevSMTPError, ServerUnreachable
 from ..settings import PORTS_FILE
 
 __all__ = [
-    "DEFAULT_DATA", "Api", "api_for", "api_options", "echo_json", "error_text", "fail", "lang",
+    "DEFAULT_DATA", "LANG_KEY", "Api", "api_for", "api_options", "echo_json", "error_text",
+    "fail", "lang", "lang_option", "say",
 ]
 
 DEFAULT_DATA = ".devsmtp"
+#: Where ``--lang`` keeps its choice (``click.Context.meta`` of the root command).
+LANG_KEY = "devsmtp.lang"
 
 
 def lang() -> str:
-    """``fi`` or ``sv`` when the locale says so, else ``en``."""
-    value = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG")
-    return (value or "en")[:2] if (value or "")[:2] in ("fi", "sv") else "en"
+    """The language of messages: ``--lang`` (on the command or on ``devsmtp``), else
+    ``DEVSMTP_LANG``, else ``fi`` or ``sv`` when the locale says so, else ``en``."""
+    context = click.get_current_context(silent=True)
+    chosen = context.find_root().meta.get(LANG_KEY) if context is not None else None
+    if isinstance(chosen, str):
+        return chosen
+    for variable in ("DEVSMTP_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")[:2].lower()
+        if value in LANGUAGES:
+            return value
+    return "en"
+
+
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.find_root().meta[LANG_KEY] = value
+
+
+#: ``--lang fi|sv|en``: on ``devsmtp`` itself and on each of its commands.
+lang_option = click.option(
+    "--lang", type=click.Choice(LANGUAGES), default=None, expose_value=False,
+    is_eager=True, callback=_choose_language,
+    help="Language of messages (default: DEVSMTP_LANG, else LANG, else en).")
+
+
+def say(msgid: str, /, **params: object) -> str:
+    """``msgid`` (marked with ``N_``) in the chosen language, ``params`` filled in."""
+    from ..catalog import translate  # at call time: the catalog loads Babel
+
+    try:
+        return translate(msgid, lang()) % params
+    except (KeyError, ValueError, TypeError):  # a slip the catalog gate did not see
+        return msgid % params
 
 
 def fail(error: DevSMTPError) -> NoReturn:
@@ -65,7 +98,8 @@ def error_text(response: httpx.Response) -> str:
         if isinstance(text, str) and text:
             return text
     text = " ".join(response.text.split())[:300] or response.reason_phrase
-    return f"HTTP {response.status_code} from {response.request.url}: {text}"
+    return say(N_("HTTP %(status)s from %(url)s: %(text)s"), status=response.status_code,
+               url=response.request.url, text=text)
 
 
 def api_for(ctx: click.Context) -> Api:
@@ -79,7 +113,8 @@ def api_for(ctx: click.Context) -> Api:
         try:
             url = json.loads(ports.read_text("utf-8"))["api"]
         except (OSError, ValueError, KeyError):
-            hint = f"no {ports}; is `devsmtp serve --data {obj['data']}` running?"
+            hint = say(N_("no %(file)s; is `devsmtp serve --data %(data)s` running?"),
+                       file=ports, data=obj["data"])
             fail(ServerUnreachable(hint))
     return Api(str(url), obj.get("password"))
 
@@ -89,16 +124,18 @@ def _nearby(default: Path) -> Path:
     the demo's ``.demo/devsmtp`` (a running server has ``ports.json``)."""
     found = sorted(Path(".").glob(f".*/devsmtp/{PORTS_FILE}"))
     if len(found) == 1:
-        click.echo(f"devsmtp: using the server of --data {found[0].parent}", err=True)
+        click.echo(say(N_("devsmtp: using the server of --data %(data)s"),
+                       data=found[0].parent), err=True)
         return found[0]
     if found:
         options = ", ".join(f"--data {path.parent}" for path in found)
-        fail(ServerUnreachable(f"several servers are running; choose one: {options}"))
+        fail(ServerUnreachable(say(N_("several servers are running; choose one: %(options)s"),
+                                   options=options)))
     return default
 
 
 def api_options(fn: Any) -> Any:
-    """``--api``, ``--data`` and ``--ui-password`` for every client command."""
+    """``--api``, ``--data``, ``--ui-password`` and ``--lang`` for every client command."""
 
     def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         ctx.ensure_object(dict)[param.name or ""] = value
@@ -110,7 +147,7 @@ def api_options(fn: Any) -> Any:
                       callback=store, help="Data directory of the running server.")(fn)
     fn = click.option("--ui-password", "password", envvar="DEVSMTP_UI_PASSWORD",
                       expose_value=False, callback=store)(fn)
-    return click.pass_context(fn)
+    return click.pass_context(lang_option(fn))
 
 
 def echo_json(data: Any) -> None:

@@ -13,10 +13,10 @@ from typing import Any, TextIO
 import click
 
 from .. import __version__
-from ..errors import DevSMTPError
+from ..errors import N_, DevSMTPError
 from ..settings import PORTS_FILE
 from ..smtp.faults import CODES, STAGES
-from .client import DEFAULT_DATA, api_for, api_options, echo_json, fail
+from .client import DEFAULT_DATA, api_for, api_options, echo_json, fail, lang_option, say
 from .logs import FORMATS, LEVELS, configure
 
 _data_option = click.option(
@@ -34,32 +34,36 @@ def host_port(value: str, option: str) -> tuple[str, int]:
     """``HOST:PORT`` (``[::1]:PORT`` for IPv6) with the port checked to be 0-65535."""
     host, sep, port = value.strip().rpartition(":")
     examples = {"--smtp": "127.0.0.1:1025", "--http": "127.0.0.1:8025"}
-    example = f"e.g. {option} {examples.get(option, 'smtp.example.com:25')}"
+    example = say(N_("e.g. %(example)s"),
+                  example=f"{option} {examples.get(option, 'smtp.example.com:25')}")
     low = 1 if option == "--relay" else 0
     if not sep or not port.isascii() or not port.isdigit():
-        raise click.BadParameter(f"expected HOST:PORT, got {value!r} ({example})",
-                                 param_hint=option)
+        raise click.BadParameter(say(N_("expected HOST:PORT, got %(value)s (%(example)s)"),
+                                     value=repr(value), example=example), param_hint=option)
     if not low <= int(port) <= 65535:
-        meaning = "" if low else " (0 = any free port)"
-        raise click.BadParameter(
-            f"port {port} in {value!r} is out of range: a port is {low}-65535{meaning}, "
-            f"{example}", param_hint=option)
+        text = (N_("port %(port)s in %(value)s is out of range: a port is %(low)s-65535, "
+                   "%(example)s") if low else
+                N_("port %(port)s in %(value)s is out of range: a port is %(low)s-65535 "
+                   "(0 = any free port), %(example)s"))
+        raise click.BadParameter(say(text, port=port, value=repr(value), low=low,
+                                     example=example), param_hint=option)
     host = host.strip("[]")
     if any(c.isspace() or ord(c) < 32 for c in host):
-        raise click.BadParameter(f"host {host!r} must not contain spaces ({example})",
-                                 param_hint=option)
+        raise click.BadParameter(say(N_("host %(host)s must not contain spaces (%(example)s)"),
+                                     host=repr(host), example=example), param_hint=option)
     return host or "127.0.0.1", int(port)
 
 
 def _first_line(stream: TextIO, option: str) -> str:
     line = stream.readline().strip()
     if not line:
-        raise click.BadParameter("the file is empty", param_hint=option)
+        raise click.BadParameter(say(N_("the file is empty")), param_hint=option)
     return line
 
 
 @click.group()
 @click.version_option(__version__, prog_name="devsmtp")
+@lang_option
 def main() -> None:
     """devsmtp: capture every mail sent to it, for QA and tests."""
 
@@ -101,6 +105,7 @@ def main() -> None:
               help="A Host name the HTTP side serves besides its address and localhost.")
 @click.option("--spamd", envvar="DEVSMTP_SPAMD", help="Spam check: HOST:PORT of a spamd.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ports as JSON.")
+@lang_option
 @click.option("--log-level", type=click.Choice(LEVELS, case_sensitive=False), default="warning",
               show_default=True, help="Least severe records logged (debug adds addresses).")
 @click.option("--log-format", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -192,14 +197,17 @@ def serve(
     except DevSMTPError as error:
         fail(error)
     except OSError as error:
-        raise click.ClickException(f"cannot listen: {error}") from None
+        raise click.ClickException(say(N_("cannot listen: %(reason)s"), reason=error)) from None
     if as_json:
         click.echo(json.dumps(server.ports))
     else:
-        smtps = f", SMTPS port {server.smtps_port}" if server.smtps_port else ""
+        smtps = say(N_(", SMTPS port %(port)s"), port=server.smtps_port) if (
+            server.smtps_port) else ""
         click.echo(f"devsmtp {__version__}: SMTP {server.ports['smtp']}{smtps}")
-        click.echo(f"  inbox {server.http_url}/  API {server.api_url}")
-        click.echo(f"  data {data_dir.resolve()} (ports in {PORTS_FILE})")
+        click.echo(say(N_("  inbox %(inbox)s/  API %(api)s"), inbox=server.http_url,
+                       api=server.api_url))
+        click.echo(say(N_("  data %(path)s (ports in %(file)s)"), path=data_dir.resolve(),
+                       file=PORTS_FILE))
     sys.stdout.flush()
     while not stop.wait(1.0):
         pass
@@ -249,7 +257,7 @@ def list_(
         return
     _table(data["messages"])
     if data["next"]:
-        click.echo(f"(more: --before {data['next']})")
+        click.echo(say(N_("(more: --before %(next)s)"), next=data["next"]))
 
 
 @main.command()
@@ -280,14 +288,18 @@ def show(ctx: click.Context, message_id: int, view: str | None, as_json: bool) -
             click.echo(f"{name}: {value}")
     else:
         env = detail["envelope"]
-        click.echo(f"Id: {detail['id']}\nReceived: {detail['received_at']} from {env['peer']}")
-        click.echo(f"Envelope: {env['mail_from']} -> {', '.join(env['rcpt_to'])}")
-        click.echo(f"From: {detail['from']}\nSubject: {detail['subject']}")
-        click.echo(f"Size: {detail['size']}  Languages: {', '.join(detail['languages'])}")
+        received = say(N_("%(when)s from %(peer)s"), when=detail["received_at"],
+                       peer=env["peer"])
+        rows = [(N_("Id"), detail["id"]), (N_("Received"), received),
+                (N_("Envelope"), f"{env['mail_from']} -> {', '.join(env['rcpt_to'])}"),
+                (N_("From"), detail["from"]), (N_("Subject"), detail["subject"])]
+        click.echo("\n".join(f"{say(label)}: {value}" for label, value in rows))
+        size, languages = say(N_("Size")), say(N_("Languages"))
+        click.echo(f"{size}: {detail['size']}  {languages}: {', '.join(detail['languages'])}")
         if detail["malformed"]:
-            click.echo(f"Malformed: {', '.join(detail['defects'])}")
+            click.echo(say(N_("Malformed")) + ": " + ", ".join(detail["defects"]))
         click.echo("")
-        click.echo(detail["text"] or "(no text part)")
+        click.echo(detail["text"] or say(N_("(no text part)")))
 
 
 @main.command()
@@ -320,7 +332,8 @@ def wait(
         _table(data["messages"])
     if "error" in data:
         if not as_json:
-            click.echo(f"timeout after {timeout:g}s; what did arrive:", err=True)
+            click.echo(say(N_("timeout after %(seconds)s s; what did arrive:"),
+                           seconds=f"{timeout:g}"), err=True)
             for m in data["arrived"]:
                 click.echo(f"  {m['id']}  {', '.join(m['to'])}  | {m['subject']}", err=True)
         ctx.exit(1)
@@ -332,7 +345,7 @@ def wait(
 def clear(ctx: click.Context, to: str | None) -> None:
     """Delete all messages, or one inbox's."""
     data = api_for(ctx).call("DELETE", "/messages", params={"to": to} if to else {})
-    click.echo(f"deleted {data['deleted']}")
+    click.echo(say(N_("deleted %(n)s"), n=data["deleted"]))
 
 
 @main.group()
@@ -372,7 +385,7 @@ def fault_add(
 ) -> None:
     """Install a rule; prints its id."""
     if stage is None and bounce_status is None:
-        raise click.UsageError("give --stage (or --bounce STATUS for a bounce rule)")
+        raise click.UsageError(say(N_("give --stage (or --bounce STATUS for a bounce rule)")))
     rule: dict[str, Any] = {"stage": stage, "code": int(code) if code else None, "to": to,
                             "from": sender, "times": times, "delay": delay,
                             "disconnect": disconnect, "message": message,
@@ -408,7 +421,7 @@ def fault_list(ctx: click.Context, as_json: bool) -> None:
 def fault_clear(ctx: click.Context, rule_id: str | None) -> None:
     """Remove one rule by id, or all rules."""
     data = api_for(ctx).call("DELETE", f"/faults/{rule_id}" if rule_id else "/faults")
-    click.echo(f"deleted {data['deleted']}")
+    click.echo(say(N_("deleted %(n)s"), n=data["deleted"]))
 
 
 @main.command()
@@ -431,4 +444,5 @@ def release(
     if sender:
         body["from"] = sender
     data = api_for(ctx).call("POST", f"/messages/{message_id}/release", json=body)
-    click.echo(f"released {data['released']} to {', '.join(data['to'])} via {data['relay']}")
+    click.echo(say(N_("released %(id)s to %(to)s via %(relay)s"), id=data["released"],
+                   to=", ".join(data["to"]), relay=data["relay"]))
