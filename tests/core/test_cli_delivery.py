@@ -35,7 +35,7 @@ def send(tmp_path: Path, port: int, email: str, *extra: str) -> Result:
 def test_a_refused_mail_exits_1_and_says_what_to_do(tmp_path: Path, server: SMTPServer) -> None:
     result = send(tmp_path, server.port, "gone@acme.fi", "--lang", "fi")
     assert result.exit_code == 1, result.output
-    assert "delivery:   failed (550" in result.stdout
+    assert "toimitus:        failed (550" in result.stdout  # labels in --lang
     assert "hylkäsi viestin pysyvästi" in result.stderr
     assert "invitations resend" in result.stderr
     as_json = send(tmp_path, server.port, "gone@acme.fi", "--json")
@@ -46,7 +46,7 @@ def test_a_refused_mail_exits_1_and_says_what_to_do(tmp_path: Path, server: SMTP
 def test_a_delivered_mail_exits_0_quietly(tmp_path: Path, server: SMTPServer) -> None:
     result = send(tmp_path, server.port, "matti@acme.fi", "--lang", "sv")
     assert result.exit_code == 0, result.output
-    assert "delivery:   sent" in result.stdout and result.stderr == ""
+    assert "leverans:    sent" in result.stdout and result.stderr == ""
     assert len(server.messages) == 1
 
 
@@ -58,7 +58,7 @@ def test_a_server_that_is_down_leaves_the_mail_queued(tmp_path: Path) -> None:
     finally:
         down.stop()
     assert result.exit_code == 0, result.output
-    assert "delivery:   queued" in result.stdout
+    assert "leverans:    queued" in result.stdout
     assert "står i kö" in result.stderr and "invitations deliver" in result.stderr
 
 
