@@ -69,7 +69,7 @@ def serve(listen: str, addresses: tuple[str, ...], max_size: int, log_level: str
                                       max_size=max_size)
         except InvitationError as error:
             fail(error, False, lang)
-        with receiver, stop_on_signals(threading.Event()) as stop:
+        with receiver, stop_on_signals(threading.Event(), lang) as stop:
             click.echo(Text(T_("Receiving bounces on %(where)s; Ctrl-C stops."),
                             where=f"{host}:{receiver.port}").message(lang), err=True)
             stop.wait()

@@ -90,7 +90,7 @@ def run_bulk(csv_path: str, *, skip_invalid: bool = False, workers: int = 4,
             report = validate_csv(csv_path, show_problem)
         else:
             settings = Settings.from_env()
-            with settings.service() as service, stop_on_signals(threading.Event()) as stop:
+            with settings.service() as service, stop_on_signals(threading.Event(), lang) as stop:
                 report = send_csv(
                     csv_path, service=service,
                     transport=None if queue_only else settings.transport, workers=workers,

@@ -147,7 +147,7 @@ def deliver_command(
             stamp = time.strftime("%H:%M:%S")
             click.echo(f"{stamp} {summary(report, lang)}", err=watch)
 
-    with store, stop_on_signals(threading.Event()) as stop:
+    with store, stop_on_signals(threading.Event(), lang) as stop:
         requeued = requeue_failed(store, now=clock.now()) if retry_failed else 0
         started = time.monotonic()
         report = run_workers(

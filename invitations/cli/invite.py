@@ -263,8 +263,10 @@ def check_password_command(first_name: str, last_name: str, policy: str | None,
     name = policy or os.environ.get("INVITATIONS_PASSWORD_POLICY", "document") or "document"
     try:
         rules = PasswordPolicy.named(name)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="INVITATIONS_PASSWORD_POLICY") from None
+    except ValueError:
+        raise click.BadParameter(Text(T_(
+            "unknown password policy %(name)s; use 'document' or 'nist'"), name=repr(name)
+        ).message(lang), param_hint="INVITATIONS_PASSWORD_POLICY") from None
     password = sys.stdin.readline().rstrip("\r\n")
     violations = check_password(password, first_name=first_name, last_name=last_name,
                                 policy=rules)

@@ -15,10 +15,14 @@ from types import FrameType
 
 import click
 
+from invitations.i18n.formatting import Text
+from invitations.i18n.texts import T_
+
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
-    """Set ``stop`` on SIGINT/SIGTERM while the block runs (main thread only)."""
+def stop_on_signals(stop: threading.Event, lang: str = "en") -> Iterator[threading.Event]:
+    """Set ``stop`` on SIGINT/SIGTERM while the block runs (main thread only); what it
+    says on the first signal is in ``lang``."""
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
@@ -27,11 +31,9 @@ def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
         if stop.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         stop.set()
-        click.echo(
+        click.echo(Text(T_(
             "stopping after the messages in flight; unsent mail stays queued "
-            "(Ctrl-C again to abort now)",
-            err=True,
-        )
+            "(Ctrl-C again to abort now)")).message(lang), err=True)
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -105,3 +105,14 @@ def test_verify_and_revoke_speak_the_language(env: dict[str, str]) -> None:
     labels, columns = labels_and_column(revoked.stdout)
     assert labels[:7] == LABELS["sv"][:7] and len(columns) == 1
     assert "revoked" in revoked.stdout and "expires at" not in revoked.stdout
+
+
+def test_an_unknown_password_policy_is_named_in_the_language(env: dict[str, str]) -> None:
+    bad = {**env, "INVITATIONS_PASSWORD_POLICY": "bogus"}
+    swedish = CliRunner().invoke(main, ["check-password", "--first-name", "A", "--last-name",
+                                        "B", "--lang", "sv"], env=bad, input="x\n")
+    assert swedish.exit_code == 2
+    assert "okänd lösenordspolicy 'bogus'; använd 'document' eller 'nist'" in swedish.stderr
+    english = CliRunner().invoke(main, ["check-password", "--first-name", "A", "--last-name",
+                                        "B"], env=bad, input="x\n")
+    assert "unknown password policy 'bogus'" in english.stderr
