@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,19 @@ def recorder(invitations: InvitationService) -> Recorder:
 @pytest.fixture
 def orders(invitations: InvitationService) -> OrderService:
     return OrderService(invitations)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The environment the `invitations` command line reads (English unless a test
+    asks for another language)."""
+    values = {
+        "INVITATIONS_SECRET_KEYS": KEY,
+        "INVITATIONS_BASE_URL": "http://127.0.0.1:8000",
+        "INVITATIONS_TRANSPORT": f"file://{tmp_path / 'mail'}",
+        "INVITATIONS_DB": str(tmp_path / "invitations.db"),
+        "INVITATIONS_LANG": "en",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values

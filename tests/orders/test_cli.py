@@ -6,28 +6,12 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from invitations.cli import main
 from invitations.config import service_from_env
 from invitations.orders import OrderForm, OrderService
-from tests.core.helpers import KEY
 from tests.orders.conftest import CHANGE, FORM
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "INVITATIONS_SECRET_KEYS": KEY,
-        "INVITATIONS_BASE_URL": "http://127.0.0.1:8000",
-        "INVITATIONS_TRANSPORT": f"file://{tmp_path / 'mail'}",
-        "INVITATIONS_DB": str(tmp_path / "invitations.db"),
-        "INVITATIONS_LANG": "en",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
 
 
 def run(env: dict[str, str], *args: str) -> Result:

@@ -3,13 +3,10 @@ values (reference, status and reason codes) as they are, in one column."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner, Result
 
 from invitations.cli import main
-from tests.core.helpers import KEY
 from tests.orders.conftest import FORM
 from tests.orders.test_cli import submit
 
@@ -20,20 +17,6 @@ LABELS = {
            "huvudanvändare", "tjänster", "avtal"],
 }
 ENGLISH = ("reference:", "received:", "orderer:", "main user:", "contract:")
-
-
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "INVITATIONS_SECRET_KEYS": KEY,
-        "INVITATIONS_BASE_URL": "http://127.0.0.1:8000",
-        "INVITATIONS_TRANSPORT": f"file://{tmp_path / 'mail'}",
-        "INVITATIONS_DB": str(tmp_path / "invitations.db"),
-        "INVITATIONS_LANG": "en",
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return values
 
 
 def run(env: dict[str, str], *args: str) -> Result:
